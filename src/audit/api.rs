@@ -1,0 +1,165 @@
+//! `GET /api/v1/events` (the change feed), `GET /api/v1/audit-events` (the audit log) and the
+//! history helper that every resource's `…/{id}/history` calls.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::repo::{self, EventFilter, EventRow, FeedPosition};
+use crate::auth::principal::Principal;
+use crate::auth::roles::Role;
+use crate::db;
+use crate::error::ApiError;
+use crate::http::pagination::{decode_cursor, encode_cursor, Page, PageQuery, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    /// The user who made the change (directly or through one of their API keys); null for
+    /// changes made by opsdesk itself.
+    pub actor_user_id: Option<i64>,
+    #[schema(example = "user:1 admin@example.com")]
+    pub actor: String,
+    #[schema(example = "user.updated")]
+    pub action: String,
+    #[schema(example = "user")]
+    pub entity_type: String,
+    pub entity_id: i64,
+    /// Changed fields: `{"field": {"before": …, "after": …}}`.
+    #[schema(value_type = Object, example = json!({"active": {"before": true, "after": false}}))]
+    pub changes: serde_json::Value,
+    pub request_id: Option<String>,
+}
+
+impl From<EventRow> for AuditEvent {
+    fn from(row: EventRow) -> AuditEvent {
+        AuditEvent {
+            id: row.id,
+            occurred_at: row.occurred_at.and_utc(),
+            actor_user_id: row.actor_user_id,
+            actor: row.actor,
+            action: row.action,
+            entity_type: row.entity_type,
+            entity_id: row.entity_id,
+            changes: serde_json::from_str(&row.changes).unwrap_or(serde_json::Value::Null),
+            request_id: row.request_id,
+        }
+    }
+}
+
+const READERS: [Role; 1] = [Role::Auditor];
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedQuery {
+    /// The `next_cursor` of the previous call; omit to start at the beginning.
+    pub after: Option<String>,
+    /// Events per call: default 50, at most 200 (larger values are clamped).
+    #[param(minimum = 1)]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedPage {
+    pub items: Vec<AuditEvent>,
+    /// Where to continue: pass as `after` on the next call. Always present, so that a consumer
+    /// that has caught up polls with the same cursor until new events arrive.
+    pub next_cursor: String,
+}
+
+fn clamp_limit(limit: Option<i64>, name: &str) -> Result<i64, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if n < 1 => Err(ApiError::invalid_parameter(name, "must be at least 1")),
+        Some(n) => Ok(n.min(MAX_LIMIT)),
+    }
+}
+
+/// The change feed: every change in every module, in commit order, for integrations that sync.
+/// Each event is delivered exactly once in order to a consumer that always passes the previous
+/// `next_cursor` back as `after`.
+#[utoipa::path(
+    operation_id = "list_events",
+    tag = "audit",
+    params(FeedQuery),
+    responses((status = 200, description = "The next events of the feed", body = FeedPage))
+)]
+#[get("/events")]
+pub async fn feed(state: web::Data<AppState>, principal: Principal, query: web::Query<FeedQuery>) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&READERS)?;
+    let limit = clamp_limit(query.limit, "limit")?;
+    let after: FeedPosition = match query.after.as_deref() {
+        None | Some("") => (i64::MIN, 0),
+        Some(cursor) => decode_cursor(cursor).map_err(|_| ApiError::invalid_parameter("after", "is not a cursor returned by this feed"))?,
+    };
+    let rows = db::run(&state.pool, move |conn| Ok(repo::feed(conn, after, limit)?)).await?;
+    let position = rows.last().map(|r| (r.tx_seq, r.id)).unwrap_or(after);
+    Ok(HttpResponse::Ok().json(FeedPage {
+        items: rows.into_iter().map(AuditEvent::from).collect(),
+        next_cursor: encode_cursor(&position),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilterQuery {
+    /// Only changes made by this user (directly or with their API keys).
+    pub actor_user_id: Option<i64>,
+    /// e.g. `user`, `api_key`.
+    pub entity_type: Option<String>,
+    pub entity_id: Option<i64>,
+    /// e.g. `user.created`.
+    pub action: Option<String>,
+    /// Only events at or after this instant.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub from: Option<DateTime<Utc>>,
+    /// Only events before this instant.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The audit log, newest first, with filters (admin, auditor).
+#[utoipa::path(
+    operation_id = "list_audit_events",
+    tag = "audit",
+    params(PageQuery, AuditFilterQuery),
+    responses((status = 200, description = "Audit events, newest first", body = Page<AuditEvent>))
+)]
+#[get("/audit-events")]
+pub async fn list(
+    state: web::Data<AppState>,
+    principal: Principal,
+    page: web::Query<PageQuery>,
+    filter: web::Query<AuditFilterQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&READERS)?;
+    let page = page.parse::<i64>()?;
+    let filter = filter.into_inner();
+    let filter = EventFilter {
+        actor_user_id: filter.actor_user_id,
+        entity_type: filter.entity_type,
+        entity_id: filter.entity_id,
+        action: filter.action,
+        from: filter.from.map(|t| t.naive_utc()).max(page.updated_since),
+        to: filter.to.map(|t| t.naive_utc()),
+    };
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |conn| Ok(repo::list(conn, &filter, page.after, limit)?)).await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, AuditEvent::from)))
+}
+
+/// The body of every `…/{id}/history` endpoint: the entity's events, oldest first. The caller
+/// checks that the principal may see the entity first.
+pub async fn history(state: &AppState, entity_type: &'static str, entity_id: i64, page: &PageQuery) -> Result<HttpResponse, ApiError> {
+    let page = page.parse::<i64>()?;
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |conn| Ok(repo::history(conn, entity_type, entity_id, page.after, limit)?)).await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, AuditEvent::from)))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(feed).service(list);
+}

@@ -1,0 +1,167 @@
+//! `/api/v1/api-keys`: keys for integrations and scripts. Anyone signed in may create keys for
+//! themself, with roles no wider than their own; admins see and revoke everyone's keys.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{ApiKey, ApiKeyRow, CreatedApiKey};
+use super::repo::{self, NewApiKey};
+use crate::audit;
+use crate::auth::principal::{Credential, Principal, API_KEY_PREFIX};
+use crate::auth::roles::{Role, Roles};
+use crate::auth::tokens::{random_token, sha256_hex};
+use crate::db;
+use crate::error::{ApiError, Validator};
+use crate::http::etag::{entity_response, IfMatch};
+use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageQuery};
+use crate::state::AppState;
+
+pub const ENTITY: &str = "api_key";
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKey {
+    #[schema(example = "CRM sync")]
+    pub name: String,
+    /// Must be roles the caller holds.
+    #[schema(example = json!(["finance"]))]
+    pub roles: Vec<Role>,
+    /// Optional expiry, in the future.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApiKeyListQuery {
+    /// Admins and auditors: only this user's keys (default: every user's). Others always see
+    /// only their own keys.
+    pub user_id: Option<i64>,
+}
+
+fn sees_all_keys(principal: &Principal) -> bool {
+    principal.is(Role::Admin) || principal.is(Role::Auditor)
+}
+
+/// The key, if the caller may see it; someone else's key is "not found".
+fn visible(principal: &Principal, row: Option<ApiKeyRow>) -> Result<ApiKeyRow, ApiError> {
+    row.filter(|r| r.user_id == principal.user_id || sees_all_keys(principal)).ok_or(ApiError::NotFound)
+}
+
+/// Creates an API key for the caller. The response holds the secret; it is never shown again.
+#[utoipa::path(
+    operation_id = "create_api_key",
+    tag = "api-keys",
+    request_body = CreateApiKey,
+    responses((status = 201, description = "Created; `secret` is shown only now", body = CreatedApiKey, headers(("ETag" = String), ("Location" = String))))
+)]
+#[post("/api-keys")]
+pub async fn create(req: HttpRequest, state: web::Data<AppState>, principal: Principal, body: ValidJson<CreateApiKey>) -> Result<HttpResponse, ApiError> {
+    if principal.credential != Credential::AccessToken {
+        return Err(ApiError::Forbidden("API keys are created by a signed-in user, not by another key".into()));
+    }
+    let input = body.into_inner();
+    let now = db::now();
+    let mut v = Validator::new();
+    let name = input.name.trim().to_string();
+    v.check(!name.is_empty() && name.chars().count() <= 200, "/name", "must be 1 to 200 characters long");
+    v.check(!input.roles.is_empty(), "/roles", "must name at least one role");
+    for (i, role) in input.roles.iter().enumerate() {
+        v.check(principal.is(*role), &format!("/roles/{i}"), format!("you do not hold the role {role}, so a key of yours cannot either"));
+    }
+    let expires_at = input.expires_at.map(|t| t.naive_utc());
+    v.check(expires_at.is_none_or(|t| t > now), "/expires_at", "must be in the future");
+    v.finish()?;
+
+    let prefix = hex::encode(rand::random::<[u8; 4]>());
+    let secret = format!("{API_KEY_PREFIX}{prefix}_{}", random_token(32));
+    let secret_hash = sha256_hex(&secret);
+    let actor = principal.actor();
+    let user_id = principal.user_id;
+    let key = db::run_write(&state.pool, move |conn| {
+        let row = repo::insert(
+            conn,
+            &NewApiKey { user_id, name: &name, prefix: &prefix, secret_hash: &secret_hash, roles: Roles::new(input.roles).to_stored(), expires_at },
+        )?;
+        let key = ApiKey::from_row(&row, db::now());
+        audit::record(conn, &actor, "api_key.created", ENTITY, key.id, None, Some(&key))?;
+        Ok(key)
+    })
+    .await?;
+    let version = key.version;
+    let location = format!("/api/v1/api-keys/{}", key.id);
+    let mut response = entity_response(&req, StatusCode::CREATED, &CreatedApiKey { key, secret }, version);
+    let headers = response.headers_mut();
+    if let Ok(location) = header::HeaderValue::from_str(&location) {
+        headers.insert(header::LOCATION, location);
+    }
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Lists API keys: the caller's own, or (admin, auditor) everyone's.
+#[utoipa::path(
+    operation_id = "list_api_keys",
+    tag = "api-keys",
+    params(PageQuery, ApiKeyListQuery),
+    responses((status = 200, description = "A page of API keys", body = Page<ApiKey>))
+)]
+#[get("/api-keys")]
+pub async fn list(state: web::Data<AppState>, principal: Principal, page: web::Query<PageQuery>, query: web::Query<ApiKeyListQuery>) -> Result<HttpResponse, ApiError> {
+    let page = page.parse::<i64>()?;
+    let user_id = if sees_all_keys(&principal) { query.user_id } else { Some(principal.user_id) };
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |conn| Ok(repo::list(conn, user_id, page.updated_since, page.after, limit)?)).await?;
+    let now = db::now();
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| ApiKey::from_row(&r, now))))
+}
+
+/// Reads one API key (never its secret).
+#[utoipa::path(
+    operation_id = "get_api_key",
+    tag = "api-keys",
+    params(("id" = i64, Path, description = "API key id")),
+    responses((status = 200, description = "The key", body = ApiKey, headers(("ETag" = String))), (status = 304, description = "Not modified (If-None-Match)"))
+)]
+#[get("/api-keys/{id}")]
+pub async fn get(req: HttpRequest, state: web::Data<AppState>, principal: Principal, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let row = db::run(&state.pool, move |conn| Ok(repo::find_optional(conn, id)?)).await?;
+    let row = visible(&principal, row)?;
+    Ok(entity_response(&req, StatusCode::OK, &ApiKey::from_row(&row, db::now()), row.version))
+}
+
+/// Revokes an API key at once. Honors If-Match.
+#[utoipa::path(
+    operation_id = "revoke_api_key",
+    tag = "api-keys",
+    params(("id" = i64, Path, description = "API key id")),
+    responses((status = 204, description = "Revoked (or already revoked)"))
+)]
+#[delete("/api-keys/{id}")]
+pub async fn revoke(state: web::Data<AppState>, principal: Principal, id: web::Path<i64>, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let actor = principal.actor();
+    let may_revoke_others = principal.is(Role::Admin);
+    db::run_write(&state.pool, move |conn| {
+        let row = repo::find_optional(conn, id)?
+            .filter(|r| r.user_id == principal.user_id || may_revoke_others)
+            .ok_or(ApiError::NotFound)?;
+        if_match.check(row.version)?;
+        if row.revoked_at.is_some() {
+            return Ok(());
+        }
+        let before = ApiKey::from_row(&row, db::now());
+        if !repo::revoke(conn, id, row.version)? {
+            return Err(ApiError::PreconditionFailed("the key was changed by another request; read it again".into()));
+        }
+        let after = ApiKey::from_row(&repo::find(conn, id)?, db::now());
+        audit::record(conn, &actor, "api_key.revoked", ENTITY, id, Some(&before), Some(&after))?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,127 @@
+//! Password hashing: argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane), run on the
+//! blocking pool behind a concurrency cap so that a burst of logins never starves other requests.
+//! Past the cap a login waits briefly, then gets 503 with Retry-After.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
+
+use crate::error::{ApiError, Validator};
+
+pub const MIN_LENGTH: usize = 12;
+pub const MAX_LENGTH: usize = 256;
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+fn hash_now(password: &str) -> Result<String, ApiError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::internal(format!("password hashing failed: {e}")))
+}
+
+/// A hash of nothing anyone knows: verifying against it when the email is unknown makes that
+/// answer take as long as a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash_now("opsdesk-decoy-password-never-valid").unwrap_or_default())
+}
+
+fn verify_now(stored: Option<&str>, password: &str) -> bool {
+    let stored = stored.unwrap_or_else(|| decoy_hash());
+    let matches = PasswordHash::new(stored)
+        .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false);
+    matches && stored != decoy_hash()
+}
+
+/// The password policy: 12 to 256 characters, and not the account's email.
+pub fn check_policy(v: &mut Validator, pointer: &str, password: &str, email: &str) {
+    let length = password.chars().count();
+    v.check(length >= MIN_LENGTH, pointer, format!("must be at least {MIN_LENGTH} characters long"));
+    v.check(length <= MAX_LENGTH, pointer, format!("must be at most {MAX_LENGTH} characters long"));
+    v.check(
+        !password.trim().eq_ignore_ascii_case(email.trim()),
+        pointer,
+        "must not be the account's email address",
+    );
+}
+
+#[derive(Clone)]
+pub struct Hasher {
+    permits: Arc<Semaphore>,
+    max_wait: Duration,
+}
+
+impl Hasher {
+    pub fn new(concurrency: usize) -> Hasher {
+        Hasher { permits: Arc::new(Semaphore::new(concurrency.max(1))), max_wait: Duration::from_secs(2) }
+    }
+
+    async fn on_blocking_pool<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+        let busy = || ApiError::Unavailable {
+            detail: "too many sign-ins are being processed; retry shortly".into(),
+            retry_after_secs: 1,
+        };
+        let permit = tokio::time::timeout(self.max_wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| busy())?
+            .map_err(|_| busy())?;
+        actix_web::rt::task::spawn_blocking(move || {
+            let result = work();
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("password task failed: {e}")))
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
+        self.on_blocking_pool(move || hash_now(&password)).await?
+    }
+
+    /// Verifies `password` against `stored`; with no stored hash (unknown account) it spends
+    /// the same time and answers false.
+    pub async fn verify(&self, stored: Option<String>, password: String) -> Result<bool, ApiError> {
+        self.on_blocking_pool(move || verify_now(stored.as_deref(), &password)).await
+    }
+
+    /// Hashing for the command line, outside any async runtime.
+    pub fn hash_blocking(password: &str) -> Result<String, ApiError> {
+        hash_now(password)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_decoy_never_matches() {
+        let hash = hash_now("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_now(Some(&hash), "correct horse battery"));
+        assert!(!verify_now(Some(&hash), "wrong horse battery"));
+        assert!(!verify_now(None, "opsdesk-decoy-password-never-valid"));
+    }
+
+    #[test]
+    fn policy_names_each_problem() {
+        let mut v = Validator::new();
+        check_policy(&mut v, "/password", "short", "a@b.co");
+        assert!(v.finish().is_err());
+        let mut v = Validator::new();
+        check_policy(&mut v, "/password", "ann@example.com", "ANN@example.com");
+        assert!(v.finish().is_err());
+        let mut v = Validator::new();
+        check_policy(&mut v, "/password", "a long enough passphrase", "a@b.co");
+        assert!(v.finish().is_ok());
+    }
+}

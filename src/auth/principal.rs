@@ -1,0 +1,173 @@
+//! Who is calling. Resolved once per request from `Authorization: Bearer …` (an access JWT or an
+//! API key) against the database, so that a deactivated user or a changed role takes effect on
+//! the very next request, on every node. Handlers take `Principal` as an argument.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use chrono::NaiveDateTime;
+
+use super::roles::{Role, Roles};
+use super::tokens::{sha256_hex, TokenRejection};
+use super::{api_keys, users};
+use crate::audit::Actor;
+use crate::db;
+use crate::error::ApiError;
+use crate::http::request_id::RequestId;
+use crate::state::AppState;
+
+pub const API_KEY_PREFIX: &str = "odk_";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    AccessToken,
+    ApiKey { id: i64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: i64,
+    pub email: String,
+    pub roles: Roles,
+    pub credential: Credential,
+    pub request_id: Option<String>,
+}
+
+impl Principal {
+    pub fn is(&self, role: Role) -> bool {
+        self.roles.contains(role)
+    }
+
+    /// Passes when the caller holds `admin` or any of `roles`; 403 otherwise.
+    pub fn require_any(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if self.is(Role::Admin) || roles.iter().any(|r| self.is(*r)) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("your roles do not allow this operation".into()))
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        self.require_any(&[])
+    }
+
+    /// The audit log's record of who did something.
+    pub fn actor(&self) -> Actor {
+        let label = match self.credential {
+            Credential::AccessToken => format!("user:{} {}", self.user_id, self.email),
+            Credential::ApiKey { id } => format!("api_key:{id} of user:{} {}", self.user_id, self.email),
+        };
+        Actor { user_id: Some(self.user_id), label, request_id: self.request_id.clone() }
+    }
+
+    /// The scope in which an `Idempotency-Key` is unique.
+    pub fn idempotency_scope(&self) -> String {
+        match self.credential {
+            Credential::AccessToken => format!("user:{}", self.user_id),
+            Credential::ApiKey { id } => format!("api_key:{id}"),
+        }
+    }
+}
+
+/// The resolved principal, cached in the request extensions (the idempotency middleware and the
+/// handler share one lookup).
+#[derive(Clone)]
+struct Resolved(Option<Principal>);
+
+fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| ApiError::Unauthorized("malformed Authorization header".into()))?;
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::Unauthorized("use Authorization: Bearer <access token or API key>".into()));
+    }
+    Ok(Some(token.trim().to_string()))
+}
+
+fn invalid() -> ApiError {
+    ApiError::Unauthorized("the credentials are invalid, revoked or expired".into())
+}
+
+async fn authenticate(state: &AppState, token: String, request_id: Option<String>) -> Result<Principal, ApiError> {
+    if token.starts_with(API_KEY_PREFIX) {
+        let hash = sha256_hex(&token);
+        let found = db::run(&state.pool, move |conn| api_keys::repo::authenticate(conn, &hash, db::now())).await?;
+        let (key_id, user, key_roles) = found.ok_or_else(invalid)?;
+        return Ok(Principal {
+            user_id: user.id,
+            email: user.email,
+            roles: key_roles.intersection(&Roles::from_stored(&user.roles)),
+            credential: Credential::ApiKey { id: key_id },
+            request_id,
+        });
+    }
+    let claims = state.tokens.verify_access(&token).map_err(|rejection| match rejection {
+        TokenRejection::Expired => ApiError::Unauthorized("the access token has expired; refresh it".into()),
+        TokenRejection::Invalid => invalid(),
+    })?;
+    let user = db::run(&state.pool, move |conn| Ok(users::repo::find_optional(conn, claims.user_id)?))
+        .await?
+        .filter(|u| u.active)
+        .ok_or_else(invalid)?;
+    if issued_before(claims.issued_at, user.tokens_valid_after) {
+        return Err(invalid());
+    }
+    Ok(Principal {
+        user_id: user.id,
+        roles: Roles::from_stored(&user.roles),
+        email: user.email,
+        credential: Credential::AccessToken,
+        request_id,
+    })
+}
+
+/// Tokens issued before a password change or a sign-out everywhere no longer count. `iat` has
+/// whole seconds, so compare against the cut-off's whole second.
+fn issued_before(issued_at: i64, valid_after: Option<NaiveDateTime>) -> bool {
+    valid_after.is_some_and(|cutoff| issued_at < cutoff.and_utc().timestamp())
+}
+
+/// The request's principal: `Ok(None)` when it carries no credentials, an error when it carries
+/// bad ones.
+pub async fn resolve(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
+    if let Some(Resolved(cached)) = req.extensions().get::<Resolved>() {
+        return Ok(cached.clone());
+    }
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state missing"))?
+        .clone();
+    let principal = match bearer_token(req)? {
+        None => None,
+        Some(token) => {
+            let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+            Some(authenticate(&state, token, request_id).await?)
+        }
+    };
+    req.extensions_mut().insert(Resolved(principal.clone()));
+    Ok(principal)
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Principal, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            resolve(&req)
+                .await?
+                .ok_or_else(|| ApiError::Unauthorized("this operation needs Authorization: Bearer <token>".into()))
+        })
+    }
+}
+
+/// Context a handler needs when it has no principal (login, refresh): the request id for audit.
+pub fn request_id_of(req: &HttpRequest) -> Option<String> {
+    req.extensions().get::<RequestId>().map(|r| r.0.clone())
+}

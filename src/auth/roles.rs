@@ -1,0 +1,124 @@
+//! Roles (see DESIGN.md, "Identity and access"). A user may hold several; `admin` may do
+//! everything.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything.
+    Admin,
+    /// Invoices, payments, budgets; reads everything else, including cost and pay fields.
+    Finance,
+    /// Employees, departments, compensation.
+    Hr,
+    /// Desks and inventory; reads tickets and reports.
+    Ops,
+    /// Works tickets on the desks they belong to and logs time.
+    Agent,
+    /// Self-service: own profile, own tickets, own time.
+    Employee,
+    /// Reads everything, including the audit log; writes nothing.
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] =
+        [Role::Admin, Role::Finance, Role::Hr, Role::Ops, Role::Agent, Role::Employee, Role::Auditor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Finance => "finance",
+            Role::Hr => "hr",
+            Role::Ops => "ops",
+            Role::Agent => "agent",
+            Role::Employee => "employee",
+            Role::Auditor => "auditor",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Role, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role {s:?}; roles are admin, finance, hr, ops, agent, employee, auditor"))
+    }
+}
+
+/// A set of roles, stored as a sorted comma-separated list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roles(Vec<Role>);
+
+impl Roles {
+    pub fn new(mut roles: Vec<Role>) -> Roles {
+        roles.sort();
+        roles.dedup();
+        Roles(roles)
+    }
+
+    /// Parses the stored form. Unknown names (a role removed in a later version) are dropped
+    /// rather than granting anything.
+    pub fn from_stored(stored: &str) -> Roles {
+        Roles::new(stored.split(',').filter_map(|r| r.trim().parse().ok()).collect())
+    }
+
+    pub fn to_stored(&self) -> String {
+        self.0.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+    }
+
+    pub fn contains(&self, role: Role) -> bool {
+        self.0.contains(&role)
+    }
+
+    /// True when every role in `self` is also in `other`.
+    pub fn is_subset_of(&self, other: &Roles) -> bool {
+        self.0.iter().all(|r| other.contains(*r))
+    }
+
+    pub fn intersection(&self, other: &Roles) -> Roles {
+        Roles(self.0.iter().copied().filter(|r| other.contains(*r)).collect())
+    }
+
+    pub fn to_vec(&self) -> Vec<Role> {
+        self.0.clone()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_form_is_sorted_and_deduplicated() {
+        let roles = Roles::new(vec![Role::Ops, Role::Admin, Role::Ops]);
+        assert_eq!(roles.to_stored(), "admin,ops");
+        assert_eq!(Roles::from_stored("ops,admin,retired_role"), roles);
+    }
+
+    #[test]
+    fn subset_and_intersection() {
+        let wide = Roles::new(vec![Role::Ops, Role::Finance]);
+        let narrow = Roles::new(vec![Role::Ops]);
+        assert!(narrow.is_subset_of(&wide));
+        assert!(!wide.is_subset_of(&narrow));
+        assert_eq!(wide.intersection(&narrow), narrow);
+    }
+}

@@ -1,0 +1,291 @@
+//! `POST /auth/login`, `/auth/refresh`, `/auth/logout`, `/auth/password` and `GET /auth/me`.
+//!
+//! Sign-in failures are throttled per account and per client address, with the counters in the
+//! database so that every node sees them. An unknown email and a wrong password get the same
+//! answer after the same work (an argon2 verification either way).
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::repo;
+use crate::audit;
+use crate::auth::principal::{Credential, Principal};
+use crate::auth::roles::Role;
+use crate::auth::tokens::{random_token, sha256_hex};
+use crate::auth::users::{self, model::User};
+use crate::auth::password;
+use crate::db::{self, DbConn};
+use crate::error::{ApiError, Validator};
+use crate::http::json::ValidJson;
+use crate::http::throttle;
+use crate::state::AppState;
+
+pub const REFRESH_TOKEN_PREFIX: &str = "odr_";
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "admin@example.com")]
+    pub email: String,
+    #[schema(example = "a long passphrase", format = Password)]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: i64,
+    /// Single use: exchange it at `/api/v1/auth/refresh` for a new pair.
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    pub refresh_expires_in: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    #[schema(format = Password)]
+    pub current_password: String,
+    /// At least 12 characters, and not the email.
+    #[schema(format = Password)]
+    pub new_password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub user: User,
+    /// The roles in force for this request (an API key may carry fewer than its user).
+    pub effective_roles: Vec<Role>,
+    /// `access_token` or `api_key`.
+    #[schema(example = "access_token")]
+    pub credential: &'static str,
+    /// The API key in use, when the credential is one.
+    pub api_key_id: Option<i64>,
+}
+
+fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    let forwarded = trust_forwarded_for
+        .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_string());
+    forwarded
+        .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn wrong_credentials() -> ApiError {
+    ApiError::Unauthorized("the email or password is incorrect".into())
+}
+
+/// Issues a new refresh token in `family` and an access token for `user_id`.
+fn issue_pair(conn: &mut DbConn, state: &AppState, user_id: i64, family: &str) -> Result<TokenResponse, ApiError> {
+    let refresh_token = format!("{REFRESH_TOKEN_PREFIX}{}", random_token(32));
+    let ttl = chrono::TimeDelta::from_std(state.config.refresh_token_ttl).map_err(ApiError::internal)?;
+    repo::insert(conn, user_id, family, &sha256_hex(&refresh_token), db::now() + ttl)?;
+    let access_token = state.tokens.issue_access(user_id).map_err(ApiError::internal)?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: state.tokens.access_ttl_secs(),
+        refresh_token,
+        refresh_expires_in: ttl.num_seconds(),
+    })
+}
+
+/// Signs in with email and password.
+#[utoipa::path(
+    operation_id = "login",
+    tag = "auth",
+    security(()),
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "Wrong email or password", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed sign-ins; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many sign-ins in progress; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: ValidJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    let email = input.email.trim().to_lowercase();
+    let account_bucket = format!("login:account:{email}");
+    let address_bucket = format!("login:address:{}", client_address(&req, state.config.trust_forwarded_for));
+    let window = state.config.login_window;
+    let (max_account, max_address) = (state.config.login_max_failures_per_account, state.config.login_max_failures_per_address);
+
+    let (lookup_email, buckets) = (email.clone(), (account_bucket.clone(), address_bucket.clone()));
+    let user = db::run(&state.pool, move |conn| {
+        let now = db::now();
+        for (bucket, max) in [(&buckets.0, max_account), (&buckets.1, max_address)] {
+            if let Some(count) = throttle::current(conn, bucket, window)?.filter(|c| c.hits >= max) {
+                return Err(ApiError::TooManyRequests {
+                    detail: "too many failed sign-ins; wait before trying again".into(),
+                    retry_after_secs: count.retry_after_secs(now),
+                });
+            }
+        }
+        Ok(users::repo::find_by_email(conn, &lookup_email)?)
+    })
+    .await?;
+
+    let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
+    let password_ok = state.hasher.verify(stored_hash, input.password).await?;
+    let user = match user {
+        Some(user) if password_ok && user.active => user,
+        _ => {
+            db::run(&state.pool, move |conn| {
+                throttle::hit(conn, &account_bucket, window)?;
+                throttle::hit(conn, &address_bucket, window)?;
+                Ok(())
+            })
+            .await?;
+            return Err(wrong_credentials());
+        }
+    };
+
+    let state_for_tx = state.clone();
+    let tokens = db::run_write(&state.pool, move |conn| {
+        throttle::clear(conn, &account_bucket)?;
+        issue_pair(conn, &state_for_tx, user.id, &random_token(16))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(tokens))
+}
+
+enum RefreshOutcome {
+    Issued(TokenResponse),
+    Rejected,
+}
+
+/// Exchanges a refresh token for a new access token and a new refresh token. Each refresh token
+/// works once; presenting a spent one again revokes every token of that sign-in.
+#[utoipa::path(
+    operation_id = "refresh_token",
+    tag = "auth",
+    security(()),
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair", body = TokenResponse),
+        (status = 401, description = "The refresh token is invalid, spent, revoked or expired", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(state: web::Data<AppState>, body: ValidJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+    let token_hash = sha256_hex(body.into_inner().refresh_token.trim());
+    let state_for_tx = state.clone();
+    // A reused token's family is revoked and that revocation must commit, so rejection is a
+    // successful transaction here and becomes a 401 only afterwards.
+    let outcome = db::run_write(&state.pool, move |conn| {
+        let Some(row) = repo::find_by_hash(conn, &token_hash)? else {
+            return Ok(RefreshOutcome::Rejected);
+        };
+        if row.revoked_at.is_some() {
+            return Ok(RefreshOutcome::Rejected);
+        }
+        if row.used_at.is_some() || !repo::spend(conn, row.id)? {
+            log::warn!("refresh token reuse for user {}: revoking its sign-in", row.user_id);
+            repo::revoke_family(conn, &row.family)?;
+            return Ok(RefreshOutcome::Rejected);
+        }
+        let user_active = users::repo::find_optional(conn, row.user_id)?.is_some_and(|u| u.active);
+        if row.expires_at <= db::now() || !user_active {
+            return Ok(RefreshOutcome::Rejected);
+        }
+        issue_pair(conn, &state_for_tx, row.user_id, &row.family).map(RefreshOutcome::Issued)
+    })
+    .await?;
+    match outcome {
+        RefreshOutcome::Issued(tokens) => Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(tokens)),
+        RefreshOutcome::Rejected => Err(ApiError::Unauthorized("the refresh token is invalid, spent, revoked or expired".into())),
+    }
+}
+
+/// Signs out: revokes the refresh token and every token of the same sign-in. Answers 204 for any
+/// token, known or not.
+#[utoipa::path(
+    operation_id = "logout",
+    tag = "auth",
+    security(()),
+    request_body = RefreshRequest,
+    responses((status = 204, description = "Signed out"))
+)]
+#[post("/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, body: ValidJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+    let token_hash = sha256_hex(body.into_inner().refresh_token.trim());
+    db::run_write(&state.pool, move |conn| {
+        if let Some(row) = repo::find_by_hash(conn, &token_hash)? {
+            repo::revoke_family(conn, &row.family)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The signed-in user, with the roles in force for this request.
+#[utoipa::path(
+    operation_id = "get_me",
+    tag = "auth",
+    responses((status = 200, description = "The caller", body = Me))
+)]
+#[get("/auth/me")]
+pub async fn me(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+    let user_id = principal.user_id;
+    let row = db::run(&state.pool, move |conn| users::repo::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)).await?;
+    let (credential, api_key_id) = match principal.credential {
+        Credential::AccessToken => ("access_token", None),
+        Credential::ApiKey { id } => ("api_key", Some(id)),
+    };
+    Ok(HttpResponse::Ok().json(Me { user: User::from(&row), effective_roles: principal.roles.to_vec(), credential, api_key_id }))
+}
+
+/// Changes the caller's password. Every session and access token issued before stops working;
+/// sign in again with the new password.
+#[utoipa::path(
+    operation_id = "change_password",
+    tag = "auth",
+    request_body = PasswordChange,
+    responses((status = 204, description = "Password changed"))
+)]
+#[post("/auth/password")]
+pub async fn change_password(state: web::Data<AppState>, principal: Principal, body: ValidJson<PasswordChange>) -> Result<HttpResponse, ApiError> {
+    if principal.credential != Credential::AccessToken {
+        return Err(ApiError::Forbidden("an API key cannot change its user's password".into()));
+    }
+    let input = body.into_inner();
+    let user_id = principal.user_id;
+    let row = db::run(&state.pool, move |conn| users::repo::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)).await?;
+    let mut v = Validator::new();
+    password::check_policy(&mut v, "/new_password", &input.new_password, &row.email);
+    v.check(input.new_password != input.current_password, "/new_password", "must differ from the current password");
+    v.finish()?;
+    if !state.hasher.verify(Some(row.password_hash.clone()), input.current_password).await? {
+        return Err(ApiError::invalid("/current_password", "is not your current password"));
+    }
+    let new_hash = state.hasher.hash(input.new_password).await?;
+    let actor = principal.actor();
+    db::run_write(&state.pool, move |conn| {
+        users::repo::set_password(conn, user_id, &new_hash)?;
+        repo::revoke_all_for_user(conn, user_id)?;
+        let after = users::repo::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)?;
+        let (before, after) = (User::from(&row), User::from(&after));
+        audit::record(conn, &actor, "user.password_changed", users::api::ENTITY, user_id, Some(&before), Some(&after))?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,106 @@
+//! User rows, their API view and the rules on their fields.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::roles::{Role, Roles};
+use crate::db::schema::users;
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub roles: String,
+    pub active: bool,
+    pub tokens_valid_after: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i64,
+}
+
+/// A user account. The password hash never leaves the server.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    #[schema(example = "ann@example.com")]
+    pub email: String,
+    #[schema(example = "Ann Lee")]
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases on every change; sent as the ETag and expected in If-Match.
+    pub version: i64,
+}
+
+impl From<&UserRow> for User {
+    fn from(row: &UserRow) -> User {
+        User {
+            id: row.id,
+            email: row.email.clone(),
+            name: row.name.clone(),
+            roles: Roles::from_stored(&row.roles).to_vec(),
+            active: row.active,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+            version: row.version,
+        }
+    }
+}
+
+/// Emails are compared regardless of case, so they are stored lower-cased.
+pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if valid {
+        Ok(email)
+    } else {
+        Err("must be a valid email address such as ann@example.com")
+    }
+}
+
+pub fn normalize_name(raw: &str) -> Result<String, &'static str> {
+    let name = raw.trim();
+    match name.chars().count() {
+        0 => Err("must not be empty"),
+        1..=200 => Ok(name.to_string()),
+        _ => Err("must be at most 200 characters long"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_lower_cased_and_checked() {
+        assert_eq!(normalize_email(" Ann@Example.COM ").unwrap(), "ann@example.com");
+        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com", "a@b@c.com", "a@.com"] {
+            assert!(normalize_email(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(normalize_name("  Ann Lee ").unwrap(), "Ann Lee");
+        assert!(normalize_name("   ").is_err());
+        assert!(normalize_name(&"x".repeat(201)).is_err());
+    }
+}

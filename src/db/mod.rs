@@ -1,0 +1,119 @@
+//! Database access: one Diesel code path over SQLite (embedded default) and PostgreSQL
+//! (production), chosen by the URL scheme.
+//!
+//! Every query runs through [`run`] (a read or a single statement) or [`run_write`] (a write
+//! transaction), both of which move the blocking Diesel work off the async workers.
+
+pub mod migrations;
+mod pool;
+pub mod schema;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+
+use crate::error::ApiError;
+pub use pool::{connect_pool, establish, Backend, DbPool};
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl DbConn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Pg(_) => Backend::Postgres,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// The current time as stored: UTC, truncated to microseconds so that both backends hold the
+/// same value and an ETag or cursor computed before a write matches the row read after it.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// A write transaction. On SQLite it begins IMMEDIATE, taking the write lock up front: a deferred
+/// transaction that reads and then writes fails with SQLITE_BUSY at once, whatever the busy
+/// timeout, when another writer got in between.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(sqlite) => AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(pg) => AnsiTransactionManager::begin_transaction(pg)?,
+    }
+    type Manager = <DbConn as Connection>::TransactionManager;
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback_error) => Err(rollback_error.into()),
+        },
+    }
+}
+
+/// Runs `f` on a pooled connection on the blocking thread pool.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || pool.with_connection(f))
+        .await
+        .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+}
+
+/// Runs `f` inside one write transaction: every row it changes, and the audit events it records,
+/// commit together or not at all.
+pub async fn run_write<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, move |conn| write_tx(conn, f)).await
+}
+
+/// True when `error` is a database unique-constraint violation (used where a repository turns a
+/// race into a precise 409 or a retry).
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Rewrites `?` placeholders as PostgreSQL's `$1, $2, …`, so that a hand-written statement (used
+/// only where Diesel's DSL cannot go through the multi-backend connection) is written once.
+pub fn numbered_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_placeholders_in_order() {
+        assert_eq!(super::numbered_placeholders("a = ? AND b = ?"), "a = $1 AND b = $2");
+    }
+}

@@ -1,0 +1,251 @@
+//! `Idempotency-Key` on POST: the first response is kept per (principal, key) for 24 hours and
+//! replayed with `Idempotent-Replayed: true`; the same key with another body is 422; while the
+//! first request is still running, 409. The records live in the database, so a retry that lands
+//! on another node behind the load balancer is answered the same way.
+//!
+//! Applies to authenticated requests (the key is scoped to the caller). A response marked
+//! `Cache-Control: no-store` holds a secret shown once (a new API key's); its body is not kept, and
+//! a replay says so with 409 instead of showing the secret again.
+
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, ResponseError};
+use chrono::TimeDelta;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::auth::principal;
+use crate::db::{self, schema::idempotency_keys, DbConn};
+use crate::error::{ApiError, Problem, PROBLEM_JSON};
+use crate::http::json::read_body;
+use crate::state::AppState;
+
+pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+const KEEP_FOR: TimeDelta = TimeDelta::hours(24);
+/// An in-flight record older than this belongs to a request that died with its node; a retry
+/// may take it over.
+const ABANDONED_AFTER: TimeDelta = TimeDelta::minutes(2);
+/// Response headers worth replaying.
+const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = idempotency_keys, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct Record {
+    request_hash: String,
+    state: String,
+    response_status: Option<i32>,
+    response_headers: Option<String>,
+    response_body: Option<Vec<u8>>,
+    created_at: chrono::NaiveDateTime,
+    expires_at: chrono::NaiveDateTime,
+}
+
+enum Claim {
+    /// This request owns the key: run it and store its response.
+    Owned,
+    Replay(Record),
+}
+
+fn request_hash(method: &Method, path: &str, query: &str, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(method.as_str().as_bytes());
+    hasher.update(b" ");
+    hasher.update(path.as_bytes());
+    hasher.update(b"?");
+    hasher.update(query.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(body);
+    hex::encode(hasher.finalize())
+}
+
+fn try_insert(conn: &mut DbConn, scope: &str, key: &str, hash: &str) -> QueryResult<bool> {
+    let now = db::now();
+    let inserted = diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::principal.eq(scope),
+            idempotency_keys::idem_key.eq(key),
+            idempotency_keys::request_hash.eq(hash),
+            idempotency_keys::state.eq("in_flight"),
+            idempotency_keys::created_at.eq(now),
+            idempotency_keys::expires_at.eq(now + KEEP_FOR),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if db::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Claims the key for this request, or finds the earlier request's record.
+fn claim(conn: &mut DbConn, scope: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
+    for _ in 0..3 {
+        if try_insert(conn, scope, key, hash)? {
+            return Ok(Claim::Owned);
+        }
+        let found: Option<Record> = idempotency_keys::table
+            .find((scope, key))
+            .select(Record::as_select())
+            .first(conn)
+            .optional()?;
+        let Some(record) = found else { continue };
+        let now = db::now();
+        let stale = record.expires_at <= now || (record.state == "in_flight" && record.created_at + ABANDONED_AFTER <= now);
+        if stale {
+            // Whoever deletes the stale record first retries the insert; the others see it gone.
+            diesel::delete(
+                idempotency_keys::table
+                    .find((scope, key))
+                    .filter(idempotency_keys::created_at.eq(record.created_at)),
+            )
+            .execute(conn)?;
+            continue;
+        }
+        return Ok(Claim::Replay(record));
+    }
+    Err(ApiError::Conflict("another request with this Idempotency-Key is being processed".into()))
+}
+
+fn store(conn: &mut DbConn, scope: &str, key: &str, status: StatusCode, headers: &str, body: &[u8]) -> QueryResult<()> {
+    diesel::update(idempotency_keys::table.find((scope, key)))
+        .set((
+            idempotency_keys::state.eq("done"),
+            idempotency_keys::response_status.eq(Some(status.as_u16() as i32)),
+            idempotency_keys::response_headers.eq(Some(headers)),
+            idempotency_keys::response_body.eq(Some(body)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+fn release(conn: &mut DbConn, scope: &str, key: &str) -> QueryResult<()> {
+    diesel::delete(idempotency_keys::table.find((scope, key))).execute(conn).map(|_| ())
+}
+
+/// Responses that say nothing final about the request are not kept: a retry should run again.
+fn is_final(status: StatusCode) -> bool {
+    !(status.is_server_error() || matches!(status.as_u16(), 401 | 409 | 412 | 429))
+}
+
+fn replay(record: Record, hash: &str) -> actix_web::HttpResponse {
+    if record.request_hash != hash {
+        return ApiError::invalid_parameter(
+            "Idempotency-Key",
+            "was already used for a different request; use a new key for a new request",
+        )
+        .error_response();
+    }
+    if record.state != "done" {
+        return ApiError::Conflict("the first request with this Idempotency-Key is still being processed; retry shortly".into()).error_response();
+    }
+    let status = record
+        .response_status
+        .and_then(|s| StatusCode::from_u16(s as u16).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut response = actix_web::HttpResponse::build(status);
+    let headers: Vec<(String, String)> = record
+        .response_headers
+        .as_deref()
+        .and_then(|h| serde_json::from_str(h).ok())
+        .unwrap_or_default();
+    for (name, value) in headers {
+        response.insert_header((name, value));
+    }
+    response.insert_header((REPLAYED, "true"));
+    response.body(record.response_body.unwrap_or_default())
+}
+
+/// What a replay of a `no-store` response gets instead of the secret.
+fn secret_not_kept(status: StatusCode) -> (String, Vec<u8>) {
+    let problem = Problem {
+        problem_type: "/problems/secret-not-replayable".into(),
+        title: "Response not replayable".into(),
+        status: StatusCode::CONFLICT.as_u16(),
+        detail: format!(
+            "the first request with this Idempotency-Key succeeded ({}); its response held a secret that is shown only once and was not kept",
+            status.as_u16()
+        ),
+        errors: None,
+    };
+    let headers = serde_json::to_string(&[("content-type", PROBLEM_JSON)]).unwrap_or_default();
+    (headers, serde_json::to_vec(&problem).unwrap_or_default())
+}
+
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.method() != Method::POST {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    }
+    let Some(key) = req.headers().get(&HEADER).map(|v| v.to_str().map(str::to_string)) else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let Ok(key) = key.map_err(|_| ()).and_then(|k| if (1..=255).contains(&k.len()) { Ok(k) } else { Err(()) }) else {
+        let error = ApiError::invalid_parameter("Idempotency-Key", "must be 1 to 255 visible ASCII characters");
+        return Ok(req.into_response(error.error_response()));
+    };
+    let principal = match principal::resolve(req.request()).await {
+        Ok(Some(principal)) => principal,
+        // Unauthenticated or bad credentials: the handler answers (401), nothing to keep.
+        _ => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let (http_request, mut payload) = req.parts_mut();
+    let body = match read_body(http_request, &mut payload, state.config.body_limit).await {
+        Ok(body) => body,
+        Err(error) => return Ok(req.into_response(error.error_response())),
+    };
+    let hash = request_hash(req.method(), req.path(), req.query_string(), &body);
+    req.set_payload(actix_web::dev::Payload::from(body));
+
+    let scope = principal.idempotency_scope();
+    let (claim_scope, claim_key, claim_hash) = (scope.clone(), key.clone(), hash.clone());
+    let claimed = db::run(&state.pool, move |conn| claim(conn, &claim_scope, &claim_key, &claim_hash)).await;
+    match claimed {
+        Err(error) => return Ok(req.into_response(error.error_response())),
+        Ok(Claim::Replay(record)) => return Ok(req.into_response(replay(record, &hash))),
+        Ok(Claim::Owned) => {}
+    }
+
+    let response = next.call(req).await?;
+    let status = response.status();
+    if !is_final(status) {
+        let (scope, key) = (scope.clone(), key.clone());
+        if let Err(e) = db::run(&state.pool, move |conn| Ok(release(conn, &scope, &key)?)).await {
+            log::warn!("could not release idempotency key: {e}");
+        }
+        return Ok(response.map_into_boxed_body());
+    }
+    let (http_request, http_response) = response.into_parts();
+    let (head, body) = http_response.into_parts();
+    let bytes = body::to_bytes(body).await.unwrap_or_default();
+    let no_store = head
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
+    let (stored_headers, stored_body) = if no_store {
+        secret_not_kept(status)
+    } else {
+        let kept: Vec<(String, String)> = KEPT_HEADERS
+            .iter()
+            .filter_map(|name| head.headers().get(name).and_then(|v| v.to_str().ok()).map(|v| (name.to_string(), v.to_string())))
+            .collect();
+        (serde_json::to_string(&kept).unwrap_or_default(), bytes.to_vec())
+    };
+    let stored_status = if no_store { StatusCode::CONFLICT } else { status };
+    let stored = db::run(&state.pool, move |conn| Ok(store(conn, &scope, &key, stored_status, &stored_headers, &stored_body)?)).await;
+    if let Err(e) = stored {
+        log::warn!("could not store idempotent response: {e}");
+    }
+    let mut rebuilt = head.set_body(bytes);
+    rebuilt.headers_mut().insert(REPLAYED, HeaderValue::from_static("false"));
+    Ok(ServiceResponse::new(http_request, rebuilt.map_into_boxed_body()))
+}

@@ -1,0 +1,172 @@
+//! `ValidJson<T>`: the JSON body extractor used by every handler. Unlike actix's `Json` it tells
+//! the client exactly what is wrong, as problem+json: 415 for another content type, 413 past the
+//! body limit, 400 for malformed JSON, 422 with a JSON pointer for a wrong, missing or unknown
+//! field.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
+
+pub struct ValidJson<T>(pub T);
+
+impl<T> ValidJson<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Reads the whole body, refusing to buffer more than `limit` bytes.
+pub async fn read_body(req: &HttpRequest, payload: &mut Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("could not read the request body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Turns serde's path into a JSON pointer (RFC 6901).
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        let token = match segment {
+            Segment::Seq { index } => index.to_string(),
+            Segment::Map { key } => key.clone(),
+            Segment::Enum { variant } => variant.clone(),
+            Segment::Unknown => continue,
+        };
+        pointer.push('/');
+        pointer.push_str(&token.replace('~', "~0").replace('/', "~1"));
+    }
+    pointer
+}
+
+/// serde reports a missing field at the path of the object that should hold it; point at the
+/// field itself. (An unknown field's path already ends with it.)
+fn missing_field_in(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+/// Parses `bytes` as `T`, mapping each kind of failure to its problem.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let value = match parsed {
+        Ok(value) => value,
+        Err(error) => {
+            let inner = error.inner();
+            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+                return Err(ApiError::BadRequest(format!("the request body is not valid JSON: {inner}")));
+            }
+            let mut pointer = pointer_of(error.path());
+            let message = inner.to_string();
+            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+            if let Some(field) = missing_field_in(&message) {
+                pointer.push('/');
+                pointer.push_str(field);
+            }
+            return Err(ApiError::Invalid(vec![FieldError::body(pointer, message)]));
+        }
+    };
+    deserializer
+        .end()
+        .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json_content_type(&req) {
+                return Err(ApiError::UnsupportedMediaType(
+                    "the request body must be JSON, sent with Content-Type: application/json".into(),
+                ));
+            }
+            let limit = req
+                .app_data::<web::Data<AppState>>()
+                .map(|state| state.config.body_limit)
+                .unwrap_or(1024 * 1024);
+            let bytes = read_body(&req, &mut payload, limit).await?;
+            parse_json(&bytes).map(ValidJson)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Line {
+        quantity: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Input {
+        email: String,
+        lines: Vec<Line>,
+    }
+
+    fn pointer(result: Result<Input, ApiError>) -> String {
+        match result {
+            Err(ApiError::Invalid(errors)) => errors[0].pointer.clone().unwrap_or_default(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn wrong_type_points_at_the_nested_field() {
+        let result = parse_json::<Input>(br#"{"email":"a@b.c","lines":[{"quantity":1},{"quantity":"x"}]}"#);
+        assert_eq!(pointer(result), "/lines/1/quantity");
+    }
+
+    #[test]
+    fn missing_and_unknown_fields_point_at_the_field() {
+        assert_eq!(pointer(parse_json::<Input>(br#"{"lines":[]}"#)), "/email");
+        assert_eq!(pointer(parse_json::<Input>(br#"{"email":"x","lines":[],"id":4}"#)), "/id");
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        assert!(matches!(parse_json::<Input>(b"{\"email\": "), Err(ApiError::BadRequest(_))));
+        assert!(matches!(parse_json::<Input>(br#"{"email":"x","lines":[]} trailing"#), Err(ApiError::BadRequest(_))));
+    }
+}

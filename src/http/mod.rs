@@ -1,0 +1,13 @@
+//! HTTP building blocks shared by every module: JSON bodies, pagination, ETags, idempotency,
+//! request ids, timeouts, throttling counters, fallbacks, health and the OpenAPI document.
+
+pub mod etag;
+pub mod fallback;
+pub mod health;
+pub mod idempotency;
+pub mod json;
+pub mod openapi;
+pub mod pagination;
+pub mod request_id;
+pub mod throttle;
+pub mod timeout;

@@ -1,0 +1,162 @@
+//! The OpenAPI 3.1 document. Paths come from the `#[utoipa::path]` attributes on the handlers
+//! (collected by utoipa-actix-web as the routes are registered); [`finish`] then adds, in one
+//! place, what every operation shares: the problem+json error responses, the bearer security,
+//! and the `Idempotency-Key` and `If-Match` headers.
+
+use utoipa::openapi::path::{HttpMethod, Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, OpenApi, Ref, RefOr, Required, Type};
+use utoipa::OpenApi as _;
+
+use crate::error::PROBLEM_JSON;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "opsdesk",
+        description = "One JSON/REST API for a company's back office: job desks, people, money and stock.\n\n\
+            Conventions: JSON in snake_case; money as decimal strings beside a currency; lists page with \
+            `limit`, `cursor` and `updated_since` and answer `{items, next_cursor}`; every versioned \
+            resource answers with a strong `ETag` and honors `If-Match` (412 on mismatch); every \
+            authenticated POST accepts an `Idempotency-Key`; every error is RFC 9457 \
+            `application/problem+json`.",
+        license(name = "MIT")
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    tags(
+        (name = "health", description = "Liveness and readiness probes"),
+        (name = "auth", description = "Signing in, tokens and the caller's own account"),
+        (name = "users", description = "User accounts and their roles (admin)"),
+        (name = "api-keys", description = "API keys for integrations and scripts"),
+        (name = "audit", description = "The change feed and the audit log"),
+    )
+)]
+struct ApiDoc;
+
+pub fn base() -> OpenApi {
+    ApiDoc::openapi()
+}
+
+fn problem(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+        .build()
+}
+
+/// Shared responses, referenced by name from each operation.
+const SHARED_RESPONSES: [(&str, &str); 11] = [
+    ("BadRequest", "Malformed request: the body is not JSON, or a query parameter does not parse"),
+    ("Unauthorized", "No credentials, or invalid, expired or revoked ones"),
+    ("Forbidden", "The caller's roles do not allow this operation"),
+    ("NotFound", "No such resource, or not one the caller may see"),
+    ("Conflict", "The request conflicts with the current state (or an Idempotency-Key is in use)"),
+    ("PreconditionFailed", "If-Match does not name the current version"),
+    ("PayloadTooLarge", "The body is larger than the configured limit"),
+    ("UnsupportedMediaType", "The body is not sent as application/json"),
+    ("Unprocessable", "Invalid input; `errors` lists each field with a JSON pointer"),
+    ("TooManyRequests", "Throttled; see Retry-After"),
+    ("Unavailable", "Temporarily unavailable (database unreachable or busy, or overloaded); see Retry-After"),
+];
+
+fn is_public(operation: &Operation) -> bool {
+    operation
+        .security
+        .as_ref()
+        .is_some_and(|requirements| requirements.iter().all(|r| *r == SecurityRequirement::default()))
+}
+
+fn add(operation: &mut Operation, status: &str, shared: &str) {
+    operation
+        .responses
+        .responses
+        .entry(status.to_string())
+        .or_insert_with(|| RefOr::Ref(Ref::new(format!("#/components/responses/{shared}"))));
+}
+
+fn header_parameter(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+        .build()
+}
+
+fn complete_operation(path: &str, method: HttpMethod, operation: &mut Operation) {
+    let secured = !is_public(operation);
+    let has_body = operation.request_body.is_some();
+    let has_parameters = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    if has_body || has_parameters {
+        add(operation, "400", "BadRequest");
+        add(operation, "422", "Unprocessable");
+    }
+    if secured {
+        add(operation, "401", "Unauthorized");
+        add(operation, "403", "Forbidden");
+    }
+    if path.contains('{') {
+        add(operation, "404", "NotFound");
+    }
+    if has_body {
+        add(operation, "413", "PayloadTooLarge");
+        add(operation, "415", "UnsupportedMediaType");
+    }
+    let parameters = operation.parameters.get_or_insert_with(Vec::new);
+    match method {
+        HttpMethod::Post if secured => {
+            parameters.push(header_parameter(
+                "Idempotency-Key",
+                "Makes a retry safe: the first response is kept for 24 hours and replayed (with \
+                 Idempotent-Replayed: true) to a request with the same key and body.",
+            ));
+            add(operation, "409", "Conflict");
+            add(operation, "422", "Unprocessable");
+        }
+        HttpMethod::Patch | HttpMethod::Put | HttpMethod::Delete => {
+            parameters.push(header_parameter("If-Match", "The ETag last read; the change is refused with 412 if the resource changed since."));
+            add(operation, "412", "PreconditionFailed");
+            add(operation, "400", "BadRequest");
+            add(operation, "422", "Unprocessable");
+        }
+        _ => {}
+    }
+    if operation.parameters.as_ref().is_some_and(Vec::is_empty) {
+        operation.parameters = None;
+    }
+    add(operation, "503", "Unavailable");
+}
+
+/// Completes the generated document: shared responses, security, common headers.
+pub fn finish(doc: &mut OpenApi) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (name, description) in SHARED_RESPONSES {
+        components.responses.insert(name.to_string(), RefOr::T(problem(description)));
+    }
+    components.security_schemes.insert(
+        "bearer".to_string(),
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT access token or opsdesk API key")
+                .description(Some("An access token from POST /api/v1/auth/login, or an API key (odk_…)."))
+                .build(),
+        ),
+    );
+    doc.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (method, operation) in [
+            (HttpMethod::Get, &mut item.get),
+            (HttpMethod::Post, &mut item.post),
+            (HttpMethod::Put, &mut item.put),
+            (HttpMethod::Patch, &mut item.patch),
+            (HttpMethod::Delete, &mut item.delete),
+        ] {
+            if let Some(operation) = operation {
+                complete_operation(path, method, operation);
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! opsdesk: one JSON/REST API for a company's back office. This crate root holds the module tree
+//! and the application factory used by `main` and by the tests.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod state;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Logger};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use utoipa::openapi::OpenApi;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::password::Hasher;
+use crate::auth::tokens::{load_or_create_secret, TokenKeys};
+use crate::config::Config;
+use crate::http::fallback::RouteTable;
+use crate::state::AppState;
+
+/// Every route of the service. A module plugs in with one `.configure(...)` line here.
+fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(scope::scope("/health").configure(http::health::configure));
+    cfg.service(
+        scope::scope("/api/v1")
+            .configure(auth::configure)
+            .configure(audit::api::configure)
+            .wrap(from_fn(http::idempotency::middleware)),
+    );
+}
+
+fn routes_and_document() -> (App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>>, OpenApi) {
+    let (app, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(http::openapi::base())
+        .configure(configure_routes)
+        .split_for_parts();
+    http::openapi::finish(&mut doc);
+    (app, doc)
+}
+
+/// The OpenAPI document, exactly as served at `/api/v1/openapi.json`.
+pub fn openapi_document() -> OpenApi {
+    routes_and_document().1
+}
+
+fn cors(config: &Config) -> Cors {
+    let exposed = [header::ETAG, header::LOCATION, header::RETRY_AFTER, http::request_id::HEADER, http::idempotency::REPLAYED];
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH, http::idempotency::HEADER, http::request_id::HEADER])
+        .expose_headers(exposed)
+        .max_age(3600);
+    for origin in &config.cors_origins {
+        cors = if origin == "*" { cors.allow_any_origin() } else { cors.allowed_origin(origin) };
+    }
+    cors
+}
+
+/// The application: routes, documentation, fallbacks and middleware.
+pub fn app(state: AppState) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
+    let (app, doc) = routes_and_document();
+    let route_table = RouteTable::from_openapi(&doc);
+    let config = state.config.clone();
+    app.app_data(web::Data::new(state))
+        .app_data(web::Data::new(route_table))
+        .app_data(web::QueryConfig::default().error_handler(http::fallback::query_error))
+        .app_data(web::PathConfig::default().error_handler(http::fallback::path_error))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", doc))
+        .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }))
+        .default_service(web::to(http::fallback::not_found_or_method_not_allowed))
+        .wrap(from_fn(http::timeout::middleware))
+        .wrap(cors(&config))
+        .wrap(from_fn(http::request_id::middleware))
+        .wrap(Logger::new("%a \"%r\" %s %b %Dms request_id=%{x-request-id}o"))
+}
+
+/// Opens the database, applies migrations, loads the shared JWT key and creates the first admin
+/// on an empty database. Returns the state and, when a password was generated, the admin's
+/// email and password (to be printed once).
+pub fn prepare(config: Config) -> Result<(AppState, Option<(String, String)>), String> {
+    let pool = db::connect_pool(&config.database_url, config.pool_size, config.pool_timeout)?;
+    let (secret, first_admin) = pool
+        .with_connection(|conn| {
+            db::migrations::run_pending(conn).map_err(error::ApiError::Internal)?;
+            let secret = load_or_create_secret(conn, config.jwt_secret.as_deref()).map_err(error::ApiError::Internal)?;
+            let first_admin = auth::bootstrap::ensure_first_admin(conn, &config).map_err(error::ApiError::Internal)?;
+            Ok((secret, first_admin))
+        })
+        .map_err(|e| match e {
+            error::ApiError::Internal(message) => message,
+            other => other.to_string(),
+        })?;
+    let tokens = Arc::new(TokenKeys::new(&secret, &config));
+    let hasher = Hasher::new(config.hash_concurrency);
+    Ok((AppState { config: Arc::new(config), pool, tokens, hasher }, first_admin))
+}
+
+/// Starts serving on `listener` (bound by the caller, so tests can use port 0).
+pub fn start(state: AppState, listener: TcpListener) -> Result<Server, String> {
+    let config = state.config.clone();
+    let server = HttpServer::new(move || app(state.clone()))
+        .workers(config.workers)
+        .client_request_timeout(std::time::Duration::from_secs(10))
+        .shutdown_timeout(10)
+        .listen(listener)
+        .map_err(|e| format!("cannot listen: {e}"))?
+        .run();
+    Ok(server)
+}

@@ -1,0 +1,167 @@
+//! The `opsdesk` command line: serve, migrate, openapi, users, demo.
+
+use std::io::BufRead;
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use opsdesk::audit::Actor;
+use opsdesk::auth::bootstrap;
+use opsdesk::auth::roles::{Role, Roles};
+use opsdesk::config::Config;
+use opsdesk::db;
+
+#[derive(Parser)]
+#[command(name = "opsdesk", version, about = "One JSON/REST API for a company's back office", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations and serve the API (settings from the environment; see README).
+    Serve,
+    /// Apply pending migrations, or revert the latest with --down.
+    Migrate {
+        #[arg(long)]
+        down: bool,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Manage user accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Load a small sample company (idempotent: existing records are kept).
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create a user; the password is read from the first line of standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Repeat for several roles: admin, finance, hr, ops, agent, employee, auditor.
+        #[arg(long = "role", required = true, value_parser = clap::value_parser!(RoleArg))]
+        roles: Vec<RoleArg>,
+        /// Display name (default: the part of the email before @).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Clone)]
+struct RoleArg(Role);
+
+impl std::str::FromStr for RoleArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.parse().map(RoleArg)
+    }
+}
+
+fn init_logging(config: &Config) {
+    env_logger::Builder::new().parse_filters(&config.log_filter).format_timestamp_millis().init();
+}
+
+fn open_migrated(config: &Config) -> Result<db::DbConn, String> {
+    let mut conn = db::establish(&config.database_url).map_err(|e| format!("cannot open the database: {e}"))?;
+    db::migrations::run_pending(&mut conn)?;
+    Ok(conn)
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    init_logging(&config);
+    let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
+    let (state, first_admin) = opsdesk::prepare(config)?;
+    if let Some((email, password)) = first_admin {
+        println!("Created the first admin: {email} with password {password}");
+        println!("This password is shown only once. Sign in and change it with POST /api/v1/auth/password.");
+    }
+    log::info!("opsdesk listening on http://{} (docs at /docs)", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
+    let server = opsdesk::start(state, listener)?;
+    actix_web::rt::System::new().block_on(server).map_err(|e| format!("server stopped: {e}"))
+}
+
+fn migrate(config: Config, down: bool) -> Result<(), String> {
+    let mut conn = db::establish(&config.database_url).map_err(|e| format!("cannot open the database: {e}"))?;
+    if down {
+        let reverted = db::migrations::revert_last(&mut conn)?;
+        println!("reverted {reverted}");
+    } else {
+        let applied = db::migrations::run_pending(&mut conn)?;
+        if applied.is_empty() {
+            println!("the database is up to date");
+        }
+        for version in applied {
+            println!("applied {version}");
+        }
+    }
+    Ok(())
+}
+
+fn create_user(config: Config, email: String, roles: Vec<RoleArg>, name: Option<String>) -> Result<(), String> {
+    let mut password = String::new();
+    std::io::stdin().lock().read_line(&mut password).map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
+    let mut conn = open_migrated(&config)?;
+    let roles = Roles::new(roles.into_iter().map(|r| r.0).collect());
+    let user = bootstrap::create_user(&mut conn, &email, &name, roles, password, &Actor::system("cli"))?;
+    println!("created user {} ({})", user.id, user.email);
+    Ok(())
+}
+
+const DEMO_PASSWORD: &str = "demo-password-2026";
+
+fn demo(config: Config) -> Result<(), String> {
+    let mut conn = open_migrated(&config)?;
+    let actor = Actor::system("demo");
+    let people = [
+        ("finance@demo.opsdesk.local", "Fiona Finch", Role::Finance),
+        ("hr@demo.opsdesk.local", "Harriet Holt", Role::Hr),
+        ("ops@demo.opsdesk.local", "Oscar Price", Role::Ops),
+        ("agent@demo.opsdesk.local", "Ada Gent", Role::Agent),
+        ("employee@demo.opsdesk.local", "Emil Ploy", Role::Employee),
+        ("auditor@demo.opsdesk.local", "Aurelia Dit", Role::Auditor),
+    ];
+    for (email, name, role) in people {
+        match bootstrap::create_user(&mut conn, email, name, Roles::new(vec![role]), DEMO_PASSWORD, &actor) {
+            Ok(user) => println!("created {role:<8} {} (id {})", user.email, user.id),
+            Err(e) if e.contains("already exists") => println!("kept    {role:<8} {email}"),
+            Err(e) => return Err(e),
+        }
+    }
+    println!("Demo users sign in with the password {DEMO_PASSWORD:?}.");
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    if let Command::Openapi = cli.command {
+        let doc = opsdesk::openapi_document().to_pretty_json().map_err(|e| e.to_string())?;
+        println!("{doc}");
+        return Ok(());
+    }
+    let config = Config::from_env().map_err(|e| format!("configuration error: {e}"))?;
+    match cli.command {
+        Command::Serve => serve(config),
+        Command::Migrate { down } => migrate(config, down),
+        Command::Users { command: UsersCommand::Create { email, roles, name } } => create_user(config, email, roles, name),
+        Command::Demo => demo(config),
+        Command::Openapi => Ok(()),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("opsdesk: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
