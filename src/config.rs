@@ -35,6 +35,8 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// Concurrent argon2 computations; beyond it, logins wait briefly and then get 503.
     pub hash_concurrency: usize,
+    /// How long a sign-in waits for a hashing slot before it is answered 503.
+    pub hash_queue_wait: Duration,
     pub login_max_failures_per_account: i64,
     pub login_max_failures_per_address: i64,
     pub login_window: Duration,
@@ -132,6 +134,7 @@ impl Config {
             admin_email,
             admin_password,
             hash_concurrency: positive("OPSDESK_HASH_CONCURRENCY", (cores / 2).max(1))?,
+            hash_queue_wait: Duration::from_millis(parse("OPSDESK_HASH_QUEUE_WAIT_MS", 2000u64)?),
             login_max_failures_per_account: positive("OPSDESK_LOGIN_MAX_FAILURES", 5)?,
             login_max_failures_per_address: positive("OPSDESK_LOGIN_MAX_FAILURES_PER_ADDRESS", 50)?,
             login_window: seconds("OPSDESK_LOGIN_WINDOW_SECS", 900)?,

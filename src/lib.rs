@@ -30,6 +30,8 @@ use crate::state::AppState;
 
 /// Every route of the service. A module plugs in with one `.configure(...)` line here.
 fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    // Registered before the /api/v1 scope, which would otherwise take the path.
+    cfg.map(|cfg| cfg.route("/api/v1/openapi.json", web::get().to(http::openapi::serve)));
     cfg.service(scope::scope("/health").configure(http::health::configure));
     cfg.service(
         scope::scope("/api/v1")
@@ -74,9 +76,10 @@ pub fn app(state: AppState) -> App<impl ServiceFactory<ServiceRequest, Config = 
     let config = state.config.clone();
     app.app_data(web::Data::new(state))
         .app_data(web::Data::new(route_table))
+        .app_data(web::Data::new(http::openapi::Document::new(&doc)))
         .app_data(web::QueryConfig::default().error_handler(http::fallback::query_error))
         .app_data(web::PathConfig::default().error_handler(http::fallback::path_error))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", doc))
+        .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")))
         .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }))
         .default_service(web::to(http::fallback::not_found_or_method_not_allowed))
         .wrap(from_fn(http::timeout::middleware))
@@ -102,7 +105,7 @@ pub fn prepare(config: Config) -> Result<(AppState, Option<(String, String)>), S
             other => other.to_string(),
         })?;
     let tokens = Arc::new(TokenKeys::new(&secret, &config));
-    let hasher = Hasher::new(config.hash_concurrency);
+    let hasher = Hasher::new(config.hash_concurrency, config.hash_queue_wait);
     Ok((AppState { config: Arc::new(config), pool, tokens, hasher }, first_admin))
 }
 

@@ -61,8 +61,8 @@ pub struct Hasher {
 }
 
 impl Hasher {
-    pub fn new(concurrency: usize) -> Hasher {
-        Hasher { permits: Arc::new(Semaphore::new(concurrency.max(1))), max_wait: Duration::from_secs(2) }
+    pub fn new(concurrency: usize, max_wait: Duration) -> Hasher {
+        Hasher { permits: Arc::new(Semaphore::new(concurrency.max(1))), max_wait }
     }
 
     async fn on_blocking_pool<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {

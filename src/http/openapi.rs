@@ -160,3 +160,17 @@ pub fn finish(doc: &mut OpenApi) {
         }
     }
 }
+
+/// The document as served, rendered once at start-up.
+pub struct Document(String);
+
+impl Document {
+    pub fn new(doc: &OpenApi) -> Document {
+        Document(doc.to_pretty_json().unwrap_or_default())
+    }
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn serve(document: actix_web::web::Data<Document>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().content_type("application/json").body(document.0.clone())
+}

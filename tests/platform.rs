@@ -1,0 +1,118 @@
+//! The HTTP platform: health, problem+json for every kind of bad request, request ids, the
+//! OpenAPI document and the docs UI.
+
+mod common;
+
+use common::{problem, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+async fn health_and_request_ids(app: TestApp) {
+    let live = app.client.get(app.url("/health/live")).send().await.unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+    let generated = live.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(generated.len(), 32, "a generated request id");
+
+    let ready = app.client.get(app.url("/health/ready")).header("X-Request-Id", "trace-abc.123").send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert_eq!(ready.headers()["x-request-id"], "trace-abc.123", "a sane client id is kept");
+
+    let unsafe_id = app.client.get(app.url("/health/live")).header("X-Request-Id", "a b<script>").send().await.unwrap();
+    assert_ne!(unsafe_id.headers()["x-request-id"], "a b<script>", "an unsafe id is replaced");
+}
+both_backends!(health_and_request_ids_work, health_and_request_ids);
+
+async fn errors_are_problems(app: TestApp) {
+    let token = app.admin_token().await;
+
+    let unknown = app.get("/api/v1/no-such-thing", &token).await;
+    problem(unknown, StatusCode::NOT_FOUND).await;
+
+    let wrong_method = app.request(Method::PUT, "/api/v1/users", Some(&token)).send().await.unwrap();
+    let allow = wrong_method.headers()["allow"].to_str().unwrap().to_string();
+    assert!(allow.contains("GET") && allow.contains("POST"), "Allow names the methods: {allow}");
+    problem(wrong_method, StatusCode::METHOD_NOT_ALLOWED).await;
+
+    let malformed = app
+        .request(Method::POST, "/api/v1/users", Some(&token))
+        .header("content-type", "application/json")
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap();
+    problem(malformed, StatusCode::BAD_REQUEST).await;
+
+    let not_json = app
+        .request(Method::POST, "/api/v1/users", Some(&token))
+        .header("content-type", "text/plain")
+        .body("email=x")
+        .send()
+        .await
+        .unwrap();
+    problem(not_json, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+
+    let huge = json!({"email": "a@b.co", "name": "x".repeat(2 * 1024 * 1024), "roles": ["agent"], "password": "long enough password"});
+    let too_large = app.post("/api/v1/users", &token, &huge).await;
+    problem(too_large, StatusCode::PAYLOAD_TOO_LARGE).await;
+
+    let bad_query = app.get("/api/v1/users?active=maybe", &token).await;
+    problem(bad_query, StatusCode::BAD_REQUEST).await;
+
+    let not_an_id = app.get("/api/v1/users/abc", &token).await;
+    problem(not_an_id, StatusCode::NOT_FOUND).await;
+}
+both_backends!(every_error_is_problem_json, errors_are_problems);
+
+async fn validation_names_every_field(app: TestApp) {
+    let token = app.admin_token().await;
+    let response = app
+        .post("/api/v1/users", &token, &json!({"email": "not-an-email", "name": " ", "roles": [], "password": "short"}))
+        .await;
+    let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let mut pointers = common::pointers(&body);
+    pointers.sort();
+    assert_eq!(pointers, vec!["/email", "/name", "/password", "/roles"]);
+
+    let unknown_field = app
+        .post("/api/v1/users", &token, &json!({"email": "a@b.co", "name": "A", "roles": ["agent"], "password": "long enough password", "id": 7}))
+        .await;
+    let body = problem(unknown_field, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(common::pointers(&body), vec!["/id"], "server-owned fields cannot be set");
+
+    let wrong_type = app
+        .post("/api/v1/users", &token, &json!({"email": "a@b.co", "name": "A", "roles": ["wizard"], "password": "long enough password"}))
+        .await;
+    let body = problem(wrong_type, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(common::pointers(&body), vec!["/roles/0"]);
+
+    let missing = app.post("/api/v1/users", &token, &json!({"name": "A"})).await;
+    let body = problem(missing, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(common::pointers(&body), vec!["/email"]);
+}
+both_backends!(validation_errors_point_at_fields, validation_names_every_field);
+
+async fn document_and_docs_are_served(app: TestApp) {
+    let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let operations: Vec<&Value> = doc["paths"].as_object().unwrap().values().flat_map(|item| item.as_object().unwrap().values()).collect();
+    assert!(operations.len() >= 15, "every operation is documented");
+    for operation in operations {
+        assert!(operation["operationId"].is_string(), "operationId on {operation}");
+        assert!(operation["tags"].is_array(), "tag on {operation}");
+    }
+    let docs = app.client.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(docs.status(), StatusCode::OK);
+    assert!(docs.text().await.unwrap().contains("swagger"), "the Swagger UI page, served locally");
+}
+both_backends!(openapi_and_docs, document_and_docs_are_served);
+
+#[test]
+fn committed_openapi_matches_the_code() {
+    let generated = opsdesk::openapi_document().to_pretty_json().expect("document");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed.trim_end() == generated.trim_end(),
+        "openapi/openapi.json is out of date: run `cargo run -- openapi > openapi/openapi.json`"
+    );
+}
