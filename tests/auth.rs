@@ -1,0 +1,189 @@
+//! Signing in, tokens and their attacks: RFC 8725 checks, refresh rotation and reuse, throttling,
+//! the hashing cap, and changes to a user taking effect on the next request.
+
+mod common;
+
+use common::{problem, Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
+use jsonwebtoken::{encode, EncodingKey, Header};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const SECRET: &str = "a-test-secret-of-at-least-thirty-two-bytes!";
+
+async fn with_known_secret(backend: Backend) -> TestApp {
+    TestApp::spawn_with(backend, |c| c.jwt_secret = Some(SECRET.as_bytes().to_vec())).await
+}
+
+fn forge(claims: Value, secret: &str) -> String {
+    encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+}
+
+fn claims(sub: &str, aud: &str, iss: &str, exp_offset: i64) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"iss": iss, "aud": aud, "sub": sub, "exp": now + exp_offset, "iat": now - 10, "nbf": now - 10, "jti": "x"})
+}
+
+async fn assert_rejected(app: &TestApp, token: &str, why: &str) {
+    let response = app.get("/api/v1/auth/me", token).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{why}");
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+}
+
+async fn forged_tokens_are_rejected_on(app: TestApp) {
+    let good = forge(claims("1", "opsdesk-api", "opsdesk", 600), SECRET);
+    assert_eq!(app.get("/api/v1/auth/me", &good).await.status(), StatusCode::OK, "a correctly signed token works");
+
+    assert_rejected(&app, &forge(claims("1", "opsdesk-api", "opsdesk", 600), "another-secret-of-at-least-thirty-two-b"), "bad signature").await;
+    assert_rejected(&app, &forge(claims("1", "opsdesk-api", "opsdesk", -120), SECRET), "expired").await;
+    assert_rejected(&app, &forge(claims("1", "someone-else", "opsdesk", 600), SECRET), "wrong audience").await;
+    assert_rejected(&app, &forge(claims("1", "opsdesk-api", "evil", 600), SECRET), "wrong issuer").await;
+    let now = chrono::Utc::now().timestamp();
+    assert_rejected(&app, &forge(json!({"iss": "opsdesk", "aud": "opsdesk-api", "sub": "1", "iat": now, "nbf": now}), SECRET), "no exp").await;
+    assert_rejected(&app, &forge(json!({"iss": "opsdesk", "aud": "opsdesk-api", "sub": "1", "exp": now + 600, "iat": now, "nbf": now + 300}), SECRET), "not yet valid").await;
+
+    use base64::Engine;
+    let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let unsigned = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims("1", "opsdesk-api", "opsdesk", 600)));
+    assert_rejected(&app, &unsigned, "alg none").await;
+    let hs512 = encode(&Header::new(jsonwebtoken::Algorithm::HS512), &claims("1", "opsdesk-api", "opsdesk", 600), &EncodingKey::from_secret(SECRET.as_bytes())).unwrap();
+    assert_rejected(&app, &hs512, "another algorithm, even with the right key").await;
+
+    let login: Value = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.json().await.unwrap();
+    assert_rejected(&app, login["refresh_token"].as_str().unwrap(), "a refresh token is not an access token").await;
+    assert_rejected(&app, "garbage", "garbage").await;
+    let no_scheme = app.client.get(app.url("/api/v1/auth/me")).header("Authorization", "Basic YTpi").send().await.unwrap();
+    problem(no_scheme, StatusCode::UNAUTHORIZED).await;
+    let anonymous = app.client.get(app.url("/api/v1/users")).send().await.unwrap();
+    problem(anonymous, StatusCode::UNAUTHORIZED).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_tokens_are_rejected_sqlite() {
+    forged_tokens_are_rejected_on(with_known_secret(Backend::Sqlite).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(pg_tests), ignore = "PostgreSQL: set TEST_DATABASE_URL to run")]
+async fn forged_tokens_are_rejected_postgres() {
+    forged_tokens_are_rejected_on(with_known_secret(Backend::Postgres).await).await;
+}
+
+async fn login_answers_alike(app: TestApp) {
+    let ok = app.login(ADMIN_EMAIL.to_uppercase().as_str(), ADMIN_PASSWORD).await;
+    assert_eq!(ok.status(), StatusCode::OK, "email is case-insensitive");
+    assert_eq!(ok.headers()["cache-control"], "no-store");
+    let body: Value = ok.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    assert!(body["refresh_token"].as_str().unwrap().starts_with("odr_"));
+
+    let wrong_password = problem(app.login(ADMIN_EMAIL, "wrong password here").await, StatusCode::UNAUTHORIZED).await;
+    let unknown_email = problem(app.login("nobody@example.com", "wrong password here").await, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(wrong_password, unknown_email, "no account enumeration");
+}
+both_backends!(login_gives_one_answer_for_every_failure, login_answers_alike);
+
+async fn failed_logins_are_throttled(app: TestApp) {
+    for _ in 0..5 {
+        assert_eq!(app.login(ADMIN_EMAIL, "wrong password here").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let throttled = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let retry_after: u64 = throttled.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry_after > 0 && retry_after <= 900);
+    problem(throttled, StatusCode::TOO_MANY_REQUESTS).await;
+    assert_eq!(app.login("other@example.com", "wrong password here").await.status(), StatusCode::UNAUTHORIZED, "other accounts are not locked");
+}
+both_backends!(login_throttling, failed_logins_are_throttled);
+
+async fn refresh_tokens_rotate(app: TestApp) {
+    let first: Value = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.json().await.unwrap();
+    let refresh = |token: Value| {
+        let app = &app;
+        async move { app.client.post(app.url("/api/v1/auth/refresh")).json(&json!({"refresh_token": token})).send().await.unwrap() }
+    };
+    let second = refresh(first["refresh_token"].clone()).await;
+    assert_eq!(second.status(), StatusCode::OK);
+    let second: Value = second.json().await.unwrap();
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    assert_eq!(app.get("/api/v1/auth/me", second["access_token"].as_str().unwrap()).await.status(), StatusCode::OK);
+
+    // The first token again: a thief or a replay. The whole sign-in is revoked.
+    problem(refresh(first["refresh_token"].clone()).await, StatusCode::UNAUTHORIZED).await;
+    problem(refresh(second["refresh_token"].clone()).await, StatusCode::UNAUTHORIZED).await;
+
+    // Logout revokes a sign-in; other sign-ins stay.
+    let a: Value = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.json().await.unwrap();
+    let b: Value = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.json().await.unwrap();
+    let logout = app.client.post(app.url("/api/v1/auth/logout")).json(&json!({"refresh_token": a["refresh_token"]})).send().await.unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    problem(refresh(a["refresh_token"].clone()).await, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(refresh(b["refresh_token"].clone()).await.status(), StatusCode::OK);
+}
+both_backends!(refresh_rotation_and_reuse_detection, refresh_tokens_rotate);
+
+async fn password_change_cuts_off_old_tokens(app: TestApp) {
+    let admin = app.admin_token().await;
+    app.create_user(&admin, "ann@example.com", &["agent"]).await;
+    let login: Value = app.login("ann@example.com", PASSWORD).await.json().await.unwrap();
+    let token = login["access_token"].as_str().unwrap().to_string();
+
+    let wrong = app.post("/api/v1/auth/password", &token, &json!({"current_password": "not my password", "new_password": "a brand new passphrase"})).await;
+    assert_eq!(common::pointers(&problem(wrong, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/current_password"]);
+    let weak = app.post("/api/v1/auth/password", &token, &json!({"current_password": PASSWORD, "new_password": "short"})).await;
+    assert_eq!(common::pointers(&problem(weak, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/new_password"]);
+
+    // iat has whole seconds: make sure the change happens in a later second than the login.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let changed = app.post("/api/v1/auth/password", &token, &json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"})).await;
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    assert_rejected(&app, &token, "tokens from before the change").await;
+    let refreshed = app.client.post(app.url("/api/v1/auth/refresh")).json(&json!({"refresh_token": login["refresh_token"]})).send().await.unwrap();
+    assert_eq!(refreshed.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.login("ann@example.com", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    let new_token = app.token_for("ann@example.com", "a brand new passphrase").await;
+    let me: Value = app.get("/api/v1/auth/me", &new_token).await.json().await.unwrap();
+    assert_eq!(me["user"]["email"], "ann@example.com");
+    assert_eq!(me["credential"], "access_token");
+}
+both_backends!(password_change, password_change_cuts_off_old_tokens);
+
+async fn user_changes_apply_on_next_request(app: TestApp) {
+    let admin = app.admin_token().await;
+    let user = app.create_user(&admin, "second-admin@example.com", &["admin"]).await;
+    let id = user["id"].as_i64().unwrap();
+    let token = app.token_for("second-admin@example.com", PASSWORD).await;
+    assert_eq!(app.get("/api/v1/users", &token).await.status(), StatusCode::OK);
+
+    let demoted = app.patch(&format!("/api/v1/users/{id}"), &admin, &json!({"roles": ["agent"]}), None).await;
+    assert_eq!(demoted.status(), StatusCode::OK);
+    problem(app.get("/api/v1/users", &token).await, StatusCode::FORBIDDEN).await;
+
+    let deactivated = app.delete(&format!("/api/v1/users/{id}"), &admin).await;
+    assert_eq!(deactivated.status(), StatusCode::NO_CONTENT);
+    assert_rejected(&app, &token, "a deactivated user's token").await;
+    assert_eq!(app.login("second-admin@example.com", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+}
+both_backends!(role_and_active_changes_take_effect_at_once, user_changes_apply_on_next_request);
+
+async fn hashing_cap_answers_503(app: TestApp) {
+    let logins = (0..24).map(|_| app.login(ADMIN_EMAIL, ADMIN_PASSWORD));
+    let responses = futures_util::future::join_all(logins).await;
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 503), "only successes and 503: {statuses:?}");
+    assert!(statuses.contains(&200), "some sign-ins got through: {statuses:?}");
+    let busy = responses.into_iter().find(|r| r.status() == StatusCode::SERVICE_UNAVAILABLE).expect("at least one 503 past the cap");
+    assert_eq!(busy.headers()["retry-after"], "1");
+    problem(busy, StatusCode::SERVICE_UNAVAILABLE).await;
+    // The server is not stalled: other requests are answered.
+    assert_eq!(app.client.get(app.url("/health/live")).send().await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_past_the_hashing_cap_get_503() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.hash_concurrency = 1;
+        c.hash_queue_wait = std::time::Duration::ZERO;
+    })
+    .await;
+    hashing_cap_answers_503(app).await;
+}
