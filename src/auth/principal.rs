@@ -101,7 +101,7 @@ async fn authenticate(state: &AppState, token: String, request_id: Option<String
         return Ok(Principal {
             user_id: user.id,
             email: user.email,
-            roles: key_roles.intersection(&Roles::from_stored(&user.roles)),
+            roles: key_roles.limited_to(&Roles::from_stored(&user.roles)),
             credential: Credential::ApiKey { id: key_id },
             request_id,
         });

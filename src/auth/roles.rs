@@ -84,13 +84,15 @@ impl Roles {
         self.0.contains(&role)
     }
 
-    /// True when every role in `self` is also in `other`.
-    pub fn is_subset_of(&self, other: &Roles) -> bool {
-        self.0.iter().all(|r| other.contains(*r))
+    /// True when holding these roles allows acting as `role`: admin allows every role.
+    pub fn grants(&self, role: Role) -> bool {
+        self.contains(Role::Admin) || self.contains(role)
     }
 
-    pub fn intersection(&self, other: &Roles) -> Roles {
-        Roles(self.0.iter().copied().filter(|r| other.contains(*r)).collect())
+    /// The roles of `self` that `holder` grants (an API key's roles, limited to what its user
+    /// may do now).
+    pub fn limited_to(&self, holder: &Roles) -> Roles {
+        Roles(self.0.iter().copied().filter(|r| holder.grants(*r)).collect())
     }
 
     pub fn to_vec(&self) -> Vec<Role> {
@@ -114,11 +116,12 @@ mod tests {
     }
 
     #[test]
-    fn subset_and_intersection() {
+    fn keys_are_limited_to_what_their_holder_grants() {
         let wide = Roles::new(vec![Role::Ops, Role::Finance]);
         let narrow = Roles::new(vec![Role::Ops]);
-        assert!(narrow.is_subset_of(&wide));
-        assert!(!wide.is_subset_of(&narrow));
-        assert_eq!(wide.intersection(&narrow), narrow);
+        assert_eq!(wide.limited_to(&narrow), narrow);
+        let admin = Roles::new(vec![Role::Admin]);
+        assert_eq!(wide.limited_to(&admin), wide, "admin grants every role");
+        assert!(!narrow.grants(Role::Finance));
     }
 }

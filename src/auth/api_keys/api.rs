@@ -70,7 +70,7 @@ pub async fn create(req: HttpRequest, state: web::Data<AppState>, principal: Pri
     v.check(!name.is_empty() && name.chars().count() <= 200, "/name", "must be 1 to 200 characters long");
     v.check(!input.roles.is_empty(), "/roles", "must name at least one role");
     for (i, role) in input.roles.iter().enumerate() {
-        v.check(principal.is(*role), &format!("/roles/{i}"), format!("you do not hold the role {role}, so a key of yours cannot either"));
+        v.check(principal.roles.grants(*role), &format!("/roles/{i}"), format!("you do not hold the role {role}, so a key of yours cannot either"));
     }
     let expires_at = input.expires_at.map(|t| t.naive_utc());
     v.check(expires_at.is_none_or(|t| t > now), "/expires_at", "must be in the future");
