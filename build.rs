@@ -5,7 +5,5 @@ fn main() {
     println!("cargo::rerun-if-env-changed=TEST_DATABASE_URL");
     if std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.trim().is_empty()) {
         println!("cargo::rustc-cfg=pg_tests");
-    } else {
-        println!("cargo::warning=TEST_DATABASE_URL is not set: PostgreSQL integration tests are skipped (reported as ignored)");
     }
 }

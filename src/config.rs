@@ -55,10 +55,9 @@ where
 {
     match var(name) {
         None => Ok(default),
-        Some(raw) => raw.trim().parse::<T>().map_err(|e| ConfigError {
-            name,
-            problem: format!("cannot parse {raw:?}: {e}"),
-        }),
+        Some(raw) => {
+            raw.trim().parse::<T>().map_err(|e| ConfigError { name, problem: format!("cannot parse {raw:?}: {e}") })
+        }
     }
 }
 

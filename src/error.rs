@@ -104,10 +104,7 @@ impl From<diesel::result::Error> for ApiError {
                 retry_after_secs: 1,
             },
             Error::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
-                ApiError::Unavailable {
-                    detail: "the database is busy; retry the request".into(),
-                    retry_after_secs: 1,
-                }
+                ApiError::Unavailable { detail: "the database is busy; retry the request".into(), retry_after_secs: 1 }
             }
             other => ApiError::Database(other),
         }
@@ -161,7 +158,13 @@ impl ApiError {
 
 /// A problem response for a status that has no `ApiError` (used by the 404/405 fallbacks and the
 /// extractor error handlers).
-pub fn problem_response(status: StatusCode, slug: &str, title: &str, detail: String, errors: Option<Vec<FieldError>>) -> HttpResponse {
+pub fn problem_response(
+    status: StatusCode,
+    slug: &str,
+    title: &str,
+    detail: String,
+    errors: Option<Vec<FieldError>>,
+) -> HttpResponse {
     let body = Problem {
         problem_type: format!("/problems/{slug}"),
         title: title.to_string(),

@@ -41,12 +41,20 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     );
 }
 
-fn routes_and_document() -> (App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>>, OpenApi) {
-    let (app, mut doc) = App::new()
-        .into_utoipa_app()
-        .openapi(http::openapi::base())
-        .configure(configure_routes)
-        .split_for_parts();
+fn routes_and_document() -> (
+    App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >,
+    OpenApi,
+) {
+    let (app, mut doc) =
+        App::new().into_utoipa_app().openapi(http::openapi::base()).configure(configure_routes).split_for_parts();
     http::openapi::finish(&mut doc);
     (app, doc)
 }
@@ -57,10 +65,18 @@ pub fn openapi_document() -> OpenApi {
 }
 
 fn cors(config: &Config) -> Cors {
-    let exposed = [header::ETAG, header::LOCATION, header::RETRY_AFTER, http::request_id::HEADER, http::idempotency::REPLAYED];
+    let exposed =
+        [header::ETAG, header::LOCATION, header::RETRY_AFTER, http::request_id::HEADER, http::idempotency::REPLAYED];
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH, http::idempotency::HEADER, http::request_id::HEADER])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            http::idempotency::HEADER,
+            http::request_id::HEADER,
+        ])
         .expose_headers(exposed)
         .max_age(3600);
     for origin in &config.cors_origins {
@@ -70,7 +86,17 @@ fn cors(config: &Config) -> Cors {
 }
 
 /// The application: routes, documentation, fallbacks and middleware.
-pub fn app(state: AppState) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     let (app, doc) = routes_and_document();
     let route_table = RouteTable::from_openapi(&doc);
     let config = state.config.clone();
@@ -80,7 +106,12 @@ pub fn app(state: AppState) -> App<impl ServiceFactory<ServiceRequest, Config = 
         .app_data(web::QueryConfig::default().error_handler(http::fallback::query_error))
         .app_data(web::PathConfig::default().error_handler(http::fallback::path_error))
         .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")))
-        .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }))
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+            }),
+        )
         .default_service(web::to(http::fallback::not_found_or_method_not_allowed))
         .wrap(from_fn(http::timeout::middleware))
         .wrap(cors(&config))
@@ -96,7 +127,8 @@ pub fn prepare(config: Config) -> Result<(AppState, Option<(String, String)>), S
     let (secret, first_admin) = pool
         .with_connection(|conn| {
             db::migrations::run_pending(conn).map_err(error::ApiError::Internal)?;
-            let secret = load_or_create_secret(conn, config.jwt_secret.as_deref()).map_err(error::ApiError::Internal)?;
+            let secret =
+                load_or_create_secret(conn, config.jwt_secret.as_deref()).map_err(error::ApiError::Internal)?;
             let first_admin = auth::bootstrap::ensure_first_admin(conn, &config).map_err(error::ApiError::Internal)?;
             Ok((secret, first_admin))
         })

@@ -82,7 +82,10 @@ fn serve(config: Config) -> Result<(), String> {
         println!("Created the first admin: {email} with password {password}");
         println!("This password is shown only once. Sign in and change it with POST /api/v1/auth/password.");
     }
-    log::info!("opsdesk listening on http://{} (docs at /docs)", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
+    log::info!(
+        "opsdesk listening on http://{} (docs at /docs)",
+        listener.local_addr().map(|a| a.to_string()).unwrap_or_default()
+    );
     let server = opsdesk::start(state, listener)?;
     actix_web::rt::System::new().block_on(server).map_err(|e| format!("server stopped: {e}"))
 }
@@ -106,7 +109,10 @@ fn migrate(config: Config, down: bool) -> Result<(), String> {
 
 fn create_user(config: Config, email: String, roles: Vec<RoleArg>, name: Option<String>) -> Result<(), String> {
     let mut password = String::new();
-    std::io::stdin().lock().read_line(&mut password).map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
     let password = password.trim_end_matches(['\r', '\n']);
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
     let mut conn = open_migrated(&config)?;
@@ -150,7 +156,9 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve => serve(config),
         Command::Migrate { down } => migrate(config, down),
-        Command::Users { command: UsersCommand::Create { email, roles, name } } => create_user(config, email, roles, name),
+        Command::Users { command: UsersCommand::Create { email, roles, name } } => {
+            create_user(config, email, roles, name)
+        }
         Command::Demo => demo(config),
         Command::Openapi => Ok(()),
     }

@@ -13,7 +13,13 @@ async fn keys_work_and_stop(app: TestApp) {
 
     let wider = app.post("/api/v1/api-keys", &finance, &json!({"name": "crm", "roles": ["finance", "admin"]})).await;
     assert_eq!(common::pointers(&problem(wider, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/roles/1"]);
-    let past = app.post("/api/v1/api-keys", &finance, &json!({"name": "crm", "roles": ["finance"], "expires_at": "2020-01-01T00:00:00Z"})).await;
+    let past = app
+        .post(
+            "/api/v1/api-keys",
+            &finance,
+            &json!({"name": "crm", "roles": ["finance"], "expires_at": "2020-01-01T00:00:00Z"}),
+        )
+        .await;
     assert_eq!(common::pointers(&problem(past, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/expires_at"]);
 
     let created = app.post("/api/v1/api-keys", &finance, &json!({"name": "crm", "roles": ["auditor"]})).await;
@@ -35,7 +41,13 @@ async fn keys_work_and_stop(app: TestApp) {
     assert_eq!(app.get("/api/v1/audit-events", &secret).await.status(), StatusCode::OK);
     let key_minting_key = app.post("/api/v1/api-keys", &secret, &json!({"name": "again", "roles": ["auditor"]})).await;
     problem(key_minting_key, StatusCode::FORBIDDEN).await;
-    let password = app.post("/api/v1/auth/password", &secret, &json!({"current_password": PASSWORD, "new_password": "some other passphrase"})).await;
+    let password = app
+        .post(
+            "/api/v1/auth/password",
+            &secret,
+            &json!({"current_password": PASSWORD, "new_password": "some other passphrase"}),
+        )
+        .await;
     problem(password, StatusCode::FORBIDDEN).await;
 
     // Another user cannot see or revoke it; it is not found for them.
@@ -59,7 +71,12 @@ async fn keys_follow_their_user(app: TestApp) {
     let admin = app.admin_token().await;
     let user = app.create_user(&admin, "ann@example.com", &["auditor", "ops"]).await;
     let token = app.token_for("ann@example.com", PASSWORD).await;
-    let key: Value = app.post("/api/v1/api-keys", &token, &json!({"name": "script", "roles": ["auditor", "ops"]})).await.json().await.unwrap();
+    let key: Value = app
+        .post("/api/v1/api-keys", &token, &json!({"name": "script", "roles": ["auditor", "ops"]}))
+        .await
+        .json()
+        .await
+        .unwrap();
     let secret = key["secret"].as_str().unwrap();
     let path = format!("/api/v1/users/{}", user["id"]);
 

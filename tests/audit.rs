@@ -9,7 +9,11 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 async fn feed_page(app: &TestApp, token: &str, after: &str) -> Value {
-    let path = if after.is_empty() { "/api/v1/events?limit=200".to_string() } else { format!("/api/v1/events?limit=200&after={after}") };
+    let path = if after.is_empty() {
+        "/api/v1/events?limit=200".to_string()
+    } else {
+        format!("/api/v1/events?limit=200&after={after}")
+    };
     let response = app.get(&path, token).await;
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
@@ -75,8 +79,14 @@ async fn audit_log_filters_and_access(app: TestApp) {
     assert_eq!(items[0]["changes"]["name"], json!({"before": "ann@example.com", "after": "Ann Lee"}));
     assert!(items[0]["request_id"].is_string(), "events carry the request id");
 
-    let by_entity: Value = app.get(&format!("/api/v1/audit-events?entity_type=user&entity_id={}", ann["id"]), &admin).await.json().await.unwrap();
-    let actions: Vec<&str> = by_entity["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let by_entity: Value = app
+        .get(&format!("/api/v1/audit-events?entity_type=user&entity_id={}", ann["id"]), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> =
+        by_entity["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["user.updated", "user.created"], "newest first");
     let by_actor: Value = app.get("/api/v1/audit-events?actor_user_id=1", &admin).await.json().await.unwrap();
     assert_eq!(by_actor["items"].as_array().unwrap().len(), 2);

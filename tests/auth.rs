@@ -33,25 +33,50 @@ async fn forged_tokens_are_rejected_on(app: TestApp) {
     let good = forge(claims("1", "opsdesk-api", "opsdesk", 600), SECRET);
     assert_eq!(app.get("/api/v1/auth/me", &good).await.status(), StatusCode::OK, "a correctly signed token works");
 
-    assert_rejected(&app, &forge(claims("1", "opsdesk-api", "opsdesk", 600), "another-secret-of-at-least-thirty-two-b"), "bad signature").await;
+    assert_rejected(
+        &app,
+        &forge(claims("1", "opsdesk-api", "opsdesk", 600), "another-secret-of-at-least-thirty-two-b"),
+        "bad signature",
+    )
+    .await;
     assert_rejected(&app, &forge(claims("1", "opsdesk-api", "opsdesk", -120), SECRET), "expired").await;
     assert_rejected(&app, &forge(claims("1", "someone-else", "opsdesk", 600), SECRET), "wrong audience").await;
     assert_rejected(&app, &forge(claims("1", "opsdesk-api", "evil", 600), SECRET), "wrong issuer").await;
     let now = chrono::Utc::now().timestamp();
-    assert_rejected(&app, &forge(json!({"iss": "opsdesk", "aud": "opsdesk-api", "sub": "1", "iat": now, "nbf": now}), SECRET), "no exp").await;
-    assert_rejected(&app, &forge(json!({"iss": "opsdesk", "aud": "opsdesk-api", "sub": "1", "exp": now + 600, "iat": now, "nbf": now + 300}), SECRET), "not yet valid").await;
+    assert_rejected(
+        &app,
+        &forge(json!({"iss": "opsdesk", "aud": "opsdesk-api", "sub": "1", "iat": now, "nbf": now}), SECRET),
+        "no exp",
+    )
+    .await;
+    assert_rejected(
+        &app,
+        &forge(
+            json!({"iss": "opsdesk", "aud": "opsdesk-api", "sub": "1", "exp": now + 600, "iat": now, "nbf": now + 300}),
+            SECRET,
+        ),
+        "not yet valid",
+    )
+    .await;
 
     use base64::Engine;
     let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-    let unsigned = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims("1", "opsdesk-api", "opsdesk", 600)));
+    let unsigned =
+        format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims("1", "opsdesk-api", "opsdesk", 600)));
     assert_rejected(&app, &unsigned, "alg none").await;
-    let hs512 = encode(&Header::new(jsonwebtoken::Algorithm::HS512), &claims("1", "opsdesk-api", "opsdesk", 600), &EncodingKey::from_secret(SECRET.as_bytes())).unwrap();
+    let hs512 = encode(
+        &Header::new(jsonwebtoken::Algorithm::HS512),
+        &claims("1", "opsdesk-api", "opsdesk", 600),
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
     assert_rejected(&app, &hs512, "another algorithm, even with the right key").await;
 
     let login: Value = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.json().await.unwrap();
     assert_rejected(&app, login["refresh_token"].as_str().unwrap(), "a refresh token is not an access token").await;
     assert_rejected(&app, "garbage", "garbage").await;
-    let no_scheme = app.client.get(app.url("/api/v1/auth/me")).header("Authorization", "Basic YTpi").send().await.unwrap();
+    let no_scheme =
+        app.client.get(app.url("/api/v1/auth/me")).header("Authorization", "Basic YTpi").send().await.unwrap();
     problem(no_scheme, StatusCode::UNAUTHORIZED).await;
     let anonymous = app.client.get(app.url("/api/v1/users")).send().await.unwrap();
     problem(anonymous, StatusCode::UNAUTHORIZED).await;
@@ -78,7 +103,8 @@ async fn login_answers_alike(app: TestApp) {
     assert!(body["refresh_token"].as_str().unwrap().starts_with("odr_"));
 
     let wrong_password = problem(app.login(ADMIN_EMAIL, "wrong password here").await, StatusCode::UNAUTHORIZED).await;
-    let unknown_email = problem(app.login("nobody@example.com", "wrong password here").await, StatusCode::UNAUTHORIZED).await;
+    let unknown_email =
+        problem(app.login("nobody@example.com", "wrong password here").await, StatusCode::UNAUTHORIZED).await;
     assert_eq!(wrong_password, unknown_email, "no account enumeration");
 }
 both_backends!(login_gives_one_answer_for_every_failure, login_answers_alike);
@@ -91,7 +117,11 @@ async fn failed_logins_are_throttled(app: TestApp) {
     let retry_after: u64 = throttled.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry_after > 0 && retry_after <= 900);
     problem(throttled, StatusCode::TOO_MANY_REQUESTS).await;
-    assert_eq!(app.login("other@example.com", "wrong password here").await.status(), StatusCode::UNAUTHORIZED, "other accounts are not locked");
+    assert_eq!(
+        app.login("other@example.com", "wrong password here").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "other accounts are not locked"
+    );
 }
 both_backends!(login_throttling, failed_logins_are_throttled);
 
@@ -99,7 +129,14 @@ async fn refresh_tokens_rotate(app: TestApp) {
     let first: Value = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.json().await.unwrap();
     let refresh = |token: Value| {
         let app = &app;
-        async move { app.client.post(app.url("/api/v1/auth/refresh")).json(&json!({"refresh_token": token})).send().await.unwrap() }
+        async move {
+            app.client
+                .post(app.url("/api/v1/auth/refresh"))
+                .json(&json!({"refresh_token": token}))
+                .send()
+                .await
+                .unwrap()
+        }
     };
     let second = refresh(first["refresh_token"].clone()).await;
     assert_eq!(second.status(), StatusCode::OK);
@@ -114,7 +151,13 @@ async fn refresh_tokens_rotate(app: TestApp) {
     // Logout revokes a sign-in; other sign-ins stay.
     let a: Value = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.json().await.unwrap();
     let b: Value = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.json().await.unwrap();
-    let logout = app.client.post(app.url("/api/v1/auth/logout")).json(&json!({"refresh_token": a["refresh_token"]})).send().await.unwrap();
+    let logout = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .json(&json!({"refresh_token": a["refresh_token"]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
     problem(refresh(a["refresh_token"].clone()).await, StatusCode::UNAUTHORIZED).await;
     assert_eq!(refresh(b["refresh_token"].clone()).await.status(), StatusCode::OK);
@@ -127,17 +170,37 @@ async fn password_change_cuts_off_old_tokens(app: TestApp) {
     let login: Value = app.login("ann@example.com", PASSWORD).await.json().await.unwrap();
     let token = login["access_token"].as_str().unwrap().to_string();
 
-    let wrong = app.post("/api/v1/auth/password", &token, &json!({"current_password": "not my password", "new_password": "a brand new passphrase"})).await;
+    let wrong = app
+        .post(
+            "/api/v1/auth/password",
+            &token,
+            &json!({"current_password": "not my password", "new_password": "a brand new passphrase"}),
+        )
+        .await;
     assert_eq!(common::pointers(&problem(wrong, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/current_password"]);
-    let weak = app.post("/api/v1/auth/password", &token, &json!({"current_password": PASSWORD, "new_password": "short"})).await;
+    let weak = app
+        .post("/api/v1/auth/password", &token, &json!({"current_password": PASSWORD, "new_password": "short"}))
+        .await;
     assert_eq!(common::pointers(&problem(weak, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/new_password"]);
 
     // iat has whole seconds: make sure the change happens in a later second than the login.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let changed = app.post("/api/v1/auth/password", &token, &json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"})).await;
+    let changed = app
+        .post(
+            "/api/v1/auth/password",
+            &token,
+            &json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}),
+        )
+        .await;
     assert_eq!(changed.status(), StatusCode::NO_CONTENT);
     assert_rejected(&app, &token, "tokens from before the change").await;
-    let refreshed = app.client.post(app.url("/api/v1/auth/refresh")).json(&json!({"refresh_token": login["refresh_token"]})).send().await.unwrap();
+    let refreshed = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .json(&json!({"refresh_token": login["refresh_token"]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refreshed.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.login("ann@example.com", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
     let new_token = app.token_for("ann@example.com", "a brand new passphrase").await;
@@ -171,7 +234,10 @@ async fn hashing_cap_answers_503(app: TestApp) {
     let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
     assert!(statuses.iter().all(|s| *s == 200 || *s == 503), "only successes and 503: {statuses:?}");
     assert!(statuses.contains(&200), "some sign-ins got through: {statuses:?}");
-    let busy = responses.into_iter().find(|r| r.status() == StatusCode::SERVICE_UNAVAILABLE).expect("at least one 503 past the cap");
+    let busy = responses
+        .into_iter()
+        .find(|r| r.status() == StatusCode::SERVICE_UNAVAILABLE)
+        .expect("at least one 503 past the cap");
     assert_eq!(busy.headers()["retry-after"], "1");
     problem(busy, StatusCode::SERVICE_UNAVAILABLE).await;
     // The server is not stalled: other requests are answered.

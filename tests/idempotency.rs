@@ -28,7 +28,14 @@ async fn replays_and_rejects(app: TestApp) {
     assert_eq!(replay.headers()["location"], location);
     assert_eq!(replay.json::<Value>().await.unwrap(), first);
 
-    let different = post_with_key(&app, &admin, "create-ann", "/api/v1/users", &json!({"email": "bob@example.com", "name": "Bob", "roles": ["agent"], "password": PASSWORD})).await;
+    let different = post_with_key(
+        &app,
+        &admin,
+        "create-ann",
+        "/api/v1/users",
+        &json!({"email": "bob@example.com", "name": "Bob", "roles": ["agent"], "password": PASSWORD}),
+    )
+    .await;
     problem(different, StatusCode::UNPROCESSABLE_ENTITY).await;
 
     let users: Value = app.get("/api/v1/users", &admin).await.json().await.unwrap();
@@ -36,7 +43,14 @@ async fn replays_and_rejects(app: TestApp) {
 
     // Keys are per caller: another user's identical key is a different request.
     let other_admin = app.user_token(&admin, "root2@example.com", &["admin"]).await;
-    let theirs = post_with_key(&app, &other_admin, "create-ann", "/api/v1/users", &json!({"email": "cy@example.com", "name": "Cy", "roles": ["agent"], "password": PASSWORD})).await;
+    let theirs = post_with_key(
+        &app,
+        &other_admin,
+        "create-ann",
+        "/api/v1/users",
+        &json!({"email": "cy@example.com", "name": "Cy", "roles": ["agent"], "password": PASSWORD}),
+    )
+    .await;
     assert_eq!(theirs.status(), StatusCode::CREATED);
 
     // A client error is final too and replays the same problem.

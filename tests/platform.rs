@@ -74,13 +74,21 @@ async fn validation_names_every_field(app: TestApp) {
     assert_eq!(pointers, vec!["/email", "/name", "/password", "/roles"]);
 
     let unknown_field = app
-        .post("/api/v1/users", &token, &json!({"email": "a@b.co", "name": "A", "roles": ["agent"], "password": "long enough password", "id": 7}))
+        .post(
+            "/api/v1/users",
+            &token,
+            &json!({"email": "a@b.co", "name": "A", "roles": ["agent"], "password": "long enough password", "id": 7}),
+        )
         .await;
     let body = problem(unknown_field, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(common::pointers(&body), vec!["/id"], "server-owned fields cannot be set");
 
     let wrong_type = app
-        .post("/api/v1/users", &token, &json!({"email": "a@b.co", "name": "A", "roles": ["wizard"], "password": "long enough password"}))
+        .post(
+            "/api/v1/users",
+            &token,
+            &json!({"email": "a@b.co", "name": "A", "roles": ["wizard"], "password": "long enough password"}),
+        )
         .await;
     let body = problem(wrong_type, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(common::pointers(&body), vec!["/roles/0"]);
@@ -94,7 +102,8 @@ both_backends!(validation_errors_point_at_fields, validation_names_every_field);
 async fn document_and_docs_are_served(app: TestApp) {
     let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
-    let operations: Vec<&Value> = doc["paths"].as_object().unwrap().values().flat_map(|item| item.as_object().unwrap().values()).collect();
+    let operations: Vec<&Value> =
+        doc["paths"].as_object().unwrap().values().flat_map(|item| item.as_object().unwrap().values()).collect();
     assert!(operations.len() >= 15, "every operation is documented");
     for operation in operations {
         assert!(operation["operationId"].is_string(), "operationId on {operation}");

@@ -11,7 +11,13 @@ async fn only_admins_write_users(app: TestApp) {
     let admin = app.admin_token().await;
     for role in ["finance", "hr", "ops", "agent", "employee", "auditor"] {
         let token = app.user_token(&admin, &format!("{role}@example.com"), &[role]).await;
-        let create = app.post("/api/v1/users", &token, &json!({"email": "x@example.com", "name": "X", "roles": ["admin"], "password": PASSWORD})).await;
+        let create = app
+            .post(
+                "/api/v1/users",
+                &token,
+                &json!({"email": "x@example.com", "name": "X", "roles": ["admin"], "password": PASSWORD}),
+            )
+            .await;
         problem(create, StatusCode::FORBIDDEN).await;
         let me: Value = app.get("/api/v1/auth/me", &token).await.json().await.unwrap();
         let my_id = me["user"]["id"].as_i64().unwrap();
@@ -36,9 +42,21 @@ async fn emails_are_unique_regardless_of_case(app: TestApp) {
     let admin = app.admin_token().await;
     let user = app.create_user(&admin, "Ann.Lee@Example.com", &["agent"]).await;
     assert_eq!(user["email"], "ann.lee@example.com");
-    let again = app.post("/api/v1/users", &admin, &json!({"email": "ANN.LEE@example.COM", "name": "Ann", "roles": ["agent"], "password": PASSWORD})).await;
+    let again = app
+        .post(
+            "/api/v1/users",
+            &admin,
+            &json!({"email": "ANN.LEE@example.COM", "name": "Ann", "roles": ["agent"], "password": PASSWORD}),
+        )
+        .await;
     problem(again, StatusCode::CONFLICT).await;
-    let same_as_email = app.post("/api/v1/users", &admin, &json!({"email": "bob@example.com", "name": "Bob", "roles": ["agent"], "password": "Bob@Example.com"})).await;
+    let same_as_email = app
+        .post(
+            "/api/v1/users",
+            &admin,
+            &json!({"email": "bob@example.com", "name": "Bob", "roles": ["agent"], "password": "Bob@Example.com"}),
+        )
+        .await;
     assert_eq!(common::pointers(&problem(same_as_email, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/password"]);
 }
 both_backends!(unique_emails_and_password_policy, emails_are_unique_regardless_of_case);
@@ -51,7 +69,8 @@ async fn versions_and_preconditions(app: TestApp) {
     let read = app.get(&path, &admin).await;
     let tag = etag(&read);
     assert_eq!(tag, "\"1\"");
-    let not_modified = app.request(reqwest::Method::GET, &path, Some(&admin)).header("If-None-Match", &tag).send().await.unwrap();
+    let not_modified =
+        app.request(reqwest::Method::GET, &path, Some(&admin)).header("If-None-Match", &tag).send().await.unwrap();
     assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
 
     let first = app.patch(&path, &admin, &json!({"name": "Ann Lee"}), Some(&tag)).await;
@@ -64,7 +83,8 @@ async fn versions_and_preconditions(app: TestApp) {
     // A second writer that read version 1 loses: 412, and nothing changes.
     let stale = app.patch(&path, &admin, &json!({"name": "Somebody Else"}), Some(&tag)).await;
     problem(stale, StatusCode::PRECONDITION_FAILED).await;
-    let stale_delete = app.request(reqwest::Method::DELETE, &path, Some(&admin)).header("If-Match", &tag).send().await.unwrap();
+    let stale_delete =
+        app.request(reqwest::Method::DELETE, &path, Some(&admin)).header("If-Match", &tag).send().await.unwrap();
     problem(stale_delete, StatusCode::PRECONDITION_FAILED).await;
     let now: Value = app.get(&path, &admin).await.json().await.unwrap();
     assert_eq!(now["name"], "Ann Lee");
@@ -84,7 +104,11 @@ async fn concurrent_edits_lose_no_update(app: TestApp) {
     let bodies: Vec<Value> = (0..8).map(|i| json!({"name": format!("Name {i}")})).collect();
     let edits = bodies.iter().map(|body| app.patch(&path, &admin, body, Some("\"1\"")));
     let statuses: Vec<StatusCode> = futures_util::future::join_all(edits).await.iter().map(|r| r.status()).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "exactly one edit of version 1 wins: {statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "exactly one edit of version 1 wins: {statuses:?}"
+    );
     assert!(statuses.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::PRECONDITION_FAILED), "{statuses:?}");
     let now: Value = app.get(&path, &admin).await.json().await.unwrap();
     assert_eq!(now["version"], 2);
@@ -146,7 +170,12 @@ async fn lists_page_filter_and_sync(app: TestApp) {
     let since = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     app.patch("/api/v1/users/4", &admin, &json!({"name": "Changed"}), None).await;
-    let changed: Value = app.get(&format!("/api/v1/users?updated_since={}", since.replace('+', "%2B")), &admin).await.json().await.unwrap();
+    let changed: Value = app
+        .get(&format!("/api/v1/users?updated_since={}", since.replace('+', "%2B")), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
     let ids: Vec<i64> = changed["items"].as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, vec![4], "only what changed since");
 }
@@ -162,7 +191,11 @@ async fn history_records_each_change(app: TestApp) {
     let events = history["items"].as_array().unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["user.created", "user.updated", "user.deactivated"]);
-    assert_eq!(events[1]["changes"]["roles"], json!({"before": ["agent"], "after": ["ops", "agent"]}), "roles in their documented order");
+    assert_eq!(
+        events[1]["changes"]["roles"],
+        json!({"before": ["agent"], "after": ["ops", "agent"]}),
+        "roles in their documented order"
+    );
     assert_eq!(events[2]["changes"]["active"], json!({"before": true, "after": false}));
     assert_eq!(events[1]["actor_user_id"], 1);
     assert!(events.iter().all(|e| e["changes"].get("password_hash").is_none()));

@@ -88,12 +88,17 @@ fn clamp_limit(limit: Option<i64>, name: &str) -> Result<i64, ApiError> {
     responses((status = 200, description = "The next events of the feed", body = FeedPage))
 )]
 #[get("/events")]
-pub async fn feed(state: web::Data<AppState>, principal: Principal, query: web::Query<FeedQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn feed(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, ApiError> {
     principal.require_any(&READERS)?;
     let limit = clamp_limit(query.limit, "limit")?;
     let after: FeedPosition = match query.after.as_deref() {
         None | Some("") => (i64::MIN, 0),
-        Some(cursor) => decode_cursor(cursor).map_err(|_| ApiError::invalid_parameter("after", "is not a cursor returned by this feed"))?,
+        Some(cursor) => decode_cursor(cursor)
+            .map_err(|_| ApiError::invalid_parameter("after", "is not a cursor returned by this feed"))?,
     };
     let rows = db::run(&state.pool, move |conn| Ok(repo::feed(conn, after, limit)?)).await?;
     let position = rows.last().map(|r| (r.tx_seq, r.id)).unwrap_or(after);
@@ -153,10 +158,16 @@ pub async fn list(
 
 /// The body of every `…/{id}/history` endpoint: the entity's events, oldest first. The caller
 /// checks that the principal may see the entity first.
-pub async fn history(state: &AppState, entity_type: &'static str, entity_id: i64, page: &PageQuery) -> Result<HttpResponse, ApiError> {
+pub async fn history(
+    state: &AppState,
+    entity_type: &'static str,
+    entity_id: i64,
+    page: &PageQuery,
+) -> Result<HttpResponse, ApiError> {
     let page = page.parse::<i64>()?;
     let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| Ok(repo::history(conn, entity_type, entity_id, page.after, limit)?)).await?;
+    let rows =
+        db::run(&state.pool, move |conn| Ok(repo::history(conn, entity_type, entity_id, page.after, limit)?)).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, AuditEvent::from)))
 }
 

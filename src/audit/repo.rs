@@ -106,7 +106,13 @@ pub fn list(conn: &mut DbConn, filter: &EventFilter, before_id: Option<i64>, lim
 }
 
 /// One entity's events, oldest first, paged by id.
-pub fn history(conn: &mut DbConn, entity_type: &str, entity_id: i64, after_id: Option<i64>, limit: i64) -> QueryResult<Vec<EventRow>> {
+pub fn history(
+    conn: &mut DbConn,
+    entity_type: &str,
+    entity_id: i64,
+    after_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<EventRow>> {
     audit_events::table
         .select(EventRow::as_select())
         .filter(audit_events::entity_type.eq(entity_type))

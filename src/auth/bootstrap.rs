@@ -25,7 +25,14 @@ fn describe(error: ApiError) -> String {
 }
 
 /// Creates a user with a password, validated like the API does, in one audited transaction.
-pub fn create_user(conn: &mut DbConn, email: &str, name: &str, roles: Roles, password: &str, actor: &Actor) -> Result<UserRow, String> {
+pub fn create_user(
+    conn: &mut DbConn,
+    email: &str,
+    name: &str,
+    roles: Roles,
+    password: &str,
+    actor: &Actor,
+) -> Result<UserRow, String> {
     let mut v = Validator::new();
     let email = normalize_email(email).map_err(|e| v.error("/email", e)).unwrap_or_default();
     let name = normalize_name(name).map_err(|e| v.error("/name", e)).unwrap_or_default();
@@ -39,7 +46,13 @@ pub fn create_user(conn: &mut DbConn, email: &str, name: &str, roles: Roles, pas
         }
         let row = repo::insert(
             conn,
-            &repo::NewUser { email: &email, name: &name, password_hash: &password_hash, roles: roles.to_stored(), active: true },
+            &repo::NewUser {
+                email: &email,
+                name: &name,
+                password_hash: &password_hash,
+                roles: roles.to_stored(),
+                active: true,
+            },
         )?;
         let user = User::from(&row);
         audit::record(conn, actor, "user.created", ENTITY, row.id, None, Some(&user))?;

@@ -47,11 +47,7 @@ pub fn check_policy(v: &mut Validator, pointer: &str, password: &str, email: &st
     let length = password.chars().count();
     v.check(length >= MIN_LENGTH, pointer, format!("must be at least {MIN_LENGTH} characters long"));
     v.check(length <= MAX_LENGTH, pointer, format!("must be at most {MAX_LENGTH} characters long"));
-    v.check(
-        !password.trim().eq_ignore_ascii_case(email.trim()),
-        pointer,
-        "must not be the account's email address",
-    );
+    v.check(!password.trim().eq_ignore_ascii_case(email.trim()), pointer, "must not be the account's email address");
 }
 
 #[derive(Clone)]
@@ -65,7 +61,10 @@ impl Hasher {
         Hasher { permits: Arc::new(Semaphore::new(concurrency.max(1))), max_wait }
     }
 
-    async fn on_blocking_pool<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    async fn on_blocking_pool<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
         let busy = || ApiError::Unavailable {
             detail: "too many sign-ins are being processed; retry shortly".into(),
             retry_after_secs: 1,

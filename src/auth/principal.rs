@@ -138,10 +138,8 @@ pub async fn resolve(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
     if let Some(Resolved(cached)) = req.extensions().get::<Resolved>() {
         return Ok(cached.clone());
     }
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("application state missing"))?
-        .clone();
+    let state =
+        req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("application state missing"))?.clone();
     let principal = match bearer_token(req)? {
         None => None,
         Some(token) => {

@@ -87,10 +87,7 @@ where
 /// True when `error` is a database unique-constraint violation (used where a repository turns a
 /// race into a precise 409 or a retry).
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
-    matches!(
-        error,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
+    matches!(error, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }
 
 /// Rewrites `?` placeholders as PostgreSQL's `$1, $2, …`, so that a hand-written statement (used

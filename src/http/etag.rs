@@ -67,7 +67,12 @@ impl FromRequest for IfMatch {
 
 /// A JSON response for one versioned entity, with its ETag. Answers 304 when the request's
 /// `If-None-Match` already names the current version.
-pub fn entity_response<T: Serialize>(req: &HttpRequest, status: actix_web::http::StatusCode, body: &T, version: i64) -> HttpResponse {
+pub fn entity_response<T: Serialize>(
+    req: &HttpRequest,
+    status: actix_web::http::StatusCode,
+    body: &T,
+    version: i64,
+) -> HttpResponse {
     let etag = etag_value(version);
     let not_modified = req
         .headers()

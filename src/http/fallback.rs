@@ -67,7 +67,9 @@ pub async fn not_found_or_method_not_allowed(req: HttpRequest, routes: web::Data
             let allow: Vec<String> = allowed.iter().map(|m| m.to_string()).collect();
             HttpResponse::NoContent().insert_header(("Allow", allow.join(", "))).finish()
         }
-        Some(allowed) => ApiError::MethodNotAllowed { allow: allowed.iter().map(|m| m.to_string()).collect() }.error_response(),
+        Some(allowed) => {
+            ApiError::MethodNotAllowed { allow: allowed.iter().map(|m| m.to_string()).collect() }.error_response()
+        }
         None => ApiError::NotFound.error_response(),
     }
 }
@@ -77,11 +79,7 @@ pub fn query_error(err: error::QueryPayloadError, _: &HttpRequest) -> actix_web:
         error::QueryPayloadError::Deserialize(e) => e.to_string(),
         other => other.to_string(),
     };
-    let parameter = detail
-        .split('`')
-        .nth(1)
-        .map(str::to_string)
-        .unwrap_or_else(|| "query".to_string());
+    let parameter = detail.split('`').nth(1).map(str::to_string).unwrap_or_else(|| "query".to_string());
     let response = problem_response(
         StatusCode::BAD_REQUEST,
         "bad-request",

@@ -44,9 +44,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     if reachable {
         HttpResponse::Ok().json(Health { status: "ok" })
     } else {
-        HttpResponse::ServiceUnavailable()
-            .insert_header(("Retry-After", "2"))
-            .json(Health { status: "unavailable" })
+        HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "2")).json(Health { status: "unavailable" })
     }
 }
 

@@ -87,20 +87,16 @@ fn claim(conn: &mut DbConn, scope: &str, key: &str, hash: &str) -> Result<Claim,
         if try_insert(conn, scope, key, hash)? {
             return Ok(Claim::Owned);
         }
-        let found: Option<Record> = idempotency_keys::table
-            .find((scope, key))
-            .select(Record::as_select())
-            .first(conn)
-            .optional()?;
+        let found: Option<Record> =
+            idempotency_keys::table.find((scope, key)).select(Record::as_select()).first(conn).optional()?;
         let Some(record) = found else { continue };
         let now = db::now();
-        let stale = record.expires_at <= now || (record.state == "in_flight" && record.created_at + ABANDONED_AFTER <= now);
+        let stale =
+            record.expires_at <= now || (record.state == "in_flight" && record.created_at + ABANDONED_AFTER <= now);
         if stale {
             // Whoever deletes the stale record first retries the insert; the others see it gone.
             diesel::delete(
-                idempotency_keys::table
-                    .find((scope, key))
-                    .filter(idempotency_keys::created_at.eq(record.created_at)),
+                idempotency_keys::table.find((scope, key)).filter(idempotency_keys::created_at.eq(record.created_at)),
             )
             .execute(conn)?;
             continue;
@@ -140,18 +136,15 @@ fn replay(record: Record, hash: &str) -> actix_web::HttpResponse {
         .error_response();
     }
     if record.state != "done" {
-        return ApiError::Conflict("the first request with this Idempotency-Key is still being processed; retry shortly".into()).error_response();
+        return ApiError::Conflict(
+            "the first request with this Idempotency-Key is still being processed; retry shortly".into(),
+        )
+        .error_response();
     }
-    let status = record
-        .response_status
-        .and_then(|s| StatusCode::from_u16(s as u16).ok())
-        .unwrap_or(StatusCode::OK);
+    let status = record.response_status.and_then(|s| StatusCode::from_u16(s as u16).ok()).unwrap_or(StatusCode::OK);
     let mut response = actix_web::HttpResponse::build(status);
-    let headers: Vec<(String, String)> = record
-        .response_headers
-        .as_deref()
-        .and_then(|h| serde_json::from_str(h).ok())
-        .unwrap_or_default();
+    let headers: Vec<(String, String)> =
+        record.response_headers.as_deref().and_then(|h| serde_json::from_str(h).ok()).unwrap_or_default();
     for (name, value) in headers {
         response.insert_header((name, value));
     }
@@ -197,8 +190,8 @@ pub async fn middleware(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let (http_request, mut payload) = req.parts_mut();
-    let body = match read_body(http_request, &mut payload, state.config.body_limit).await {
+    let (http_request, payload) = req.parts_mut();
+    let body = match read_body(http_request, payload, state.config.body_limit).await {
         Ok(body) => body,
         Err(error) => return Ok(req.into_response(error.error_response())),
     };
@@ -226,22 +219,23 @@ pub async fn middleware(
     let (http_request, http_response) = response.into_parts();
     let (head, body) = http_response.into_parts();
     let bytes = body::to_bytes(body).await.unwrap_or_default();
-    let no_store = head
-        .headers()
-        .get(header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("no-store"));
+    let no_store =
+        head.headers().get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("no-store"));
     let (stored_headers, stored_body) = if no_store {
         secret_not_kept(status)
     } else {
         let kept: Vec<(String, String)> = KEPT_HEADERS
             .iter()
-            .filter_map(|name| head.headers().get(name).and_then(|v| v.to_str().ok()).map(|v| (name.to_string(), v.to_string())))
+            .filter_map(|name| {
+                head.headers().get(name).and_then(|v| v.to_str().ok()).map(|v| (name.to_string(), v.to_string()))
+            })
             .collect();
         (serde_json::to_string(&kept).unwrap_or_default(), bytes.to_vec())
     };
     let stored_status = if no_store { StatusCode::CONFLICT } else { status };
-    let stored = db::run(&state.pool, move |conn| Ok(store(conn, &scope, &key, stored_status, &stored_headers, &stored_body)?)).await;
+    let stored =
+        db::run(&state.pool, move |conn| Ok(store(conn, &scope, &key, stored_status, &stored_headers, &stored_body)?))
+            .await;
     if let Err(e) = stored {
         log::warn!("could not store idempotent response: {e}");
     }

@@ -33,11 +33,8 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
 
 /// Reads the whole body, refusing to buffer more than `limit` bytes.
 pub async fn read_body(req: &HttpRequest, payload: &mut Payload, limit: usize) -> Result<web::Bytes, ApiError> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
@@ -96,9 +93,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             return Err(ApiError::Invalid(vec![FieldError::body(pointer, message)]));
         }
     };
-    deserializer
-        .end()
-        .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
+    deserializer.end().map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
     Ok(value)
 }
 
@@ -115,10 +110,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
                     "the request body must be JSON, sent with Content-Type: application/json".into(),
                 ));
             }
-            let limit = req
-                .app_data::<web::Data<AppState>>()
-                .map(|state| state.config.body_limit)
-                .unwrap_or(1024 * 1024);
+            let limit =
+                req.app_data::<web::Data<AppState>>().map(|state| state.config.body_limit).unwrap_or(1024 * 1024);
             let bytes = read_body(&req, &mut payload, limit).await?;
             parse_json(&bytes).map(ValidJson)
         })

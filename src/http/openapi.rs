@@ -116,7 +116,10 @@ fn complete_operation(path: &str, method: HttpMethod, operation: &mut Operation)
             add(operation, "422", "Unprocessable");
         }
         HttpMethod::Patch | HttpMethod::Put | HttpMethod::Delete => {
-            parameters.push(header_parameter("If-Match", "The ETag last read; the change is refused with 412 if the resource changed since."));
+            parameters.push(header_parameter(
+                "If-Match",
+                "The ETag last read; the change is refused with 412 if the resource changed since.",
+            ));
             add(operation, "412", "PreconditionFailed");
             add(operation, "400", "BadRequest");
             add(operation, "422", "Unprocessable");

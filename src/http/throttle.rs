@@ -41,9 +41,7 @@ pub fn current(conn: &mut DbConn, bucket: &str, window: Duration) -> QueryResult
         .first(conn)
         .optional()?;
     let delta = window_delta(window);
-    Ok(row
-        .filter(|(start, _)| *start + delta > now)
-        .map(|(start, hits)| Count { hits, resets_at: start + delta }))
+    Ok(row.filter(|(start, _)| *start + delta > now).map(|(start, hits)| Count { hits, resets_at: start + delta }))
 }
 
 /// Adds one hit, starting a new window when the old one has expired; returns the new count.

@@ -102,8 +102,10 @@ impl TestApp {
                 (path.to_string_lossy().to_string(), Cleanup::SqliteFile(path))
             }
             Backend::Postgres => {
-                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL must be set for PostgreSQL tests");
-                let mut conn = PgConnection::establish(&admin_url).expect("PostgreSQL from TEST_DATABASE_URL must be reachable");
+                let admin_url =
+                    std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL must be set for PostgreSQL tests");
+                let mut conn =
+                    PgConnection::establish(&admin_url).expect("PostgreSQL from TEST_DATABASE_URL must be reachable");
                 diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
                 (with_database(&admin_url, &name), Cleanup::PgDatabase { admin_url, name })
             }
@@ -189,7 +191,11 @@ impl TestApp {
     /// Creates a user with `roles` (password `PASSWORD`) and returns it.
     pub async fn create_user(&self, admin_token: &str, email: &str, roles: &[&str]) -> Value {
         let response = self
-            .post("/api/v1/users", admin_token, &json!({"email": email, "name": email, "roles": roles, "password": PASSWORD}))
+            .post(
+                "/api/v1/users",
+                admin_token,
+                &json!({"email": email, "name": email, "roles": roles, "password": PASSWORD}),
+            )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED, "create {email}");
         response.json().await.expect("user JSON")
@@ -212,7 +218,8 @@ impl Drop for TestApp {
             }
             Cleanup::PgDatabase { admin_url, name } => {
                 if let Ok(mut conn) = PgConnection::establish(admin_url) {
-                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
                 }
             }
         }
@@ -226,7 +233,10 @@ pub async fn problem(response: Response, status: StatusCode) -> Value {
     assert_eq!(content_type, "application/problem+json", "problem media type");
     let body: Value = response.json().await.expect("problem JSON");
     assert_eq!(body["status"], status.as_u16(), "problem status member");
-    assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string(), "problem members: {body}");
+    assert!(
+        body["type"].is_string() && body["title"].is_string() && body["detail"].is_string(),
+        "problem members: {body}"
+    );
     body
 }
 

@@ -59,7 +59,12 @@ fn visible(principal: &Principal, row: Option<ApiKeyRow>) -> Result<ApiKeyRow, A
     responses((status = 201, description = "Created; `secret` is shown only now", body = CreatedApiKey, headers(("ETag" = String), ("Location" = String))))
 )]
 #[post("/api-keys")]
-pub async fn create(req: HttpRequest, state: web::Data<AppState>, principal: Principal, body: ValidJson<CreateApiKey>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<CreateApiKey>,
+) -> Result<HttpResponse, ApiError> {
     if principal.credential != Credential::AccessToken {
         return Err(ApiError::Forbidden("API keys are created by a signed-in user, not by another key".into()));
     }
@@ -70,7 +75,11 @@ pub async fn create(req: HttpRequest, state: web::Data<AppState>, principal: Pri
     v.check(!name.is_empty() && name.chars().count() <= 200, "/name", "must be 1 to 200 characters long");
     v.check(!input.roles.is_empty(), "/roles", "must name at least one role");
     for (i, role) in input.roles.iter().enumerate() {
-        v.check(principal.roles.grants(*role), &format!("/roles/{i}"), format!("you do not hold the role {role}, so a key of yours cannot either"));
+        v.check(
+            principal.roles.grants(*role),
+            &format!("/roles/{i}"),
+            format!("you do not hold the role {role}, so a key of yours cannot either"),
+        );
     }
     let expires_at = input.expires_at.map(|t| t.naive_utc());
     v.check(expires_at.is_none_or(|t| t > now), "/expires_at", "must be in the future");
@@ -84,7 +93,14 @@ pub async fn create(req: HttpRequest, state: web::Data<AppState>, principal: Pri
     let key = db::run_write(&state.pool, move |conn| {
         let row = repo::insert(
             conn,
-            &NewApiKey { user_id, name: &name, prefix: &prefix, secret_hash: &secret_hash, roles: Roles::new(input.roles).to_stored(), expires_at },
+            &NewApiKey {
+                user_id,
+                name: &name,
+                prefix: &prefix,
+                secret_hash: &secret_hash,
+                roles: Roles::new(input.roles).to_stored(),
+                expires_at,
+            },
         )?;
         let key = ApiKey::from_row(&row, db::now());
         audit::record(conn, &actor, "api_key.created", ENTITY, key.id, None, Some(&key))?;
@@ -110,11 +126,17 @@ pub async fn create(req: HttpRequest, state: web::Data<AppState>, principal: Pri
     responses((status = 200, description = "A page of API keys", body = Page<ApiKey>))
 )]
 #[get("/api-keys")]
-pub async fn list(state: web::Data<AppState>, principal: Principal, page: web::Query<PageQuery>, query: web::Query<ApiKeyListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    principal: Principal,
+    page: web::Query<PageQuery>,
+    query: web::Query<ApiKeyListQuery>,
+) -> Result<HttpResponse, ApiError> {
     let page = page.parse::<i64>()?;
     let user_id = if sees_all_keys(&principal) { query.user_id } else { Some(principal.user_id) };
     let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| Ok(repo::list(conn, user_id, page.updated_since, page.after, limit)?)).await?;
+    let rows =
+        db::run(&state.pool, move |conn| Ok(repo::list(conn, user_id, page.updated_since, page.after, limit)?)).await?;
     let now = db::now();
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| ApiKey::from_row(&r, now))))
 }
@@ -127,7 +149,12 @@ pub async fn list(state: web::Data<AppState>, principal: Principal, page: web::Q
     responses((status = 200, description = "The key", body = ApiKey, headers(("ETag" = String))), (status = 304, description = "Not modified (If-None-Match)"))
 )]
 #[get("/api-keys/{id}")]
-pub async fn get(req: HttpRequest, state: web::Data<AppState>, principal: Principal, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let row = db::run(&state.pool, move |conn| Ok(repo::find_optional(conn, id)?)).await?;
     let row = visible(&principal, row)?;
@@ -142,7 +169,12 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>, principal: Princi
     responses((status = 204, description = "Revoked (or already revoked)"))
 )]
 #[delete("/api-keys/{id}")]
-pub async fn revoke(state: web::Data<AppState>, principal: Principal, id: web::Path<i64>, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
+pub async fn revoke(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let actor = principal.actor();
     let may_revoke_others = principal.is(Role::Admin);

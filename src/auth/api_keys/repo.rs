@@ -45,7 +45,13 @@ pub fn find_optional(conn: &mut DbConn, id: i64) -> QueryResult<Option<ApiKeyRow
 }
 
 /// Keys in id order; `user_id` None lists every user's keys.
-pub fn list(conn: &mut DbConn, user_id: Option<i64>, updated_since: Option<NaiveDateTime>, after_id: Option<i64>, limit: i64) -> QueryResult<Vec<ApiKeyRow>> {
+pub fn list(
+    conn: &mut DbConn,
+    user_id: Option<i64>,
+    updated_since: Option<NaiveDateTime>,
+    after_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<ApiKeyRow>> {
     let mut query = api_keys::table.select(ApiKeyRow::as_select()).into_boxed();
     if let Some(user_id) = user_id {
         query = query.filter(api_keys::user_id.eq(user_id));
@@ -73,7 +79,11 @@ pub fn revoke(conn: &mut DbConn, id: i64, expected_version: i64) -> QueryResult<
 
 /// The key with this secret hash, if it is usable now: not revoked, not expired, and its user
 /// active. Returns the key id, the user and the key's roles.
-pub fn authenticate(conn: &mut DbConn, secret_hash: &str, now: NaiveDateTime) -> Result<Option<(i64, UserRow, Roles)>, crate::error::ApiError> {
+pub fn authenticate(
+    conn: &mut DbConn,
+    secret_hash: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(i64, UserRow, Roles)>, crate::error::ApiError> {
     let found: Option<(ApiKeyRow, UserRow)> = api_keys::table
         .inner_join(users::table)
         .filter(api_keys::secret_hash.eq(secret_hash))

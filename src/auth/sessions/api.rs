@@ -10,11 +10,11 @@ use utoipa::ToSchema;
 
 use super::repo;
 use crate::audit;
+use crate::auth::password;
 use crate::auth::principal::{Credential, Principal};
 use crate::auth::roles::Role;
 use crate::auth::tokens::{random_token, sha256_hex};
 use crate::auth::users::{self, model::User};
-use crate::auth::password;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
@@ -81,9 +81,7 @@ fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
         .flatten()
         .and_then(|v| v.split(',').next())
         .map(|v| v.trim().to_string());
-    forwarded
-        .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
-        .unwrap_or_else(|| "unknown".into())
+    forwarded.or_else(|| req.peer_addr().map(|a| a.ip().to_string())).unwrap_or_else(|| "unknown".into())
 }
 
 fn wrong_credentials() -> ApiError {
@@ -119,13 +117,18 @@ fn issue_pair(conn: &mut DbConn, state: &AppState, user_id: i64, family: &str) -
     )
 )]
 #[post("/auth/login")]
-pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: ValidJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ValidJson<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let email = input.email.trim().to_lowercase();
     let account_bucket = format!("login:account:{email}");
     let address_bucket = format!("login:address:{}", client_address(&req, state.config.trust_forwarded_for));
     let window = state.config.login_window;
-    let (max_account, max_address) = (state.config.login_max_failures_per_account, state.config.login_max_failures_per_address);
+    let (max_account, max_address) =
+        (state.config.login_max_failures_per_account, state.config.login_max_failures_per_address);
 
     let (lookup_email, buckets) = (email.clone(), (account_bucket.clone(), address_bucket.clone()));
     let user = db::run(&state.pool, move |conn| {
@@ -209,8 +212,12 @@ pub async fn refresh(state: web::Data<AppState>, body: ValidJson<RefreshRequest>
     })
     .await?;
     match outcome {
-        RefreshOutcome::Issued(tokens) => Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(tokens)),
-        RefreshOutcome::Rejected => Err(ApiError::Unauthorized("the refresh token is invalid, spent, revoked or expired".into())),
+        RefreshOutcome::Issued(tokens) => {
+            Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(tokens))
+        }
+        RefreshOutcome::Rejected => {
+            Err(ApiError::Unauthorized("the refresh token is invalid, spent, revoked or expired".into()))
+        }
     }
 }
 
@@ -245,12 +252,18 @@ pub async fn logout(state: web::Data<AppState>, body: ValidJson<RefreshRequest>)
 #[get("/auth/me")]
 pub async fn me(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
     let user_id = principal.user_id;
-    let row = db::run(&state.pool, move |conn| users::repo::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)).await?;
+    let row =
+        db::run(&state.pool, move |conn| users::repo::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)).await?;
     let (credential, api_key_id) = match principal.credential {
         Credential::AccessToken => ("access_token", None),
         Credential::ApiKey { id } => ("api_key", Some(id)),
     };
-    Ok(HttpResponse::Ok().json(Me { user: User::from(&row), effective_roles: principal.roles.to_vec(), credential, api_key_id }))
+    Ok(HttpResponse::Ok().json(Me {
+        user: User::from(&row),
+        effective_roles: principal.roles.to_vec(),
+        credential,
+        api_key_id,
+    }))
 }
 
 /// Changes the caller's password. Every session and access token issued before stops working;
@@ -262,13 +275,18 @@ pub async fn me(state: web::Data<AppState>, principal: Principal) -> Result<Http
     responses((status = 204, description = "Password changed"))
 )]
 #[post("/auth/password")]
-pub async fn change_password(state: web::Data<AppState>, principal: Principal, body: ValidJson<PasswordChange>) -> Result<HttpResponse, ApiError> {
+pub async fn change_password(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
     if principal.credential != Credential::AccessToken {
         return Err(ApiError::Forbidden("an API key cannot change its user's password".into()));
     }
     let input = body.into_inner();
     let user_id = principal.user_id;
-    let row = db::run(&state.pool, move |conn| users::repo::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)).await?;
+    let row =
+        db::run(&state.pool, move |conn| users::repo::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)).await?;
     let mut v = Validator::new();
     password::check_policy(&mut v, "/new_password", &input.new_password, &row.email);
     v.check(input.new_password != input.current_password, "/new_password", "must differ from the current password");

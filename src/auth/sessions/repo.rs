@@ -20,7 +20,13 @@ pub struct RefreshRow {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
-pub fn insert(conn: &mut DbConn, user_id: i64, family: &str, token_hash: &str, expires_at: NaiveDateTime) -> QueryResult<()> {
+pub fn insert(
+    conn: &mut DbConn,
+    user_id: i64,
+    family: &str,
+    token_hash: &str,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(refresh_tokens::table)
         .values((
             refresh_tokens::user_id.eq(user_id),
@@ -55,15 +61,19 @@ pub fn spend(conn: &mut DbConn, id: i64) -> QueryResult<bool> {
 }
 
 pub fn revoke_family(conn: &mut DbConn, family: &str) -> QueryResult<()> {
-    diesel::update(refresh_tokens::table.filter(refresh_tokens::family.eq(family)).filter(refresh_tokens::revoked_at.is_null()))
-        .set(refresh_tokens::revoked_at.eq(Some(db::now())))
-        .execute(conn)
-        .map(|_| ())
+    diesel::update(
+        refresh_tokens::table.filter(refresh_tokens::family.eq(family)).filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Some(db::now())))
+    .execute(conn)
+    .map(|_| ())
 }
 
 pub fn revoke_all_for_user(conn: &mut DbConn, user_id: i64) -> QueryResult<()> {
-    diesel::update(refresh_tokens::table.filter(refresh_tokens::user_id.eq(user_id)).filter(refresh_tokens::revoked_at.is_null()))
-        .set(refresh_tokens::revoked_at.eq(Some(db::now())))
-        .execute(conn)
-        .map(|_| ())
+    diesel::update(
+        refresh_tokens::table.filter(refresh_tokens::user_id.eq(user_id)).filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Some(db::now())))
+    .execute(conn)
+    .map(|_| ())
 }

@@ -63,7 +63,13 @@ fn check_roles(v: &mut Validator, roles: &[Role]) {
 }
 
 /// Refuses changes by which an admin would lock themself, or everyone, out.
-fn guard_admin_lockout(conn: &mut DbConn, principal: &Principal, id: i64, was_admin: bool, stays_admin: bool) -> Result<(), ApiError> {
+fn guard_admin_lockout(
+    conn: &mut DbConn,
+    principal: &Principal,
+    id: i64,
+    was_admin: bool,
+    stays_admin: bool,
+) -> Result<(), ApiError> {
     if !was_admin || stays_admin {
         return Ok(());
     }
@@ -87,7 +93,12 @@ fn guard_admin_lockout(conn: &mut DbConn, principal: &Principal, id: i64, was_ad
     )
 )]
 #[post("/users")]
-pub async fn create(req: HttpRequest, state: web::Data<AppState>, principal: Principal, body: ValidJson<CreateUser>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<CreateUser>,
+) -> Result<HttpResponse, ApiError> {
     principal.require_admin()?;
     let input = body.into_inner();
     let mut v = Validator::new();
@@ -133,7 +144,12 @@ pub async fn create(req: HttpRequest, state: web::Data<AppState>, principal: Pri
     responses((status = 200, description = "A page of users", body = Page<User>))
 )]
 #[get("/users")]
-pub async fn list(state: web::Data<AppState>, principal: Principal, page: web::Query<PageQuery>, query: web::Query<UserListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    principal: Principal,
+    page: web::Query<PageQuery>,
+    query: web::Query<UserListQuery>,
+) -> Result<HttpResponse, ApiError> {
     principal.require_any(&READERS)?;
     let page = page.parse::<i64>()?;
     let query = query.into_inner();
@@ -156,7 +172,12 @@ pub async fn list(state: web::Data<AppState>, principal: Principal, page: web::Q
     responses((status = 200, description = "The user", body = User, headers(("ETag" = String))), (status = 304, description = "Not modified (If-None-Match)"))
 )]
 #[get("/users/{id}")]
-pub async fn get(req: HttpRequest, state: web::Data<AppState>, principal: Principal, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     principal.require_any(&READERS)?;
     let id = id.into_inner();
     let row = db::run(&state.pool, move |conn| repo::find_optional(conn, id)?.ok_or(ApiError::NotFound)).await?;
@@ -238,7 +259,12 @@ pub async fn update(
     )
 )]
 #[delete("/users/{id}")]
-pub async fn deactivate(state: web::Data<AppState>, principal: Principal, id: web::Path<i64>, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
+pub async fn deactivate(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
     principal.require_admin()?;
     let id = id.into_inner();
     let actor = principal.actor();
@@ -271,7 +297,12 @@ pub async fn deactivate(state: web::Data<AppState>, principal: Principal, id: we
     responses((status = 200, description = "Audit events of this user", body = Page<crate::audit::api::AuditEvent>))
 )]
 #[get("/users/{id}/history")]
-pub async fn history(state: web::Data<AppState>, principal: Principal, id: web::Path<i64>, page: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn history(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
     principal.require_any(&READERS)?;
     let id = id.into_inner();
     db::run(&state.pool, move |conn| repo::find_optional(conn, id)?.map(|_| ()).ok_or(ApiError::NotFound)).await?;

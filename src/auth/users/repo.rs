@@ -57,12 +57,8 @@ pub fn list(conn: &mut DbConn, filter: &UserFilter, after_id: Option<i64>, limit
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
     if let Some(q) = &filter.q {
         let pattern = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        query = query.filter(
-            lower(users::name)
-                .like(pattern.clone())
-                .escape('\\')
-                .or(users::email.like(pattern).escape('\\')),
-        );
+        query = query
+            .filter(lower(users::name).like(pattern.clone()).escape('\\').or(users::email.like(pattern).escape('\\')));
     }
     if let Some(role) = &filter.role {
         query = query.filter(users::roles.like(format!("%{role}%")));
