@@ -125,3 +125,39 @@ fn committed_openapi_matches_the_code() {
         "openapi/openapi.json is out of date: run `cargo run -- openapi > openapi/openapi.json`"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(pg_tests), ignore = "PostgreSQL: set TEST_DATABASE_URL to run")]
+async fn recovers_by_itself_when_the_database_connections_drop() {
+    use diesel::{Connection, RunQueryDsl};
+    let app = TestApp::spawn(common::Backend::Postgres).await;
+    let token = app.admin_token().await;
+    assert_eq!(app.get("/api/v1/users/1", &token).await.status(), StatusCode::OK);
+
+    // What a database restart does to open connections.
+    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
+    let database = app.database_url.rsplit('/').next().unwrap().to_string();
+    let mut conn = diesel::PgConnection::establish(&admin_url).unwrap();
+    diesel::sql_query(format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"))
+        .execute(&mut conn)
+        .unwrap();
+
+    let mut recovered = false;
+    for _ in 0..20 {
+        let status = app.get("/api/v1/users/1", &token).await.status();
+        assert!(status == StatusCode::OK || status == StatusCode::SERVICE_UNAVAILABLE, "never a 500: {status}");
+        if status == StatusCode::OK {
+            recovered = true;
+            break;
+        }
+    }
+    assert!(recovered, "requests succeed again without a restart");
+    let mut ready = false;
+    for _ in 0..10 {
+        if app.client.get(app.url("/health/ready")).send().await.unwrap().status() == StatusCode::OK {
+            ready = true;
+            break;
+        }
+    }
+    assert!(ready, "readiness recovers");
+}

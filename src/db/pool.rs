@@ -106,13 +106,19 @@ impl DbPool {
             log::warn!("no database connection: {e}");
             ApiError::Unavailable { detail: "the database is not reachable right now".into(), retry_after_secs: 2 }
         })?;
-        let result = f(&mut pooled.conn);
-        if let Err(error) = &result {
-            if is_connection_lost(error) {
+        match f(&mut pooled.conn) {
+            Err(error) if is_connection_lost(&error) => {
+                // The database went away under this connection (a restart, a failover): the pool
+                // drops the connection and opens a new one for the next request.
+                log::warn!("database connection lost: {error}");
                 pooled.lost = true;
+                Err(ApiError::Unavailable {
+                    detail: "the database connection was lost; retry the request".into(),
+                    retry_after_secs: 1,
+                })
             }
+            result => result,
         }
-        result
     }
 
     /// A quick round trip for the readiness probe, with its own short wait for a connection.
