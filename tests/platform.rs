@@ -161,3 +161,40 @@ async fn recovers_by_itself_when_the_database_connections_drop() {
     }
     assert!(ready, "readiness recovers");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_allows_only_configured_origins() {
+    let app =
+        TestApp::spawn_with(common::Backend::Sqlite, |c| c.cors_origins = vec!["https://app.example.com".into()]).await;
+    let preflight = app
+        .client
+        .request(Method::OPTIONS, app.url("/api/v1/users"))
+        .header("Origin", "https://app.example.com")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "authorization, content-type, idempotency-key")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "https://app.example.com");
+
+    let token = app.admin_token().await;
+    let simple = app
+        .request(Method::GET, "/api/v1/users/1", Some(&token))
+        .header("Origin", "https://app.example.com")
+        .send()
+        .await
+        .unwrap();
+    let exposed = simple.headers()["access-control-expose-headers"].to_str().unwrap().to_lowercase();
+    assert!(exposed.contains("etag") && exposed.contains("x-request-id"), "frontends can read ETag: {exposed}");
+
+    let foreign = app
+        .client
+        .request(Method::OPTIONS, app.url("/api/v1/users"))
+        .header("Origin", "https://evil.example.net")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(foreign.headers().get("access-control-allow-origin").is_none(), "other origins are not allowed");
+}
