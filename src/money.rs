@@ -1,0 +1,202 @@
+//! Exact money and quantities. Amounts are integers in the currency's minor unit (ISO 4217
+//! exponent: 2 for EUR, 0 for JPY, 3 for BHD) next to the currency code; JSON carries them as
+//! decimal strings ("1234.50"). Arithmetic is rust_decimal; rounding is half-up (away from zero)
+//! to the minor unit, at the points each module documents. Never binary floating point.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+/// ISO 4217 codes opsdesk accepts, with their minor-unit exponents.
+const CURRENCIES: &[(&str, u32)] = &[
+    ("AED", 2),
+    ("AUD", 2),
+    ("BGN", 2),
+    ("BHD", 3),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("ISK", 0),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PHP", 2),
+    ("PLN", 2),
+    ("RON", 2),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TND", 3),
+    ("TRY", 2),
+    ("TWD", 2),
+    ("UAH", 2),
+    ("USD", 2),
+    ("VND", 0),
+    ("ZAR", 2),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Currency {
+    code: [u8; 3],
+    exponent: u32,
+}
+
+impl Currency {
+    pub fn code(&self) -> &str {
+        std::str::from_utf8(&self.code).unwrap_or("XXX")
+    }
+
+    /// Digits after the decimal point in this currency.
+    pub fn exponent(&self) -> u32 {
+        self.exponent
+    }
+}
+
+impl FromStr for Currency {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Currency, String> {
+        CURRENCIES
+            .iter()
+            .find(|(code, _)| *code == s)
+            .map(|(code, exponent)| {
+                let bytes = code.as_bytes();
+                Currency { code: [bytes[0], bytes[1], bytes[2]], exponent: *exponent }
+            })
+            .ok_or_else(|| format!("{s:?} is not a supported ISO 4217 currency code"))
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = String;
+    fn try_from(s: String) -> Result<Currency, String> {
+        s.parse()
+    }
+}
+
+impl From<Currency> for String {
+    fn from(c: Currency) -> String {
+        c.code().to_string()
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Parses a decimal string with at most `max_scale` digits after the point. Exponents, spaces,
+/// thousands separators and more digits than allowed are refused rather than rounded: a client
+/// that sends 1.005 EUR has a bug worth hearing about.
+pub fn parse_decimal(raw: &str, max_scale: u32) -> Result<Decimal, String> {
+    let valid_shape = !raw.is_empty()
+        && raw.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'))
+        && raw.matches('.').count() <= 1
+        && !raw.ends_with('.')
+        && !raw.starts_with('.')
+        && !raw.starts_with("-.");
+    if !valid_shape {
+        return Err(format!("must be a decimal number such as \"12.50\", got {raw:?}"));
+    }
+    let value = Decimal::from_str(raw).map_err(|_| format!("{raw:?} is out of range"))?;
+    if value.scale() > max_scale {
+        return Err(format!("must have at most {max_scale} decimal places"));
+    }
+    Ok(value)
+}
+
+/// Converts an amount given in major units ("12.50") to minor units (1250), refusing more
+/// decimals than the currency has.
+pub fn parse_amount(raw: &str, currency: Currency) -> Result<i64, String> {
+    let value = parse_decimal(raw, currency.exponent())?;
+    (value * Decimal::from(10i64.pow(currency.exponent()))).to_i64().ok_or_else(|| format!("{raw:?} is out of range"))
+}
+
+/// Rounds an exact amount in major units half-up (away from zero) to the minor unit.
+pub fn round_to_minor(value: Decimal, currency: Currency) -> Option<i64> {
+    let rounded = value.round_dp_with_strategy(currency.exponent(), RoundingStrategy::MidpointAwayFromZero);
+    (rounded * Decimal::from(10i64.pow(currency.exponent()))).to_i64()
+}
+
+/// An amount in minor units as a decimal string with exactly the currency's decimals.
+pub fn format_amount(minor: i64, currency: Currency) -> String {
+    Decimal::new(minor, currency.exponent()).to_string()
+}
+
+/// A minor-unit amount as a Decimal in major units, for arithmetic.
+pub fn to_decimal(minor: i64, currency: Currency) -> Decimal {
+    Decimal::new(minor, currency.exponent())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eur() -> Currency {
+        "EUR".parse().unwrap()
+    }
+
+    #[test]
+    fn currencies_know_their_minor_units() {
+        assert_eq!(eur().exponent(), 2);
+        assert_eq!("JPY".parse::<Currency>().unwrap().exponent(), 0);
+        assert_eq!("BHD".parse::<Currency>().unwrap().exponent(), 3);
+        assert!("eur".parse::<Currency>().is_err());
+        assert!("XYZ".parse::<Currency>().is_err());
+    }
+
+    #[test]
+    fn amounts_parse_exactly_or_not_at_all() {
+        assert_eq!(parse_amount("1234.50", eur()), Ok(123450));
+        assert_eq!(parse_amount("0.1", eur()), Ok(10));
+        assert_eq!(parse_amount("-3", eur()), Ok(-300));
+        assert_eq!(parse_amount("1500", "JPY".parse().unwrap()), Ok(1500));
+        assert_eq!(parse_amount("1.234", "BHD".parse().unwrap()), Ok(1234));
+        for bad in ["1.005", "1e3", " 1", "1,000.00", "", ".5", "5.", "--1", "1.2.3", "NaN"] {
+            assert!(parse_amount(bad, eur()).is_err(), "{bad:?} must be refused");
+        }
+        assert!(parse_amount("1.5", "JPY".parse().unwrap()).is_err());
+    }
+
+    #[test]
+    fn rounding_is_half_up_away_from_zero() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(round_to_minor(d("0.005"), eur()), Some(1));
+        assert_eq!(round_to_minor(d("0.0049999"), eur()), Some(0));
+        assert_eq!(round_to_minor(d("-0.005"), eur()), Some(-1));
+        assert_eq!(round_to_minor(d("2.675"), eur()), Some(268), "a binary float would give 2.67");
+        assert_eq!(round_to_minor(d("0.5"), "JPY".parse().unwrap()), Some(1));
+        assert_eq!(round_to_minor(d("1.0005"), "BHD".parse().unwrap()), Some(1001));
+    }
+
+    #[test]
+    fn formatting_shows_every_minor_digit() {
+        assert_eq!(format_amount(123450, eur()), "1234.50");
+        assert_eq!(format_amount(5, eur()), "0.05");
+        assert_eq!(format_amount(-5, eur()), "-0.05");
+        assert_eq!(format_amount(1500, "JPY".parse().unwrap()), "1500");
+        assert_eq!(format_amount(1, "BHD".parse().unwrap()), "0.001");
+    }
+}
