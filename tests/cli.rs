@@ -105,7 +105,9 @@ fn migrations_go_down_and_up_again_on_postgres() {
     let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
     diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
     let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-    for (args, expected) in [(vec!["migrate"], "applied"), (vec!["migrate", "--down"], "reverted"), (vec!["migrate"], "applied")] {
+    for (args, expected) in
+        [(vec!["migrate"], "applied"), (vec!["migrate", "--down"], "reverted"), (vec!["migrate"], "applied")]
+    {
         let output = opsdesk().args(&args).env("DATABASE_URL", &url).output().unwrap();
         assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
         assert!(String::from_utf8_lossy(&output.stdout).contains(expected), "{args:?}");
