@@ -1,6 +1,6 @@
 //! The `opsdesk` command line: serve, migrate, openapi, users, demo.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::net::TcpListener;
 use std::process::ExitCode;
 
@@ -149,8 +149,11 @@ fn demo(config: Config) -> Result<(), String> {
 fn run(cli: Cli) -> Result<(), String> {
     if let Command::Openapi = cli.command {
         let doc = opsdesk::openapi_document().to_pretty_json().map_err(|e| e.to_string())?;
-        println!("{doc}");
-        return Ok(());
+        // A closed pipe (`opsdesk openapi | head`) is the reader's choice, not an error.
+        return match writeln!(std::io::stdout(), "{doc}") {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+            _ => Ok(()),
+        };
     }
     let config = Config::from_env().map_err(|e| format!("configuration error: {e}"))?;
     match cli.command {

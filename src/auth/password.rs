@@ -50,18 +50,57 @@ pub fn check_policy(v: &mut Validator, pointer: &str, password: &str, email: &st
     v.check(!password.trim().eq_ignore_ascii_case(email.trim()), pointer, "must not be the account's email address");
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs password hashes on a fixed set of low-priority threads.
+///
+/// Fixed, because argon2 needs 19 MiB per hash and the allocator keeps what a thread once used:
+/// spread over the shared blocking pool, a burst of sign-ins grew the process by hundreds of MiB
+/// for good. Low priority (nice 10), because sign-ins must not starve every other request of CPU.
 #[derive(Clone)]
 pub struct Hasher {
+    jobs: std::sync::mpsc::Sender<Job>,
     permits: Arc<Semaphore>,
     max_wait: Duration,
 }
 
+fn lower_thread_priority() {
+    // On Linux the nice value belongs to the thread; PRIO_PROCESS with a thread id sets just it.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+    }
+}
+
 impl Hasher {
     pub fn new(concurrency: usize, max_wait: Duration) -> Hasher {
-        Hasher { permits: Arc::new(Semaphore::new(concurrency.max(1))), max_wait }
+        let threads = concurrency.max(1);
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..threads {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new().name(format!("opsdesk-hash-{n}")).spawn(move || {
+                lower_thread_priority();
+                loop {
+                    let job = match queue.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+            if let Err(e) = spawned {
+                log::error!("cannot start a password hashing thread: {e}");
+            }
+        }
+        Hasher { jobs, permits: Arc::new(Semaphore::new(threads)), max_wait }
     }
 
-    async fn on_blocking_pool<T: Send + 'static>(
+    async fn on_hash_thread<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
@@ -69,27 +108,30 @@ impl Hasher {
             detail: "too many sign-ins are being processed; retry shortly".into(),
             retry_after_secs: 1,
         };
+        // One permit per hashing thread: a request waits here, briefly, rather than in a queue
+        // that could grow without bound.
         let permit = tokio::time::timeout(self.max_wait, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| busy())?
             .map_err(|_| busy())?;
-        actix_web::rt::task::spawn_blocking(move || {
-            let result = work();
-            drop(permit);
-            result
-        })
-        .await
-        .map_err(|e| ApiError::internal(format!("password task failed: {e}")))
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = reply.send(work());
+                drop(permit);
+            }))
+            .map_err(|_| ApiError::internal("the password hashing threads have stopped"))?;
+        answer.await.map_err(|_| ApiError::internal("a password hashing job was lost"))
     }
 
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
-        self.on_blocking_pool(move || hash_now(&password)).await?
+        self.on_hash_thread(move || hash_now(&password)).await?
     }
 
     /// Verifies `password` against `stored`; with no stored hash (unknown account) it spends
     /// the same time and answers false.
     pub async fn verify(&self, stored: Option<String>, password: String) -> Result<bool, ApiError> {
-        self.on_blocking_pool(move || verify_now(stored.as_deref(), &password)).await
+        self.on_hash_thread(move || verify_now(stored.as_deref(), &password)).await
     }
 
     /// Hashing for the command line, outside any async runtime.

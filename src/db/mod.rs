@@ -68,10 +68,13 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
+    let turn = pool.turn().await?;
     let pool = pool.clone();
-    actix_web::web::block(move || pool.with_connection(f))
+    let result = actix_web::web::block(move || pool.with_connection(f))
         .await
-        .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+        .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?;
+    drop(turn);
+    result
 }
 
 /// Runs `f` inside one write transaction: every row it changes, and the audit events it records,

@@ -1,6 +1,7 @@
 //! The connection pool. The backend is picked from the URL scheme, never by trial: a PostgreSQL
 //! URL that cannot be reached is an error, not a new SQLite file named after it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -81,6 +82,11 @@ impl ManageConnection for Manager {
 pub struct DbPool {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    /// One permit per connection, handed out first come, first served. r2d2's own wait is not
+    /// fair: under load some requests lost the race for a connection again and again (a p99 of
+    /// seconds on PostgreSQL while the median stayed at 2 ms).
+    turns: Arc<tokio::sync::Semaphore>,
+    wait: Duration,
 }
 
 fn is_connection_lost(error: &ApiError) -> bool {
@@ -98,6 +104,16 @@ fn is_connection_lost(error: &ApiError) -> bool {
 impl DbPool {
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Waits, in arrival order, for a turn at a connection (503 past the pool timeout).
+    pub async fn turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        let busy =
+            || ApiError::Unavailable { detail: "the database is busy; retry shortly".into(), retry_after_secs: 1 };
+        tokio::time::timeout(self.wait, self.turns.clone().acquire_owned())
+            .await
+            .map_err(|_| busy())?
+            .map_err(|_| busy())
     }
 
     /// Runs `f` on a pooled connection, on the calling (blocking) thread.
@@ -152,5 +168,5 @@ pub fn connect_pool(url: &str, size: u32, timeout: Duration) -> Result<DbPool, S
         .test_on_check_out(false)
         .build(Manager { url: url.to_string() })
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
-    Ok(DbPool { pool, backend })
+    Ok(DbPool { pool, backend, turns: Arc::new(tokio::sync::Semaphore::new(size as usize)), wait: timeout })
 }

@@ -75,12 +75,16 @@ pub struct Me {
     pub api_key_id: Option<i64>,
 }
 
+/// The client's address for throttling. Behind a trusted proxy (OPSDESK_TRUST_FORWARDED_FOR) it is
+/// the right-most X-Forwarded-For entry: the address the proxy itself saw. Entries to its left
+/// are whatever the client chose to send.
 fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
     let forwarded = trust_forwarded_for
         .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
         .flatten()
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_string());
+        .and_then(|v| v.rsplit(',').next())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
     forwarded.or_else(|| req.peer_addr().map(|a| a.ip().to_string())).unwrap_or_else(|| "unknown".into())
 }
 

@@ -8,6 +8,19 @@ use crate::db::{self, schema::users, DbConn};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
+/// `roles` (a comma-separated list) names `role` as a whole element, not as part of another.
+fn holds_role(
+    role: &str,
+) -> Box<dyn BoxableExpression<users::table, crate::db::MultiBackend, SqlType = diesel::sql_types::Bool>> {
+    Box::new(
+        users::roles
+            .eq(role.to_string())
+            .or(users::roles.like(format!("{role},%")))
+            .or(users::roles.like(format!("%,{role}")))
+            .or(users::roles.like(format!("%,{role},%"))),
+    )
+}
+
 pub fn find_optional(conn: &mut DbConn, id: i64) -> QueryResult<Option<UserRow>> {
     users::table.find(id).select(UserRow::as_select()).first(conn).optional()
 }
@@ -61,7 +74,7 @@ pub fn list(conn: &mut DbConn, filter: &UserFilter, after_id: Option<i64>, limit
             .filter(lower(users::name).like(pattern.clone()).escape('\\').or(users::email.like(pattern).escape('\\')));
     }
     if let Some(role) = &filter.role {
-        query = query.filter(users::roles.like(format!("%{role}%")));
+        query = query.filter(holds_role(role));
     }
     if let Some(active) = filter.active {
         query = query.filter(users::active.eq(active));
@@ -114,7 +127,7 @@ pub fn set_password(conn: &mut DbConn, id: i64, password_hash: &str) -> QueryRes
 pub fn other_active_admins(conn: &mut DbConn, except_id: i64) -> QueryResult<i64> {
     users::table
         .filter(users::active.eq(true))
-        .filter(users::roles.like("%admin%"))
+        .filter(holds_role(crate::auth::roles::Role::Admin.as_str()))
         .filter(users::id.ne(except_id))
         .count()
         .get_result(conn)
