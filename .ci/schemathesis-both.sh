@@ -6,6 +6,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 binary="$(realpath "$1")"
 pg_admin_url="$2"
 work="$(mktemp -d)"
+# Reports (JUnit, NDJSON) stay after the run, for whoever reads a failed CI.
+report_root="$(pwd)/target/schemathesis-report"
+mkdir -p "$report_root"
 server_pid=""
 pg_database="opsdesk_schemathesis_$$"
 
@@ -35,7 +38,7 @@ run_backend() {
         -d "{\"email\":\"admin@example.com\",\"password\":\"ci-admin-password-$$\"}" \
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')"
     local status=0
-    SCHEMATHESIS_REPORT_DIR="$work/report-$name" bash "$here/schemathesis.sh" "$base" "$token" || status=$?
+    SCHEMATHESIS_REPORT_DIR="$report_root/$name" bash "$here/schemathesis.sh" "$base" "$token" || status=$?
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
     server_pid=""

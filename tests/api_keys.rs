@@ -13,14 +13,20 @@ async fn keys_work_and_stop(app: TestApp) {
 
     let wider = app.post("/api/v1/api-keys", &finance, &json!({"name": "crm", "roles": ["finance", "admin"]})).await;
     assert_eq!(common::pointers(&problem(wider, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/roles/1"]);
-    let past = app
-        .post(
-            "/api/v1/api-keys",
-            &finance,
-            &json!({"name": "crm", "roles": ["finance"], "expires_at": "2020-01-01T00:00:00Z"}),
-        )
+    let forever = app
+        .post("/api/v1/api-keys", &finance, &json!({"name": "crm", "roles": ["finance"], "expires_in_days": 0}))
         .await;
-    assert_eq!(common::pointers(&problem(past, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/expires_at"]);
+    assert_eq!(common::pointers(&problem(forever, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/expires_in_days"]);
+    let expiring: Value = app
+        .post("/api/v1/api-keys", &finance, &json!({"name": "temp", "roles": ["finance"], "expires_in_days": 30}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let expires_at = chrono::DateTime::parse_from_rfc3339(expiring["expires_at"].as_str().unwrap()).unwrap();
+    let hours = (expires_at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours();
+    assert!((29 * 24..=30 * 24).contains(&hours), "expires in 30 days: {hours} hours");
+    app.action(&format!("/api/v1/api-keys/{}/revocation", expiring["id"]), &finance).await;
 
     let created = app.post("/api/v1/api-keys", &finance, &json!({"name": "crm", "roles": ["auditor"]})).await;
     assert_eq!(created.status(), StatusCode::CREATED);
@@ -53,13 +59,16 @@ async fn keys_work_and_stop(app: TestApp) {
     // Another user cannot see or revoke it; it is not found for them.
     let other = app.user_token(&admin, "otto@example.com", &["ops"]).await;
     problem(app.get(&format!("/api/v1/api-keys/{id}"), &other).await, StatusCode::NOT_FOUND).await;
-    problem(app.delete(&format!("/api/v1/api-keys/{id}"), &other).await, StatusCode::NOT_FOUND).await;
+    problem(app.action(&format!("/api/v1/api-keys/{id}/revocation"), &other).await, StatusCode::NOT_FOUND).await;
     let others_list: Value = app.get("/api/v1/api-keys", &other).await.json().await.unwrap();
     assert_eq!(others_list["items"].as_array().unwrap().len(), 0);
     let admin_list: Value = app.get("/api/v1/api-keys", &admin).await.json().await.unwrap();
-    assert_eq!(admin_list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(admin_list["items"].as_array().unwrap().len(), 2, "the revoked temporary key and the live one");
 
-    assert_eq!(app.delete(&format!("/api/v1/api-keys/{id}"), &finance).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.action(&format!("/api/v1/api-keys/{id}/revocation"), &finance).await.status(),
+        StatusCode::NO_CONTENT
+    );
     problem(app.get("/api/v1/auth/me", &secret).await, StatusCode::UNAUTHORIZED).await;
     let revoked: Value = app.get(&format!("/api/v1/api-keys/{id}"), &finance).await.json().await.unwrap();
     assert_eq!(revoked["active"], false);
@@ -87,7 +96,7 @@ async fn keys_follow_their_user(app: TestApp) {
     problem(app.get("/api/v1/audit-events", secret).await, StatusCode::FORBIDDEN).await;
 
     // The user is deactivated: the key stops.
-    app.delete(&path, &admin).await;
+    app.action(&format!("{path}/deactivation"), &admin).await;
     problem(app.get("/api/v1/auth/me", secret).await, StatusCode::UNAUTHORIZED).await;
 }
 both_backends!(api_keys_never_outlive_their_user, keys_follow_their_user);

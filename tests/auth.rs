@@ -177,7 +177,7 @@ async fn password_change_cuts_off_old_tokens(app: TestApp) {
             &json!({"current_password": "not my password", "new_password": "a brand new passphrase"}),
         )
         .await;
-    assert_eq!(common::pointers(&problem(wrong, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/current_password"]);
+    problem(wrong, StatusCode::FORBIDDEN).await;
     let weak = app
         .post("/api/v1/auth/password", &token, &json!({"current_password": PASSWORD, "new_password": "short"}))
         .await;
@@ -221,7 +221,7 @@ async fn user_changes_apply_on_next_request(app: TestApp) {
     assert_eq!(demoted.status(), StatusCode::OK);
     problem(app.get("/api/v1/users", &token).await, StatusCode::FORBIDDEN).await;
 
-    let deactivated = app.delete(&format!("/api/v1/users/{id}"), &admin).await;
+    let deactivated = app.action(&format!("/api/v1/users/{id}/deactivation"), &admin).await;
     assert_eq!(deactivated.status(), StatusCode::NO_CONTENT);
     assert_rejected(&app, &token, "a deactivated user's token").await;
     assert_eq!(app.login("second-admin@example.com", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);

@@ -198,3 +198,51 @@ async fn cors_allows_only_configured_origins() {
         .unwrap();
     assert!(foreign.headers().get("access-control-allow-origin").is_none(), "other origins are not allowed");
 }
+
+async fn text_the_database_cannot_hold(app: TestApp) {
+    let token = app.admin_token().await;
+    // NUL cannot be stored in PostgreSQL text: never a 500, on either backend the same answer.
+    let login = app.login("ann\u{0}@example.com", "some password here").await;
+    problem(login, StatusCode::UNAUTHORIZED).await;
+    let name = app
+        .post(
+            "/api/v1/users",
+            &token,
+            &json!({"email": "a@b.co", "name": "A\u{0}B", "roles": ["agent"], "password": "long enough password"}),
+        )
+        .await;
+    assert_eq!(common::pointers(&problem(name, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/name"]);
+    let search = app.get("/api/v1/users?q=%00", &token).await;
+    assert_eq!(search.status(), StatusCode::OK);
+    let body: Value = search.json().await.unwrap();
+    assert!(body["items"].as_array().unwrap().is_empty());
+    let audit = app.get("/api/v1/audit-events?action=%00", &token).await;
+    assert_eq!(audit.status(), StatusCode::OK);
+    let whole_float = app
+        .post("/api/v1/api-keys", &token, &json!({"name": "k", "roles": ["auditor"], "expires_in_days": 30.0}))
+        .await;
+    assert_eq!(whole_float.status(), StatusCode::CREATED, "30.0 is an integer in JSON");
+}
+both_backends!(nul_characters_and_whole_floats, text_the_database_cannot_hold);
+
+async fn malformed_requests_do_not_consume_an_idempotency_key(app: TestApp) {
+    let token = app.admin_token().await;
+    let wrong_type = app
+        .request(Method::POST, "/api/v1/api-keys", Some(&token))
+        .header("Idempotency-Key", "k1")
+        .header("content-type", "text/plain")
+        .body(r#"{"name": "k", "roles": ["auditor"]}"#)
+        .send()
+        .await
+        .unwrap();
+    problem(wrong_type, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+    let corrected = app
+        .request(Method::POST, "/api/v1/api-keys", Some(&token))
+        .header("Idempotency-Key", "k1")
+        .json(&json!({"name": "k", "roles": ["auditor"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(corrected.status(), StatusCode::CREATED, "the corrected request runs");
+}
+both_backends!(idempotency_keys_survive_malformed_requests, malformed_requests_do_not_consume_an_idempotency_key);

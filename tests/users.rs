@@ -24,7 +24,7 @@ async fn only_admins_write_users(app: TestApp) {
         // Raising one's own role is not possible.
         let raise = app.patch(&format!("/api/v1/users/{my_id}"), &token, &json!({"roles": ["admin"]}), None).await;
         problem(raise, StatusCode::FORBIDDEN).await;
-        let deactivate = app.delete("/api/v1/users/1", &token).await;
+        let deactivate = app.action("/api/v1/users/1/deactivation", &token).await;
         problem(deactivate, StatusCode::FORBIDDEN).await;
         let list = app.get("/api/v1/users", &token).await;
         if role == "auditor" {
@@ -83,8 +83,12 @@ async fn versions_and_preconditions(app: TestApp) {
     // A second writer that read version 1 loses: 412, and nothing changes.
     let stale = app.patch(&path, &admin, &json!({"name": "Somebody Else"}), Some(&tag)).await;
     problem(stale, StatusCode::PRECONDITION_FAILED).await;
-    let stale_delete =
-        app.request(reqwest::Method::DELETE, &path, Some(&admin)).header("If-Match", &tag).send().await.unwrap();
+    let stale_delete = app
+        .request(reqwest::Method::POST, &format!("{path}/deactivation"), Some(&admin))
+        .header("If-Match", &tag)
+        .send()
+        .await
+        .unwrap();
     problem(stale_delete, StatusCode::PRECONDITION_FAILED).await;
     let now: Value = app.get(&path, &admin).await.json().await.unwrap();
     assert_eq!(now["name"], "Ann Lee");
@@ -92,8 +96,10 @@ async fn versions_and_preconditions(app: TestApp) {
 
     let server_owned = app.patch(&path, &admin, &json!({"version": 9}), None).await;
     assert_eq!(common::pointers(&problem(server_owned, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/version"]);
-    let bad_tag = app.patch(&path, &admin, &json!({"name": "x"}), Some("not-a-tag")).await;
-    problem(bad_tag, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let not_a_tag = app.patch(&path, &admin, &json!({"name": "x"}), Some("not-a-tag")).await;
+    problem(not_a_tag, StatusCode::PRECONDITION_FAILED).await;
+    let weak = app.patch(&path, &admin, &json!({"name": "x"}), Some("W/\"2\"")).await;
+    problem(weak, StatusCode::PRECONDITION_FAILED).await;
 }
 both_backends!(etags_and_if_match, versions_and_preconditions);
 
@@ -119,13 +125,13 @@ async fn admins_cannot_lock_themselves_out(app: TestApp) {
     let admin = app.admin_token().await;
     let me = app.patch("/api/v1/users/1", &admin, &json!({"roles": ["agent"]}), None).await;
     problem(me, StatusCode::CONFLICT).await;
-    let deactivate_me = app.delete("/api/v1/users/1", &admin).await;
+    let deactivate_me = app.action("/api/v1/users/1/deactivation", &admin).await;
     problem(deactivate_me, StatusCode::CONFLICT).await;
     let second = app.create_user(&admin, "second@example.com", &["admin"]).await;
     let second_token = app.token_for("second@example.com", PASSWORD).await;
     // With another admin, the first may be removed by the second.
-    assert_eq!(app.delete("/api/v1/users/1", &second_token).await.status(), StatusCode::NO_CONTENT);
-    let last = app.delete(&format!("/api/v1/users/{}", second["id"]), &second_token).await;
+    assert_eq!(app.action("/api/v1/users/1/deactivation", &second_token).await.status(), StatusCode::NO_CONTENT);
+    let last = app.action(&format!("/api/v1/users/{}/deactivation", second["id"]), &second_token).await;
     problem(last, StatusCode::CONFLICT).await;
 }
 both_backends!(admin_lockout_is_refused, admins_cannot_lock_themselves_out);
@@ -186,7 +192,7 @@ async fn history_records_each_change(app: TestApp) {
     let user = app.create_user(&admin, "ann@example.com", &["agent"]).await;
     let path = format!("/api/v1/users/{}", user["id"]);
     app.patch(&path, &admin, &json!({"roles": ["agent", "ops"]}), None).await;
-    app.delete(&path, &admin).await;
+    app.action(&format!("{path}/deactivation"), &admin).await;
     let history: Value = app.get(&format!("{path}/history"), &admin).await.json().await.unwrap();
     let events = history["items"].as_array().unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();

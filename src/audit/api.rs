@@ -11,7 +11,7 @@ use crate::auth::principal::Principal;
 use crate::auth::roles::Role;
 use crate::db;
 use crate::error::ApiError;
-use crate::http::pagination::{decode_cursor, encode_cursor, Page, PageQuery, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::http::pagination::{decode_keys, encode_cursor, page_limit, Page, PageQuery};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,7 +55,8 @@ const READERS: [Role; 1] = [Role::Auditor];
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
-    /// The `next_cursor` of the previous call; omit to start at the beginning.
+    /// The `next_cursor` of the previous call; omit (or leave empty) to start at the beginning.
+    #[param(pattern = "^([0-9a-f]{32})?$")]
     pub after: Option<String>,
     /// Events per call: default 50, at most 200 (larger values are clamped).
     #[param(minimum = 1)]
@@ -68,14 +69,6 @@ pub struct FeedPage {
     /// Where to continue: pass as `after` on the next call. Always present, so that a consumer
     /// that has caught up polls with the same cursor until new events arrive.
     pub next_cursor: String,
-}
-
-fn clamp_limit(limit: Option<i64>, name: &str) -> Result<i64, ApiError> {
-    match limit {
-        None => Ok(DEFAULT_LIMIT),
-        Some(n) if n < 1 => Err(ApiError::invalid_parameter(name, "must be at least 1")),
-        Some(n) => Ok(n.min(MAX_LIMIT)),
-    }
 }
 
 /// The change feed: every change in every module, in commit order, for integrations that sync.
@@ -94,17 +87,16 @@ pub async fn feed(
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_any(&READERS)?;
-    let limit = clamp_limit(query.limit, "limit")?;
+    let limit = page_limit(query.limit, "limit")?;
     let after: FeedPosition = match query.after.as_deref() {
         None | Some("") => (i64::MIN, 0),
-        Some(cursor) => decode_cursor(cursor)
-            .map_err(|_| ApiError::invalid_parameter("after", "is not a cursor returned by this feed"))?,
+        Some(cursor) => decode_keys::<2>(cursor, "after").map(|[seq, id]| (seq, id))?,
     };
     let rows = db::run(&state.pool, move |conn| Ok(repo::feed(conn, after, limit)?)).await?;
     let position = rows.last().map(|r| (r.tx_seq, r.id)).unwrap_or(after);
     Ok(HttpResponse::Ok().json(FeedPage {
         items: rows.into_iter().map(AuditEvent::from).collect(),
-        next_cursor: encode_cursor(&position),
+        next_cursor: encode_cursor(&[position.0, position.1]),
     }))
 }
 
@@ -141,7 +133,7 @@ pub async fn list(
     filter: web::Query<AuditFilterQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_any(&READERS)?;
-    let page = page.parse::<i64>()?;
+    let page = page.parse()?;
     let filter = filter.into_inner();
     let filter = EventFilter {
         actor_user_id: filter.actor_user_id,
@@ -164,7 +156,7 @@ pub async fn history(
     entity_id: i64,
     page: &PageQuery,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.parse::<i64>()?;
+    let page = page.parse()?;
     let limit = page.limit;
     let rows =
         db::run(&state.pool, move |conn| Ok(repo::history(conn, entity_type, entity_id, page.after, limit)?)).await?;

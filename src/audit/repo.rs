@@ -80,6 +80,10 @@ pub struct EventFilter {
 
 /// The audit log, newest first, paged by id.
 pub fn list(conn: &mut DbConn, filter: &EventFilter, before_id: Option<i64>, limit: i64) -> QueryResult<Vec<EventRow>> {
+    let searchable = |text: &Option<String>| text.as_deref().is_none_or(|t| db::searchable(t).is_some());
+    if !searchable(&filter.entity_type) || !searchable(&filter.action) {
+        return Ok(Vec::new());
+    }
     let mut query = audit_events::table.select(EventRow::as_select()).into_boxed();
     if let Some(actor) = filter.actor_user_id {
         query = query.filter(audit_events::actor_user_id.eq(actor));

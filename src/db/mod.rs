@@ -87,6 +87,12 @@ where
     run(pool, move |conn| write_tx(conn, f)).await
 }
 
+/// `text` as a search argument, or None when it contains NUL, which PostgreSQL text cannot hold
+/// and so no stored value can match (the caller answers "no match" without asking).
+pub fn searchable(text: &str) -> Option<&str> {
+    (!text.contains('\0')).then_some(text)
+}
+
 /// True when `error` is a database unique-constraint violation (used where a repository turns a
 /// race into a precise 409 or a retry).
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {

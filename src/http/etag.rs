@@ -41,19 +41,13 @@ fn parse_if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
     let Some(raw) = req.headers().get(header::IF_MATCH) else {
         return Ok(IfMatch::Absent);
     };
-    let raw = raw
-        .to_str()
-        .map_err(|_| ApiError::invalid_parameter("If-Match", "must be an entity tag such as \"3\""))?
-        .trim();
-    if raw == "*" {
+    let raw = String::from_utf8_lossy(raw.as_bytes());
+    if raw.trim() == "*" {
         return Ok(IfMatch::Any);
     }
-    let tags: Vec<String> = raw.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
-    // Weak tags never match a strong comparison (RFC 9110 §13.1.1); keep them so they fail with 412.
-    if tags.is_empty() || tags.iter().any(|t| !(t.ends_with('"') && (t.starts_with('"') || t.starts_with("W/\"")))) {
-        return Err(ApiError::invalid_parameter("If-Match", "must be an entity tag such as \"3\""));
-    }
-    Ok(IfMatch::Tags(tags))
+    // Whatever else is sent is compared as entity tags: a weak tag (RFC 9110 §13.1.1) or a value
+    // that is no tag at all names no current version, so the answer is 412, as for a stale tag.
+    Ok(IfMatch::Tags(raw.split(',').map(|t| t.trim().to_string()).collect()))
 }
 
 impl FromRequest for IfMatch {

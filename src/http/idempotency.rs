@@ -123,8 +123,10 @@ fn release(conn: &mut DbConn, scope: &str, key: &str) -> QueryResult<()> {
 }
 
 /// Responses that say nothing final about the request are not kept: a retry should run again.
+/// Among them the answers to malformed requests (400, 413, 415), which never reached a handler:
+/// the corrected request, sent with the same key, must run.
 fn is_final(status: StatusCode) -> bool {
-    !(status.is_server_error() || matches!(status.as_u16(), 401 | 409 | 412 | 429))
+    !(status.is_server_error() || matches!(status.as_u16(), 400 | 401 | 409 | 412 | 413 | 415 | 429))
 }
 
 fn replay(record: Record, hash: &str) -> actix_web::HttpResponse {

@@ -72,29 +72,37 @@ fn missing_field_in(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()
 }
 
+/// JSON Schema counts 308.0 as an integer, so a client may send one where an integer is
+/// expected; turn whole, in-range floats into integers before typed parsing.
+fn normalize_whole_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                    *value = serde_json::Value::from(f as i64);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(normalize_whole_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(normalize_whole_numbers),
+        _ => {}
+    }
+}
+
 /// Parses `bytes` as `T`, mapping each kind of failure to its problem.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
-    let value = match parsed {
-        Ok(value) => value,
-        Err(error) => {
-            let inner = error.inner();
-            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-                return Err(ApiError::BadRequest(format!("the request body is not valid JSON: {inner}")));
-            }
-            let mut pointer = pointer_of(error.path());
-            let message = inner.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-            if let Some(field) = missing_field_in(&message) {
-                pointer.push('/');
-                pointer.push_str(field);
-            }
-            return Err(ApiError::Invalid(vec![FieldError::body(pointer, message)]));
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
+    normalize_whole_numbers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let mut pointer = pointer_of(error.path());
+        let message = error.inner().to_string();
+        if let Some(field) = missing_field_in(&message) {
+            pointer.push('/');
+            pointer.push_str(field);
         }
-    };
-    deserializer.end().map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
-    Ok(value)
+        ApiError::Invalid(vec![FieldError::body(pointer, message)])
+    })
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
@@ -155,6 +163,13 @@ mod tests {
     fn missing_and_unknown_fields_point_at_the_field() {
         assert_eq!(pointer(parse_json::<Input>(br#"{"lines":[]}"#)), "/email");
         assert_eq!(pointer(parse_json::<Input>(br#"{"email":"x","lines":[],"id":4}"#)), "/id");
+    }
+
+    #[test]
+    fn whole_floats_count_as_integers() {
+        let parsed = parse_json::<Input>(br#"{"email":"x","lines":[{"quantity":3.0}]}"#).unwrap();
+        assert_eq!(parsed.lines[0].quantity, 3);
+        assert_eq!(pointer(parse_json::<Input>(br#"{"email":"x","lines":[{"quantity":3.5}]}"#)), "/lines/0/quantity");
     }
 
     #[test]

@@ -60,6 +60,9 @@ const SHARED_RESPONSES: [(&str, &str); 11] = [
     ("Unavailable", "Temporarily unavailable (database unreachable or busy, or overloaded); see Retry-After"),
 ];
 
+const IF_MATCH: &str = "If-Match";
+const IF_MATCH_DESCRIPTION: &str = "The ETag last read; the change is refused with 412 if the resource changed since.";
+
 fn is_public(operation: &Operation) -> bool {
     operation
         .security
@@ -116,15 +119,15 @@ fn complete_operation(path: &str, method: HttpMethod, operation: &mut Operation)
             add(operation, "422", "Unprocessable");
         }
         HttpMethod::Patch | HttpMethod::Put | HttpMethod::Delete => {
-            parameters.push(header_parameter(
-                "If-Match",
-                "The ETag last read; the change is refused with 412 if the resource changed since.",
-            ));
-            add(operation, "412", "PreconditionFailed");
+            parameters.push(header_parameter(IF_MATCH, IF_MATCH_DESCRIPTION));
             add(operation, "400", "BadRequest");
             add(operation, "422", "Unprocessable");
         }
         _ => {}
+    }
+    // Actions on a state machine (POST …/transitions and the like) declare If-Match themselves.
+    if operation.parameters.as_ref().is_some_and(|p| p.iter().any(|p| p.name == IF_MATCH)) {
+        add(operation, "412", "PreconditionFailed");
     }
     if operation.parameters.as_ref().is_some_and(Vec::is_empty) {
         operation.parameters = None;

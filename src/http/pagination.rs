@@ -2,10 +2,7 @@
 //! values are clamped), an opaque `cursor`, `updated_since` for incremental sync, and a response
 //! `{"items": [...], "next_cursor": "..." | null}`.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -20,46 +17,63 @@ pub struct PageQuery {
     /// Page size: default 50, at most 200 (larger values are clamped to 200).
     #[param(minimum = 1, example = 50)]
     pub limit: Option<i64>,
-    /// Opaque cursor from the previous page's `next_cursor`.
+    /// The previous page's `next_cursor`; omit (or leave empty) for the first page.
+    #[param(pattern = "^([0-9a-f]{16})?$")]
     pub cursor: Option<String>,
     /// Only rows changed at or after this instant (RFC 3339), for incremental sync.
     #[param(value_type = Option<String>, format = DateTime, example = "2026-01-31T00:00:00Z")]
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-/// A validated page request. `K` is the list's sort key (for most lists the row id).
+/// A validated page request: how many rows, and the id of the last row of the previous page.
 #[derive(Debug)]
-pub struct PageRequest<K> {
+pub struct PageRequest {
     pub limit: i64,
-    pub after: Option<K>,
+    pub after: Option<i64>,
     pub updated_since: Option<NaiveDateTime>,
 }
 
+/// Clamps a page size: default 50, at most 200; below 1 is refused.
+pub fn page_limit(limit: Option<i64>, parameter: &str) -> Result<i64, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if n < 1 => Err(ApiError::invalid_parameter(parameter, "must be at least 1")),
+        Some(n) => Ok(n.min(MAX_LIMIT)),
+    }
+}
+
 impl PageQuery {
-    pub fn parse<K: DeserializeOwned>(&self) -> Result<PageRequest<K>, ApiError> {
-        let limit = match self.limit {
-            None => DEFAULT_LIMIT,
-            Some(n) if n < 1 => return Err(ApiError::invalid_parameter("limit", "must be at least 1")),
-            Some(n) => n.min(MAX_LIMIT),
-        };
+    pub fn parse(&self) -> Result<PageRequest, ApiError> {
+        let limit = page_limit(self.limit, "limit")?;
         let after = match self.cursor.as_deref() {
             None | Some("") => None,
-            Some(cursor) => Some(decode_cursor(cursor)?),
+            Some(cursor) => Some(decode_cursor(cursor, "cursor")?),
         };
         Ok(PageRequest { limit, after, updated_since: self.updated_since.map(|t| t.naive_utc()) })
     }
 }
 
-pub fn encode_cursor<K: Serialize>(key: &K) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
+/// A cursor is the sort key of the last row seen: one id as 16 lowercase hex digits, or a feed
+/// position as 32. Every string of that shape is a valid cursor.
+pub fn encode_cursor(keys: &[i64]) -> String {
+    keys.iter().map(|k| format!("{:016x}", *k as u64)).collect()
 }
 
-pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| ApiError::invalid_parameter("cursor", "is not a cursor returned by this list"))
+/// Decodes a cursor of `N` keys.
+pub fn decode_keys<const N: usize>(cursor: &str, parameter: &str) -> Result<[i64; N], ApiError> {
+    let invalid = || ApiError::invalid_parameter(parameter, "is not a cursor returned by this list");
+    if cursor.len() != 16 * N || !cursor.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Err(invalid());
+    }
+    let mut keys = [0i64; N];
+    for (i, key) in keys.iter_mut().enumerate() {
+        *key = u64::from_str_radix(&cursor[16 * i..16 * (i + 1)], 16).map_err(|_| invalid())? as i64;
+    }
+    Ok(keys)
+}
+
+pub fn decode_cursor(cursor: &str, parameter: &str) -> Result<i64, ApiError> {
+    decode_keys::<1>(cursor, parameter).map(|[id]| id)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -72,15 +86,10 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds a page from rows fetched with `LIMIT limit + 1`: the extra row only says whether
     /// another page exists.
-    pub fn from_rows<R, K: Serialize>(
-        mut rows: Vec<R>,
-        limit: i64,
-        key_of: impl Fn(&R) -> K,
-        view: impl Fn(R) -> T,
-    ) -> Page<T> {
+    pub fn from_rows<R>(mut rows: Vec<R>, limit: i64, key_of: impl Fn(&R) -> i64, view: impl Fn(R) -> T) -> Page<T> {
         let has_more = rows.len() as i64 > limit;
         rows.truncate(limit.max(0) as usize);
-        let next_cursor = if has_more { rows.last().map(|row| encode_cursor(&key_of(row))) } else { None };
+        let next_cursor = if has_more { rows.last().map(|row| encode_cursor(&[key_of(row)])) } else { None };
         Page { items: rows.into_iter().map(view).collect(), next_cursor }
     }
 }
@@ -95,23 +104,28 @@ mod tests {
 
     #[test]
     fn limit_defaults_clamps_and_rejects_zero() {
-        assert_eq!(query(None, None).parse::<i64>().map(|p| p.limit).ok(), Some(50));
-        assert_eq!(query(Some(1_000_000), None).parse::<i64>().map(|p| p.limit).ok(), Some(200));
-        assert!(query(Some(0), None).parse::<i64>().is_err());
+        assert_eq!(query(None, None).parse().map(|p| p.limit).ok(), Some(50));
+        assert_eq!(query(Some(1_000_000), None).parse().map(|p| p.limit).ok(), Some(200));
+        assert!(query(Some(0), None).parse().is_err());
     }
 
     #[test]
-    fn cursor_round_trips_and_rejects_garbage() {
-        let cursor = encode_cursor(&42i64);
-        assert_eq!(query(None, Some(&cursor)).parse::<i64>().ok().and_then(|p| p.after), Some(42));
-        assert!(query(None, Some("%%%")).parse::<i64>().is_err());
+    fn cursors_round_trip_and_every_well_formed_one_decodes() {
+        let cursor = encode_cursor(&[42]);
+        assert_eq!(cursor, "000000000000002a");
+        assert_eq!(query(None, Some(&cursor)).parse().ok().and_then(|p| p.after), Some(42));
+        assert_eq!(decode_keys::<2>(&encode_cursor(&[i64::MIN, 7]), "after").ok(), Some([i64::MIN, 7]));
+        assert!(query(None, Some("ffffffffffffffff")).parse().is_ok());
+        for bad in ["%%%", "2a", "000000000000002A", "000000000000002a0"] {
+            assert!(query(None, Some(bad)).parse().is_err(), "{bad}");
+        }
     }
 
     #[test]
     fn page_knows_whether_more_rows_exist() {
         let page = Page::from_rows(vec![1i64, 2, 3], 2, |r| *r, |r| r);
         assert_eq!(page.items, vec![1, 2]);
-        assert_eq!(page.next_cursor, Some(encode_cursor(&2i64)));
+        assert_eq!(page.next_cursor, Some(encode_cursor(&[2])));
         let last = Page::from_rows(vec![1i64, 2], 2, |r| *r, |r| r);
         assert_eq!(last.next_cursor, None);
     }

@@ -167,6 +167,11 @@ impl TestApp {
         self.request(Method::DELETE, path, Some(token)).send().await.expect("DELETE")
     }
 
+    /// POSTs an action that takes no body, such as `…/deactivation`.
+    pub async fn action(&self, path: &str, token: &str) -> Response {
+        self.request(Method::POST, path, Some(token)).send().await.expect("POST action")
+    }
+
     /// Signs in and returns the whole token response.
     pub async fn login(&self, email: &str, password: &str) -> Response {
         self.client

@@ -2,8 +2,7 @@
 //! themself, with roles no wider than their own; admins see and revoke everyone's keys.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -13,6 +12,7 @@ use crate::audit;
 use crate::auth::principal::{Credential, Principal, API_KEY_PREFIX};
 use crate::auth::roles::{Role, Roles};
 use crate::auth::tokens::{random_token, sha256_hex};
+use crate::auth::users::model::normalize_name;
 use crate::db;
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
@@ -25,13 +25,18 @@ pub const ENTITY: &str = "api_key";
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
-    #[schema(example = "CRM sync")]
+    #[schema(
+        example = "CRM sync",
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
-    /// Must be roles the caller holds.
-    #[schema(example = json!(["finance"]))]
+    /// Roles the caller holds (an admin may give any role).
+    #[schema(example = json!(["finance"]), min_items = 1)]
     pub roles: Vec<Role>,
-    /// Optional expiry, in the future.
-    pub expires_at: Option<DateTime<Utc>>,
+    /// Lifetime in days (1 to 3650); without it the key does not expire.
+    #[schema(minimum = 1, maximum = 3650, example = 90)]
+    pub expires_in_days: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -71,8 +76,7 @@ pub async fn create(
     let input = body.into_inner();
     let now = db::now();
     let mut v = Validator::new();
-    let name = input.name.trim().to_string();
-    v.check(!name.is_empty() && name.chars().count() <= 200, "/name", "must be 1 to 200 characters long");
+    let name = normalize_name(&input.name).map_err(|e| v.error("/name", e)).unwrap_or_default();
     v.check(!input.roles.is_empty(), "/roles", "must name at least one role");
     for (i, role) in input.roles.iter().enumerate() {
         v.check(
@@ -81,8 +85,9 @@ pub async fn create(
             format!("you do not hold the role {role}, so a key of yours cannot either"),
         );
     }
-    let expires_at = input.expires_at.map(|t| t.naive_utc());
-    v.check(expires_at.is_none_or(|t| t > now), "/expires_at", "must be in the future");
+    let lifetime = input.expires_in_days.filter(|days| (1..=3650).contains(days));
+    v.check(lifetime.is_some() == input.expires_in_days.is_some(), "/expires_in_days", "must be 1 to 3650");
+    let expires_at = lifetime.map(|days| now + chrono::TimeDelta::days(days));
     v.finish()?;
 
     let prefix = hex::encode(rand::random::<[u8; 4]>());
@@ -132,7 +137,7 @@ pub async fn list(
     page: web::Query<PageQuery>,
     query: web::Query<ApiKeyListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.parse::<i64>()?;
+    let page = page.parse()?;
     let user_id = if sees_all_keys(&principal) { query.user_id } else { Some(principal.user_id) };
     let limit = page.limit;
     let rows =
@@ -165,10 +170,13 @@ pub async fn get(
 #[utoipa::path(
     operation_id = "revoke_api_key",
     tag = "api-keys",
-    params(("id" = i64, Path, description = "API key id")),
+    params(
+        ("id" = i64, Path, description = "API key id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 if the key changed since."),
+    ),
     responses((status = 204, description = "Revoked (or already revoked)"))
 )]
-#[delete("/api-keys/{id}")]
+#[post("/api-keys/{id}/revocation")]
 pub async fn revoke(
     state: web::Data<AppState>,
     principal: Principal,

@@ -59,7 +59,7 @@ pub struct PasswordChange {
     #[schema(format = Password)]
     pub current_password: String,
     /// At least 12 characters, and not the email.
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 12, max_length = 256)]
     pub new_password: String,
 }
 
@@ -128,7 +128,8 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let email = input.email.trim().to_lowercase();
-    let account_bucket = format!("login:account:{email}");
+    // Hashed: the bucket name stays short and holds only what the database can store.
+    let account_bucket = format!("login:account:{}", sha256_hex(&email));
     let address_bucket = format!("login:address:{}", client_address(&req, state.config.trust_forwarded_for));
     let window = state.config.login_window;
     let (max_account, max_address) =
@@ -291,13 +292,14 @@ pub async fn change_password(
     let user_id = principal.user_id;
     let row =
         db::run(&state.pool, move |conn| users::repo::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)).await?;
+    // The current password first: whoever does not know it learns nothing about the policy.
+    if !state.hasher.verify(Some(row.password_hash.clone()), input.current_password.clone()).await? {
+        return Err(ApiError::Forbidden("current_password is not your current password".into()));
+    }
     let mut v = Validator::new();
     password::check_policy(&mut v, "/new_password", &input.new_password, &row.email);
     v.check(input.new_password != input.current_password, "/new_password", "must differ from the current password");
     v.finish()?;
-    if !state.hasher.verify(Some(row.password_hash.clone()), input.current_password).await? {
-        return Err(ApiError::invalid("/current_password", "is not your current password"));
-    }
     let new_hash = state.hasher.hash(input.new_password).await?;
     let actor = principal.actor();
     db::run_write(&state.pool, move |conn| {

@@ -1,7 +1,7 @@
 //! `/api/v1/users`: user accounts (admin writes; admin and auditor read).
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -24,14 +24,18 @@ pub const ENTITY: &str = "user";
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// Unique regardless of case; stored lower-cased.
-    #[schema(example = "ann@example.com")]
+    #[schema(example = "ann@example.com", format = Email, max_length = 254)]
     pub email: String,
-    #[schema(example = "Ann Lee")]
+    #[schema(
+        example = "Ann Lee",
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
-    #[schema(example = json!(["agent"]))]
+    #[schema(example = json!(["agent"]), min_items = 1)]
     pub roles: Vec<Role>,
     /// At least 12 characters, and not the email.
-    #[schema(example = "a long passphrase", format = Password)]
+    #[schema(example = "a long passphrase", format = Password, min_length = 12, max_length = 256)]
     pub password: String,
     /// Defaults to true.
     pub active: Option<bool>,
@@ -41,7 +45,12 @@ pub struct CreateUser {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: Option<String>,
+    #[schema(min_items = 1)]
     pub roles: Option<Vec<Role>>,
     pub active: Option<bool>,
 }
@@ -151,7 +160,7 @@ pub async fn list(
     query: web::Query<UserListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_any(&READERS)?;
-    let page = page.parse::<i64>()?;
+    let page = page.parse()?;
     let query = query.into_inner();
     let filter = UserFilter {
         q: query.q.filter(|q| !q.trim().is_empty()).map(|q| q.trim().to_string()),
@@ -252,13 +261,16 @@ pub async fn update(
 #[utoipa::path(
     operation_id = "deactivate_user",
     tag = "users",
-    params(("id" = i64, Path, description = "User id")),
+    params(
+        ("id" = i64, Path, description = "User id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; refused with 412 if the user changed since."),
+    ),
     responses(
         (status = 204, description = "Deactivated (or already inactive)"),
         (status = 409, description = "The change would lock the admins out", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("/users/{id}")]
+#[post("/users/{id}/deactivation")]
 pub async fn deactivate(
     state: web::Data<AppState>,
     principal: Principal,

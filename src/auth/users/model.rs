@@ -57,7 +57,8 @@ impl From<&UserRow> for User {
 /// Emails are compared regardless of case, so they are stored lower-cased.
 pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
     let email = raw.trim().to_lowercase();
-    let valid = email.len() <= 254
+    let valid = raw.chars().count() <= 254
+        && !email.chars().any(char::is_control)
         && !email.chars().any(char::is_whitespace)
         && match email.split_once('@') {
             Some((local, domain)) => {
@@ -76,12 +77,19 @@ pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
     }
 }
 
+/// A name: 1 to 200 characters with some visible one and no control characters. The request
+/// schemas state the same rule as `pattern` and `maxLength` (the pattern is repeated there
+/// because utoipa takes only literals).
 pub fn normalize_name(raw: &str) -> Result<String, &'static str> {
-    let name = raw.trim();
-    match name.chars().count() {
-        0 => Err("must not be empty"),
-        1..=200 => Ok(name.to_string()),
-        _ => Err("must be at most 200 characters long"),
+    if raw.chars().count() > 200 {
+        return Err("must be at most 200 characters long");
+    }
+    if raw.chars().any(char::is_control) {
+        return Err("must not contain control characters");
+    }
+    match raw.trim() {
+        "" => Err("must not be empty"),
+        name => Ok(name.to_string()),
     }
 }
 
@@ -102,5 +110,7 @@ mod tests {
         assert_eq!(normalize_name("  Ann Lee ").unwrap(), "Ann Lee");
         assert!(normalize_name("   ").is_err());
         assert!(normalize_name(&"x".repeat(201)).is_err());
+        assert!(normalize_name("Ann\u{0}Lee").is_err());
+        assert!(normalize_email("ann\u{0}@example.com").is_err());
     }
 }

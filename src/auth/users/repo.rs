@@ -26,6 +26,7 @@ pub fn find_optional(conn: &mut DbConn, id: i64) -> QueryResult<Option<UserRow>>
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<UserRow>> {
+    let Some(email) = db::searchable(email) else { return Ok(None) };
     users::table.filter(users::email.eq(email)).select(UserRow::as_select()).first(conn).optional()
 }
 
@@ -69,6 +70,7 @@ pub struct UserFilter {
 pub fn list(conn: &mut DbConn, filter: &UserFilter, after_id: Option<i64>, limit: i64) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
     if let Some(q) = &filter.q {
+        let Some(q) = db::searchable(q) else { return Ok(Vec::new()) };
         let pattern = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         query = query
             .filter(lower(users::name).like(pattern.clone()).escape('\\').or(users::email.like(pattern).escape('\\')));
