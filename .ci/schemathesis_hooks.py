@@ -34,9 +34,15 @@ def _fingerprint(case):
     def plain(value):
         return None if value is None or type(value).__name__ == "NotSet" else value
 
+    # Headers that change what the request means (If-Match) are part of it; the credentials and
+    # the key itself are not.
+    headers = {
+        k.lower(): v for k, v in (plain(case.headers) or {}).items() if k.lower() not in ("authorization", "idempotency-key")
+    }
     material = json.dumps(
-        [case.method.upper(), case.formatted_path, case.media_type, plain(case.query), plain(case.body)],
+        [case.method.upper(), case.formatted_path, case.media_type, plain(case.query), headers, plain(case.body)],
         default=repr,
+        sort_keys=True,
     )
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 

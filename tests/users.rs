@@ -100,6 +100,8 @@ async fn versions_and_preconditions(app: TestApp) {
     problem(not_a_tag, StatusCode::PRECONDITION_FAILED).await;
     let weak = app.patch(&path, &admin, &json!({"name": "x"}), Some("W/\"2\"")).await;
     problem(weak, StatusCode::PRECONDITION_FAILED).await;
+    let empty = app.patch(&path, &admin, &json!({"name": "x"}), Some("")).await;
+    problem(empty, StatusCode::UNPROCESSABLE_ENTITY).await;
 }
 both_backends!(etags_and_if_match, versions_and_preconditions);
 

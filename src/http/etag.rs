@@ -42,6 +42,12 @@ fn parse_if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
         return Ok(IfMatch::Absent);
     };
     let raw = String::from_utf8_lossy(raw.as_bytes());
+    if raw.trim().is_empty() || raw.len() > 255 {
+        return Err(ApiError::invalid_parameter(
+            "If-Match",
+            "must be an entity tag such as \"3\" (1 to 255 characters)",
+        ));
+    }
     if raw.trim() == "*" {
         return Ok(IfMatch::Any);
     }

@@ -50,15 +50,62 @@ enum Claim {
     Replay(Record),
 }
 
-fn request_hash(method: &Method, path: &str, query: &str, body: &[u8]) -> String {
+/// A JSON body in one canonical form (object keys sorted, no insignificant white space), so that a
+/// client that serialises the same retry with its keys in another order sends the same request.
+/// A body that is not JSON is taken byte for byte.
+fn canonical_body(body: &[u8]) -> Vec<u8> {
+    fn write(value: &serde_json::Value, out: &mut Vec<u8>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                let mut keys: Vec<&String> = fields.keys().collect();
+                keys.sort();
+                out.push(b'{');
+                for (i, key) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.extend(serde_json::to_vec(key).unwrap_or_default());
+                    out.push(b':');
+                    write(&fields[key], out);
+                }
+                out.push(b'}');
+            }
+            serde_json::Value::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write(item, out);
+                }
+                out.push(b']');
+            }
+            scalar => out.extend(serde_json::to_vec(scalar).unwrap_or_default()),
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value) => {
+            let mut out = Vec::with_capacity(body.len());
+            write(&value, &mut out);
+            out
+        }
+        Err(_) => body.to_vec(),
+    }
+}
+
+/// What makes two requests the same request: method, path, query, the preconditions they carry
+/// (an If-Match changes what a request means) and the body.
+fn request_hash(method: &Method, path: &str, query: &str, if_match: Option<&[u8]>, body: &[u8]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(method.as_str().as_bytes());
     hasher.update(b" ");
     hasher.update(path.as_bytes());
     hasher.update(b"?");
     hasher.update(query.as_bytes());
+    hasher.update(b"\nif-match:");
+    hasher.update(if_match.unwrap_or(b"(none)"));
     hasher.update(b"\n");
-    hasher.update(body);
+    hasher.update(canonical_body(body));
     hex::encode(hasher.finalize())
 }
 
@@ -197,7 +244,8 @@ pub async fn middleware(
         Ok(body) => body,
         Err(error) => return Ok(req.into_response(error.error_response())),
     };
-    let hash = request_hash(req.method(), req.path(), req.query_string(), &body);
+    let if_match = req.headers().get(header::IF_MATCH).map(|v| v.as_bytes().to_vec());
+    let hash = request_hash(req.method(), req.path(), req.query_string(), if_match.as_deref(), &body);
     req.set_payload(actix_web::dev::Payload::from(body));
 
     let scope = principal.idempotency_scope();
@@ -244,4 +292,20 @@ pub async fn middleware(
     let mut rebuilt = head.set_body(bytes);
     rebuilt.headers_mut().insert(REPLAYED, HeaderValue::from_static("false"));
     Ok(ServiceResponse::new(http_request, rebuilt.map_into_boxed_body()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_json_in_another_order_is_the_same_request() {
+        let a = request_hash(&Method::POST, "/x", "", None, br#"{"b": 1, "a": {"d": [1, 2], "c": null}}"#);
+        let b = request_hash(&Method::POST, "/x", "", None, br#"{"a":{"c":null,"d":[1,2]},"b":1}"#);
+        assert_eq!(a, b);
+        let c = request_hash(&Method::POST, "/x", "", None, br#"{"a":{"c":null,"d":[2,1]},"b":1}"#);
+        assert_ne!(a, c, "array order matters");
+        let d = request_hash(&Method::POST, "/x", "", Some(b"\"1\""), br#"{"b": 1, "a": {"d": [1, 2], "c": null}}"#);
+        assert_ne!(a, d, "a precondition makes another request");
+    }
 }

@@ -125,9 +125,14 @@ fn complete_operation(path: &str, method: HttpMethod, operation: &mut Operation)
         }
         _ => {}
     }
-    // Actions on a state machine (POST …/transitions and the like) declare If-Match themselves.
-    if operation.parameters.as_ref().is_some_and(|p| p.iter().any(|p| p.name == IF_MATCH)) {
-        add(operation, "412", "PreconditionFailed");
+    // Actions on a state machine (POST …/transitions and the like) declare If-Match themselves;
+    // every If-Match is documented the same way.
+    if let Some(parameters) = operation.parameters.as_mut() {
+        if let Some(declared) = parameters.iter_mut().find(|p| p.name == IF_MATCH) {
+            *declared = header_parameter(IF_MATCH, IF_MATCH_DESCRIPTION);
+            add(operation, "412", "PreconditionFailed");
+            add(operation, "422", "Unprocessable");
+        }
     }
     if operation.parameters.as_ref().is_some_and(Vec::is_empty) {
         operation.parameters = None;
