@@ -61,11 +61,12 @@ pub fn create_user(
     .map_err(describe)
 }
 
-/// On an empty database, creates the first admin from OPSDESK_ADMIN_EMAIL/PASSWORD, or with a
-/// generated password that is returned to be printed once. When several nodes start at once,
-/// one wins and the others find the account there.
+/// When no active admin exists (a new database, or one that `opsdesk demo` filled first),
+/// creates one from OPSDESK_ADMIN_EMAIL/PASSWORD, or with a generated password that is returned
+/// to be printed once. When several nodes start at once, one wins and the others find the account
+/// there.
 pub fn ensure_first_admin(conn: &mut DbConn, config: &Config) -> Result<Option<(String, String)>, String> {
-    if repo::count(conn).map_err(|e| e.to_string())? > 0 {
+    if repo::other_active_admins(conn, 0).map_err(|e| e.to_string())? > 0 {
         return Ok(None);
     }
     let email = config.admin_email.clone().unwrap_or_else(|| DEFAULT_ADMIN_EMAIL.to_string());
@@ -76,7 +77,17 @@ pub fn ensure_first_admin(conn: &mut DbConn, config: &Config) -> Result<Option<(
     let roles = Roles::new(vec![super::roles::Role::Admin]);
     match create_user(conn, &email, "Administrator", roles, &password, &Actor::system("bootstrap")) {
         Ok(_) => Ok(generated.then_some((email, password))),
-        Err(e) if e.contains("already exists") || e.contains("conflicts with an existing record") => Ok(None),
+        // Another node created it at the same moment, or the email belongs to a non-admin.
+        Err(e) if e.contains("already exists") || e.contains("conflicts with an existing record") => {
+            if repo::other_active_admins(conn, 0).map_err(|e| e.to_string())? > 0 {
+                Ok(None)
+            } else {
+                Err(format!(
+                    "no active admin exists and {email} belongs to an account without the admin role; \
+                     set OPSDESK_ADMIN_EMAIL to another address or run `opsdesk users create --role admin`"
+                ))
+            }
+        }
         Err(e) => Err(format!("cannot create the first admin ({email}): {e}")),
     }
 }

@@ -4,9 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::UserRow;
-use crate::db::{self, schema::users, DbConn};
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+use crate::db::{self, lower, schema::users, DbConn};
 
 /// `roles` (a comma-separated list) names `role` as a whole element, not as part of another.
 fn holds_role(
@@ -71,7 +69,7 @@ pub fn list(conn: &mut DbConn, filter: &UserFilter, after_id: Option<i64>, limit
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
     if let Some(q) = &filter.q {
         let Some(q) = db::searchable(q) else { return Ok(Vec::new()) };
-        let pattern = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = db::contains_pattern(q);
         query = query
             .filter(lower(users::name).like(pattern.clone()).escape('\\').or(users::email.like(pattern).escape('\\')));
     }
@@ -133,8 +131,4 @@ pub fn other_active_admins(conn: &mut DbConn, except_id: i64) -> QueryResult<i64
         .filter(users::id.ne(except_id))
         .count()
         .get_result(conn)
-}
-
-pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
-    users::table.count().get_result(conn)
 }
