@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod employees;
 pub mod error;
 pub mod http;
 pub mod money;
@@ -38,6 +39,7 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         scope::scope("/api/v1")
             .configure(auth::configure)
             .configure(audit::api::configure)
+            .configure(employees::configure)
             .wrap(from_fn(http::idempotency::middleware)),
     );
 }

@@ -142,6 +142,8 @@ fn demo(config: Config) -> Result<(), String> {
             Err(e) => return Err(e),
         }
     }
+    let (departments, people) = opsdesk::employees::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
+    println!("people: {departments} departments and {people} employees added (existing ones kept)");
     println!("Demo users sign in with the password {DEMO_PASSWORD:?}.");
     Ok(())
 }

@@ -114,3 +114,23 @@ fn migrations_go_down_and_up_again_on_postgres() {
     }
     diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).unwrap();
 }
+
+#[test]
+fn demo_is_idempotent_and_the_first_start_still_creates_an_admin() {
+    let db = temp_db("demo");
+    let first = opsdesk().arg("demo").env("DATABASE_URL", &db).output().unwrap();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("5 departments and 25 employees added"));
+    let again = opsdesk().arg("demo").env("DATABASE_URL", &db).output().unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 departments and 0 employees added"));
+
+    let mut config = opsdesk::config::Config::from_env().unwrap();
+    config.database_url = db.clone();
+    config.admin_email = None;
+    config.admin_password = None;
+    let (_, first_admin) = opsdesk::prepare(config).unwrap();
+    let (email, password) = first_admin.expect("an admin is created although demo users exist");
+    assert_eq!(email, "admin@opsdesk.local");
+    assert!(password.len() >= 20);
+    let _ = std::fs::remove_file(&db);
+}

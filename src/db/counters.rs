@@ -20,7 +20,9 @@ pub fn next(conn: &mut DbConn, name: &str) -> QueryResult<i64> {
         }
         // First use. A concurrent first use makes this insert fail; then the update above wins.
         let inserted = conn.transaction(|conn| {
-            diesel::insert_into(counters::table).values((counters::name.eq(name), counters::value.eq(1i64))).execute(conn)
+            diesel::insert_into(counters::table)
+                .values((counters::name.eq(name), counters::value.eq(1i64)))
+                .execute(conn)
         });
         match inserted {
             Ok(_) => return Ok(1),

@@ -4,6 +4,7 @@
 //! Every query runs through [`run`] (a read or a single statement) or [`run_write`] (a write
 //! transaction), both of which move the blocking Diesel work off the async workers.
 
+pub mod counters;
 pub mod migrations;
 mod pool;
 pub mod schema;
@@ -85,6 +86,17 @@ where
     T: Send + 'static,
 {
     run(pool, move |conn| write_tx(conn, f)).await
+}
+
+diesel::define_sql_function!(
+    /// SQL `lower()`, the same on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
+
+/// A `LIKE … ESCAPE '\\'` pattern matching `needle` anywhere, lower-cased, with `%`, `_` and `\\`
+/// taken literally.
+pub fn contains_pattern(needle: &str) -> String {
+    format!("%{}%", needle.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
 }
 
 /// `text` as a search argument, or None when it contains NUL, which PostgreSQL text cannot hold

@@ -91,7 +91,84 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    counters (name) {
+        name -> Text,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
+    departments (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        parent_id -> Nullable<BigInt>,
+        manager_id -> Nullable<BigInt>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    employees (id) {
+        id -> BigInt,
+        employee_number -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        work_email -> Text,
+        job_title -> Text,
+        department_id -> BigInt,
+        manager_id -> Nullable<BigInt>,
+        employment_type -> Text,
+        status -> Text,
+        start_date -> Date,
+        end_date -> Nullable<Date>,
+        user_id -> Nullable<BigInt>,
+        phone -> Nullable<Text>,
+        personal_email -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        home_address -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    compensation (id) {
+        id -> BigInt,
+        employee_id -> BigInt,
+        effective_from -> Date,
+        hourly_cost_rate -> BigInt,
+        salary -> Nullable<BigInt>,
+        salary_period -> Nullable<Text>,
+        currency -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    employee_status_changes (id) {
+        id -> BigInt,
+        employee_id -> BigInt,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        effective_date -> Date,
+        reason -> Nullable<Text>,
+        changed_at -> Timestamp,
+        changed_by -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(employees -> departments (department_id));
+diesel::joinable!(compensation -> employees (employee_id));
+diesel::joinable!(employee_status_changes -> employees (employee_id));
 diesel::joinable!(api_keys -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -102,4 +179,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     idempotency_keys,
     throttle_counters,
+    counters,
+    departments,
+    employees,
+    compensation,
+    employee_status_changes,
 );

@@ -190,7 +190,9 @@ mod tests {
     fn the_status_machine() {
         assert!(Onboarding.can_move_to(Active));
         assert!(Active.can_move_to(OnLeave) && OnLeave.can_move_to(Active));
-        assert!(Active.can_move_to(Terminated) && OnLeave.can_move_to(Terminated) && Onboarding.can_move_to(Terminated));
+        assert!(
+            Active.can_move_to(Terminated) && OnLeave.can_move_to(Terminated) && Onboarding.can_move_to(Terminated)
+        );
         assert!(!Active.can_move_to(Onboarding));
         assert!(!Onboarding.can_move_to(OnLeave));
         for to in EmployeeStatus::ALL {

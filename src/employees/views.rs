@@ -414,7 +414,13 @@ impl Compensation {
             effective_from: row.effective_from,
             hourly_cost_rate: amount(row.hourly_cost_rate),
             salary: row.salary.map(amount),
-            salary_period: row.salary_period.as_deref().map(|p| if p == "monthly" { SalaryPeriod::Monthly } else { SalaryPeriod::Annual }),
+            salary_period: row.salary_period.as_deref().map(|p| {
+                if p == "monthly" {
+                    SalaryPeriod::Monthly
+                } else {
+                    SalaryPeriod::Annual
+                }
+            }),
             currency: row.currency.clone(),
             note: row.note.clone(),
             created_at: row.created_at.and_utc(),

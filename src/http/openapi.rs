@@ -30,6 +30,8 @@ use crate::error::PROBLEM_JSON;
         (name = "users", description = "User accounts and their roles (admin)"),
         (name = "api-keys", description = "API keys for integrations and scripts"),
         (name = "audit", description = "The change feed and the audit log"),
+        (name = "employees", description = "People: records, status lifecycle, reporting lines and dated pay"),
+        (name = "departments", description = "Departments (cost centres) and the headcount and labour-rate report"),
     )
 )]
 struct ApiDoc;

@@ -1,0 +1,633 @@
+//! `/api/v1/employees`: people, their status lifecycle and reporting lines. Everyone signed in
+//! reads the directory view; hr, finance, admin, auditor and the person themself read the full
+//! view; hr and admin write.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+
+use super::model::{self, EmployeeRow, EmployeeStatus, Visibility};
+use super::repo::{self, EmployeeFields, EmployeeFilter};
+use super::views::*;
+use crate::audit;
+use crate::auth::principal::Principal;
+use crate::auth::users::model::{normalize_email, normalize_name};
+use crate::auth::users::repo as users_repo;
+use crate::db::{self, DbConn};
+use crate::error::{ApiError, Validator};
+use crate::http::etag::{entity_response, IfMatch};
+use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageQuery};
+use crate::state::AppState;
+
+pub const ENTITY: &str = "employee";
+
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn optional_text(v: &mut Validator, pointer: &str, value: Option<String>, max: usize) -> Option<String> {
+    let value = value.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())?;
+    v.check(value.chars().count() <= max, pointer, format!("must be at most {max} characters long"));
+    v.check(!value.chars().any(|c| c.is_control() && c != '\n'), pointer, "must not contain control characters");
+    Some(value)
+}
+
+/// Checks what the fields refer to: the department (existing, and active when newly assigned),
+/// the manager (an active employee, and no loop in the reporting line), the user account (existing
+/// and not linked to someone else), and the dates.
+pub fn check_references(
+    conn: &mut DbConn,
+    v: &mut Validator,
+    fields: &EmployeeFields,
+    before: Option<&EmployeeRow>,
+) -> Result<(), ApiError> {
+    match repo::department(conn, fields.department_id)? {
+        None => v.error("/department_id", "no such department"),
+        Some(d) if !d.active && before.is_none_or(|b| b.department_id != d.id) => {
+            v.error("/department_id", format!("department {} is archived", d.code))
+        }
+        Some(_) => {}
+    }
+    if let Some(manager_id) = fields.manager_id {
+        let changed = before.is_none_or(|b| b.manager_id != Some(manager_id));
+        match repo::employee(conn, manager_id)? {
+            None => v.error("/manager_id", "no such employee"),
+            Some(m) if changed && !EmployeeStatus::from_stored(&m.status).is_assignable() => {
+                v.error("/manager_id", format!("{} is {}; a manager must be active", m.employee_number, m.status))
+            }
+            Some(_) => {
+                if let Some(me) = before {
+                    let above: Vec<i64> = repo::managers_above(conn, manager_id)?.into_iter().map(|e| e.id).collect();
+                    if model::closes_cycle(me.id, manager_id, &above) {
+                        v.error("/manager_id", "would make the reporting line a loop");
+                    }
+                }
+            }
+        }
+    }
+    if let Some(user_id) = fields.user_id {
+        if users_repo::find_optional(conn, user_id)?.is_none() {
+            v.error("/user_id", "no such user");
+        } else if let Some(linked) = repo::employee_by_user(conn, user_id)? {
+            if before.is_none_or(|b| b.id != linked.id) {
+                v.error("/user_id", format!("is already linked to {}", linked.employee_number));
+            }
+        }
+    }
+    if let Some(birth) = fields.birth_date {
+        v.check(birth < today(), "/birth_date", "must be in the past");
+    }
+    if let Some(end) = before.and_then(|b| b.end_date) {
+        v.check(fields.start_date <= end, "/start_date", "must not be after the end date");
+    }
+    Ok(())
+}
+
+/// Read access to one person: visible to everyone as directory, fully to some.
+fn view_of(principal: &Principal, row: &EmployeeRow, current: Option<&super::model::CompensationRow>) -> EmployeeView {
+    EmployeeView::new(row, current, model::visibility(principal, row.user_id))
+}
+
+/// Loads a person with their current compensation when the caller sees the full view.
+pub async fn load_view(state: &AppState, principal: &Principal, id: i64) -> Result<(EmployeeView, i64), ApiError> {
+    let principal = principal.clone();
+    db::run(&state.pool, move |conn| {
+        let row = repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
+        let current = match model::visibility(&principal, row.user_id) {
+            Visibility::Full => repo::rate_on(conn, id, today())?,
+            Visibility::Directory => None,
+        };
+        Ok((view_of(&principal, &row, current.as_ref()), row.version))
+    })
+    .await
+}
+
+/// Renders rows for `principal`, fetching current compensation for the full-view rows in one
+/// query.
+pub fn page_of(
+    conn: &mut DbConn,
+    principal: &Principal,
+    rows: Vec<EmployeeRow>,
+    limit: i64,
+) -> Result<Page<EmployeeView>, ApiError> {
+    let full_ids: Vec<i64> =
+        rows.iter().filter(|r| model::visibility(principal, r.user_id) == Visibility::Full).map(|r| r.id).collect();
+    let current = repo::rates_on(conn, &full_ids, today())?;
+    Ok(Page::from_rows(rows, limit, |r| r.id, |r| view_of(principal, &r, current.get(&r.id))))
+}
+
+/// Records a person; with `compensation`, their first rate, effective from the start date.
+#[utoipa::path(
+    operation_id = "create_employee",
+    tag = "employees",
+    request_body = CreateEmployee,
+    responses(
+        (status = 201, description = "Created", body = Employee, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "The work email is taken", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/employees")]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<CreateEmployee>,
+) -> Result<HttpResponse, ApiError> {
+    if !model::may_manage_people(&principal) {
+        return Err(ApiError::Forbidden("only hr and admin record employees".into()));
+    }
+    let input = body.into_inner();
+    let mut v = Validator::new();
+    let first_name = normalize_name(&input.first_name).map_err(|e| v.error("/first_name", e)).unwrap_or_default();
+    let last_name = normalize_name(&input.last_name).map_err(|e| v.error("/last_name", e)).unwrap_or_default();
+    let work_email = normalize_email(&input.work_email).map_err(|e| v.error("/work_email", e)).unwrap_or_default();
+    let job_title = optional_text(&mut v, "/job_title", Some(input.job_title), 200).unwrap_or_default();
+    let status = input.status.unwrap_or(EmployeeStatus::Onboarding);
+    v.check(
+        matches!(status, EmployeeStatus::Onboarding | EmployeeStatus::Active),
+        "/status",
+        "a new employee starts as onboarding or active",
+    );
+    let personal_email = match optional_text(&mut v, "/personal_email", input.personal_email, 254) {
+        Some(email) => normalize_email(&email).map_err(|e| v.error("/personal_email", e)).ok(),
+        None => None,
+    };
+    let fields = EmployeeFields {
+        first_name,
+        last_name,
+        work_email,
+        job_title,
+        department_id: input.department_id,
+        manager_id: input.manager_id,
+        employment_type: input.employment_type.as_str().to_string(),
+        start_date: input.start_date,
+        user_id: input.user_id,
+        phone: optional_text(&mut v, "/phone", input.phone, 50),
+        personal_email,
+        birth_date: input.birth_date,
+        home_address: optional_text(&mut v, "/home_address", input.home_address, 500),
+    };
+    let initial_pay = match &input.compensation {
+        Some(pay) => super::compensation::parse_pay(
+            &mut v,
+            "/compensation",
+            &pay.hourly_cost_rate,
+            pay.currency,
+            pay.salary.as_deref(),
+            pay.salary_period,
+        ),
+        None => None,
+    };
+    let actor = principal.actor();
+    let created_by = principal.user_id;
+    let viewer = principal.clone();
+    let (view, version, id) = db::run_write(&state.pool, move |conn| {
+        check_references(conn, &mut v, &fields, None)?;
+        v.finish()?;
+        if repo::employee_by_email(conn, &fields.work_email)?.is_some() {
+            return Err(ApiError::Conflict(format!("an employee with work email {} exists", fields.work_email)));
+        }
+        let row = repo::insert_employee(conn, &fields, status.as_str())?;
+        repo::record_status_change(
+            conn,
+            row.id,
+            None,
+            status.as_str(),
+            fields.start_date,
+            Some("hired"),
+            Some(created_by),
+        )?;
+        let current = match initial_pay {
+            Some(pay) => {
+                let new = pay.record(row.id, fields.start_date, None, Some(created_by));
+                let recorded = repo::insert_compensation(conn, &new)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    "compensation.recorded",
+                    super::compensation::ENTITY,
+                    recorded.id,
+                    None,
+                    Some(&Compensation::from_row(&recorded)),
+                )?;
+                Some(recorded)
+            }
+            None => None,
+        };
+        audit::record(conn, &actor, "employee.created", ENTITY, row.id, None, Some(&Employee::from_row(&row, None)))?;
+        let current = current.filter(|c| c.effective_from <= today());
+        Ok((view_of(&viewer, &row, current.as_ref()), row.version, row.id))
+    })
+    .await?;
+    let mut response = entity_response(&req, StatusCode::CREATED, &view, version);
+    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/employees/{id}")) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// Lists people: the directory for everyone (terminated people left out), the full view for hr,
+/// finance, admin and auditor.
+#[utoipa::path(
+    operation_id = "list_employees",
+    tag = "employees",
+    params(PageQuery, EmployeeListQuery),
+    responses((status = 200, description = "A page of people", body = Page<EmployeeView>))
+)]
+#[get("/employees")]
+pub async fn list(
+    state: web::Data<AppState>,
+    principal: Principal,
+    page: web::Query<PageQuery>,
+    query: web::Query<EmployeeListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.parse()?;
+    let query = query.into_inner();
+    let sees_everyone = model::visibility(&principal, None) == Visibility::Full;
+    if query.status.is_some() && !sees_everyone {
+        return Err(ApiError::Forbidden("status is visible only to hr, finance, admin and auditor".into()));
+    }
+    let filter = EmployeeFilter {
+        department_id: query.department_id,
+        manager_id: query.manager_id,
+        status: query.status.map(|s| s.as_str().to_string()),
+        exclude_terminated: !sees_everyone,
+        q: query.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
+        updated_since: page.updated_since,
+    };
+    let sort = query.sort.unwrap_or(EmployeeSort::Number);
+    let limit = page.limit;
+    let body = db::run(&state.pool, move |conn| {
+        let rows = repo::list_employees(conn, &filter, sort, page.after, limit)?;
+        page_of(conn, &principal, rows, limit)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Reads one person, in the view the caller may see.
+#[utoipa::path(
+    operation_id = "get_employee",
+    tag = "employees",
+    params(("id" = i64, Path, description = "Employee id")),
+    responses((status = 200, description = "The person", body = EmployeeView, headers(("ETag" = String))), (status = 304, description = "Not modified (If-None-Match)"))
+)]
+#[get("/employees/{id}")]
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let (view, version) = load_view(&state, &principal, id.into_inner()).await?;
+    Ok(entity_response(&req, StatusCode::OK, &view, version))
+}
+
+/// The signed-in user's own record (full view); 404 when no employee is linked to the account.
+#[utoipa::path(
+    operation_id = "get_my_employee_record",
+    tag = "employees",
+    responses((status = 200, description = "The caller's own record", body = Employee, headers(("ETag" = String))))
+)]
+#[get("/employees/me")]
+pub async fn my_record(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = principal.user_id;
+    let id = db::run(&state.pool, move |conn| {
+        repo::employee_by_user(conn, user_id)?.map(|e| e.id).ok_or(ApiError::NotFound)
+    })
+    .await?;
+    let (view, version) = load_view(&state, &principal, id).await?;
+    Ok(entity_response(&req, StatusCode::OK, &view, version))
+}
+
+/// Changes a person's record. hr and admin may change any field here; a person may change only
+/// their own phone, personal email and home address. Honors If-Match.
+#[utoipa::path(
+    operation_id = "update_employee",
+    tag = "employees",
+    params(("id" = i64, Path, description = "Employee id")),
+    request_body = UpdateEmployee,
+    responses(
+        (status = 200, description = "Updated", body = Employee, headers(("ETag" = String))),
+        (status = 409, description = "The work email is taken", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/employees/{id}")]
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateEmployee>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let input = body.into_inner();
+    let manager = model::may_manage_people(&principal);
+    let actor = principal.actor();
+    let viewer = principal.clone();
+    let (view, version) = db::run_write(&state.pool, move |conn| {
+        let row = repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
+        let is_self = row.user_id == Some(viewer.user_id);
+        if !manager {
+            if !is_self {
+                return Err(ApiError::Forbidden("only hr and admin change other people's records".into()));
+            }
+            let restricted = input.restricted_fields();
+            if !restricted.is_empty() {
+                return Err(ApiError::Forbidden(format!(
+                    "you may change only your phone, personal_email and home_address, not {}",
+                    restricted.join(", ")
+                )));
+            }
+        }
+        if_match.check(row.version)?;
+        let mut v = Validator::new();
+        let mut fields = EmployeeFields::of(&row);
+        if let Some(name) = &input.first_name {
+            fields.first_name = normalize_name(name).map_err(|e| v.error("/first_name", e)).unwrap_or_default();
+        }
+        if let Some(name) = &input.last_name {
+            fields.last_name = normalize_name(name).map_err(|e| v.error("/last_name", e)).unwrap_or_default();
+        }
+        if let Some(email) = &input.work_email {
+            fields.work_email = normalize_email(email).map_err(|e| v.error("/work_email", e)).unwrap_or_default();
+        }
+        if let Some(title) = input.job_title.clone() {
+            fields.job_title = optional_text(&mut v, "/job_title", Some(title), 200).unwrap_or_default();
+        }
+        if let Some(department) = input.department_id {
+            fields.department_id = department;
+        }
+        if let Some(manager_id) = input.manager_id {
+            fields.manager_id = manager_id;
+        }
+        if let Some(kind) = input.employment_type {
+            fields.employment_type = kind.as_str().to_string();
+        }
+        if let Some(start) = input.start_date {
+            fields.start_date = start;
+        }
+        if let Some(user) = input.user_id {
+            fields.user_id = user;
+        }
+        if let Some(phone) = input.phone.clone() {
+            fields.phone = optional_text(&mut v, "/phone", phone, 50);
+        }
+        if let Some(email) = input.personal_email.clone() {
+            fields.personal_email = match optional_text(&mut v, "/personal_email", email, 254) {
+                Some(email) => normalize_email(&email).map_err(|e| v.error("/personal_email", e)).ok(),
+                None => None,
+            };
+        }
+        if let Some(birth) = input.birth_date {
+            fields.birth_date = birth;
+        }
+        if let Some(address) = input.home_address.clone() {
+            fields.home_address = optional_text(&mut v, "/home_address", address, 500);
+        }
+        if EmployeeStatus::from_stored(&row.status) == EmployeeStatus::Terminated && manager {
+            v.check(
+                fields.department_id == row.department_id && fields.manager_id == row.manager_id,
+                "/department_id",
+                "a terminated person's placement is final",
+            );
+        }
+        check_references(conn, &mut v, &fields, Some(&row))?;
+        v.finish()?;
+        if fields.work_email != row.work_email && repo::employee_by_email(conn, &fields.work_email)?.is_some() {
+            return Err(ApiError::Conflict(format!("an employee with work email {} exists", fields.work_email)));
+        }
+        if !repo::update_employee(conn, id, row.version, &fields)? {
+            return Err(ApiError::PreconditionFailed(
+                "the employee was changed by another request; read it again".into(),
+            ));
+        }
+        let after = repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
+        audit::record(
+            conn,
+            &actor,
+            "employee.updated",
+            ENTITY,
+            id,
+            Some(&Employee::from_row(&row, None)),
+            Some(&Employee::from_row(&after, None)),
+        )?;
+        let current = repo::rate_on(conn, id, today())?;
+        Ok((view_of(&viewer, &after, current.as_ref()), after.version))
+    })
+    .await?;
+    Ok(entity_response(&req, StatusCode::OK, &view, version))
+}
+
+/// Moves a person through onboarding → active ⇄ on_leave → terminated (hr, admin). Terminated
+/// needs `effective_date` (the end date) and is final; a person who still manages people or leads
+/// a department must hand that over first. Honors If-Match.
+#[utoipa::path(
+    operation_id = "transition_employee",
+    tag = "employees",
+    params(
+        ("id" = i64, Path, description = "Employee id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read"),
+    ),
+    request_body = EmployeeTransition,
+    responses(
+        (status = 200, description = "The person in their new status", body = Employee, headers(("ETag" = String))),
+        (status = 409, description = "Not allowed from the current status, or responsibilities remain", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/employees/{id}/transitions")]
+pub async fn transition(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: ValidJson<EmployeeTransition>,
+) -> Result<HttpResponse, ApiError> {
+    if !model::may_manage_people(&principal) {
+        return Err(ApiError::Forbidden("only hr and admin change an employee's status".into()));
+    }
+    let id = id.into_inner();
+    let input = body.into_inner();
+    let mut v = Validator::new();
+    let reason = optional_text(&mut v, "/reason", input.reason, 500);
+    let actor = principal.actor();
+    let viewer = principal.clone();
+    let (view, version) = db::run_write(&state.pool, move |conn| {
+        let row = repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
+        if_match.check(row.version)?;
+        let from = EmployeeStatus::from_stored(&row.status);
+        if !from.can_move_to(input.to) {
+            let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+            return Err(ApiError::Conflict(format!(
+                "an employee who is {} cannot become {}; allowed: {}",
+                from.as_str(),
+                input.to.as_str(),
+                if allowed.is_empty() { "none (terminated is final)".to_string() } else { allowed.join(", ") }
+            )));
+        }
+        let terminating = input.to == EmployeeStatus::Terminated;
+        if terminating && input.effective_date.is_none() {
+            v.error("/effective_date", "is required to terminate: it becomes the end date");
+        }
+        let effective = input.effective_date.unwrap_or_else(today);
+        v.check(effective >= row.start_date, "/effective_date", "must not be before the start date");
+        v.finish()?;
+        if terminating {
+            let (reports, departments_led) = repo::responsibilities(conn, id)?;
+            if reports > 0 || departments_led > 0 {
+                return Err(ApiError::Conflict(format!(
+                    "{} still manages {reports} people and leads {departments_led} departments; hand those over first",
+                    row.employee_number
+                )));
+            }
+        }
+        let end_date = if terminating { Some(effective) } else { None };
+        if !repo::set_status(conn, id, row.version, input.to.as_str(), end_date)? {
+            return Err(ApiError::PreconditionFailed(
+                "the employee was changed by another request; read it again".into(),
+            ));
+        }
+        repo::record_status_change(
+            conn,
+            id,
+            Some(from.as_str()),
+            input.to.as_str(),
+            effective,
+            reason.as_deref(),
+            actor.user_id,
+        )?;
+        let after = repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
+        audit::record(
+            conn,
+            &actor,
+            "employee.status_changed",
+            ENTITY,
+            id,
+            Some(&Employee::from_row(&row, None)),
+            Some(&Employee::from_row(&after, None)),
+        )?;
+        let current = repo::rate_on(conn, id, today())?;
+        Ok((view_of(&viewer, &after, current.as_ref()), after.version))
+    })
+    .await?;
+    Ok(entity_response(&req, StatusCode::OK, &view, version))
+}
+
+/// The people who report directly to this person.
+#[utoipa::path(
+    operation_id = "list_direct_reports",
+    tag = "employees",
+    params(("id" = i64, Path, description = "Employee id"), PageQuery),
+    responses((status = 200, description = "Direct reports", body = Page<EmployeeView>))
+)]
+#[get("/employees/{id}/reports")]
+pub async fn direct_reports(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let page = page.parse()?;
+    let sees_everyone = model::visibility(&principal, None) == Visibility::Full;
+    let filter = EmployeeFilter {
+        manager_id: Some(id),
+        exclude_terminated: !sees_everyone,
+        updated_since: page.updated_since,
+        ..Default::default()
+    };
+    let limit = page.limit;
+    let body = db::run(&state.pool, move |conn| {
+        repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
+        let rows = repo::list_employees(conn, &filter, EmployeeSort::Number, page.after, limit)?;
+        page_of(conn, &principal, rows, limit)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The manager chain above this person, nearest first, up to the top.
+#[utoipa::path(
+    operation_id = "get_manager_chain",
+    tag = "employees",
+    params(("id" = i64, Path, description = "Employee id")),
+    responses((status = 200, description = "Managers, nearest first", body = Vec<EmployeeView>))
+)]
+#[get("/employees/{id}/chain")]
+pub async fn chain(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let body = db::run(&state.pool, move |conn| {
+        repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
+        let managers = repo::managers_above(conn, id)?;
+        let full_ids: Vec<i64> = managers
+            .iter()
+            .filter(|m| model::visibility(&principal, m.user_id) == Visibility::Full)
+            .map(|m| m.id)
+            .collect();
+        let current = repo::rates_on(conn, &full_ids, today())?;
+        Ok(managers.iter().map(|m| view_of(&principal, m, current.get(&m.id))).collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Fails with 403 unless the caller sees this person's full record.
+pub async fn require_full_view(state: &AppState, principal: &Principal, id: i64) -> Result<EmployeeRow, ApiError> {
+    let row = db::run(&state.pool, move |conn| repo::employee(conn, id)?.ok_or(ApiError::NotFound)).await?;
+    if model::visibility(principal, row.user_id) != Visibility::Full {
+        return Err(ApiError::Forbidden("only hr, finance, admin, auditor and the person themself see this".into()));
+    }
+    Ok(row)
+}
+
+/// Every change to this person's record, oldest first (hr, finance, admin, auditor, themself).
+#[utoipa::path(
+    operation_id = "get_employee_history",
+    tag = "employees",
+    params(("id" = i64, Path, description = "Employee id"), PageQuery),
+    responses((status = 200, description = "Audit events of this person", body = Page<crate::audit::api::AuditEvent>))
+)]
+#[get("/employees/{id}/history")]
+pub async fn history(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    require_full_view(&state, &principal, id).await?;
+    audit::api::history(&state, ENTITY, id, &page).await
+}
+
+/// The person's status changes, oldest first (hr, finance, admin, auditor, themself).
+#[utoipa::path(
+    operation_id = "list_employee_status_changes",
+    tag = "employees",
+    params(("id" = i64, Path, description = "Employee id"), PageQuery),
+    responses((status = 200, description = "Status changes", body = Page<StatusChange>))
+)]
+#[get("/employees/{id}/status-changes")]
+pub async fn status_changes(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    require_full_view(&state, &principal, id).await?;
+    let page = page.parse()?;
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |conn| Ok(repo::status_changes(conn, id, page.after, limit)?)).await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, StatusChange::from)))
+}
