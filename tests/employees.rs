@@ -91,6 +91,9 @@ async fn views_depend_on_who_asks(app: TestApp) {
         );
     }
     assert_eq!(other["job_title"], "Technician");
+    let wrong_method = app.patch("/api/v1/employees/me", &ann_token, &json!({}), None).await;
+    assert_eq!(wrong_method.headers()["allow"], "GET", "/employees/me is its own resource");
+    problem(wrong_method, StatusCode::METHOD_NOT_ALLOWED).await;
     let own: Value = app.get("/api/v1/employees/me", &ann_token).await.json().await.unwrap();
     assert_eq!(own["personal"]["phone"], "+1 555 0100");
     assert_eq!(own["current_compensation"]["salary"], "70000.00");

@@ -288,7 +288,10 @@ pub async fn get(
 #[utoipa::path(
     operation_id = "get_my_employee_record",
     tag = "employees",
-    responses((status = 200, description = "The caller's own record", body = Employee, headers(("ETag" = String))))
+    responses(
+        (status = 200, description = "The caller's own record", body = Employee, headers(("ETag" = String))),
+        (status = 404, description = "No employee is linked to this account", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/employees/me")]
 pub async fn my_record(

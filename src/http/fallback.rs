@@ -43,21 +43,27 @@ impl RouteTable {
         RouteTable { routes }
     }
 
-    /// The methods allowed on `path`, or None when no documented route matches it.
+    /// The methods allowed on `path`, or None when no documented route matches it. The most
+    /// specific templates win: `/employees/me` is not `/employees/{id}`.
     pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
         let wanted = segments(path);
+        let is_parameter = |t: &String| t.starts_with('{') && t.ends_with('}');
+        let matching = self.routes.iter().filter(|(template, _)| {
+            template.len() == wanted.len()
+                && template.iter().zip(&wanted).all(|(t, w)| (is_parameter(t) && !w.is_empty()) || t == w)
+        });
+        let parameters = |template: &Vec<String>| template.iter().filter(|t| is_parameter(t)).count();
+        let matching: Vec<_> = matching.collect();
+        let fewest = matching.iter().map(|(template, _)| parameters(template)).min()?;
         let mut allowed: Vec<Method> = Vec::new();
-        for (template, methods) in &self.routes {
-            let matches = template.len() == wanted.len()
-                && template
-                    .iter()
-                    .zip(&wanted)
-                    .all(|(t, w)| (t.starts_with('{') && t.ends_with('}') && !w.is_empty()) || t == w);
-            if matches {
-                allowed.extend(methods.iter().filter(|m| !allowed.contains(m)).cloned().collect::<Vec<_>>());
+        for (_, methods) in matching.into_iter().filter(|(template, _)| parameters(template) == fewest) {
+            for method in methods {
+                if !allowed.contains(method) {
+                    allowed.push(method.clone());
+                }
             }
         }
-        (!allowed.is_empty()).then_some(allowed)
+        Some(allowed)
     }
 }
 
@@ -90,9 +96,17 @@ pub fn query_error(err: error::QueryPayloadError, _: &HttpRequest) -> actix_web:
     error::InternalError::from_response(err, response).into()
 }
 
-pub fn path_error(err: error::PathError, _: &HttpRequest) -> actix_web::Error {
-    // A path that names no resource of the right shape (say /users/abc) names no resource at all.
-    error::InternalError::from_response(err, ApiError::NotFound.error_response()).into()
+pub fn path_error(err: error::PathError, req: &HttpRequest) -> actix_web::Error {
+    // A path that names no resource of the right shape (say /users/abc) names no resource at all,
+    // unless a more specific route owns it (PATCH /employees/me reached /employees/{id}).
+    let allowed = req.app_data::<web::Data<RouteTable>>().and_then(|routes| routes.allowed(req.path()));
+    let response = match allowed {
+        Some(allowed) if !allowed.contains(req.method()) => {
+            ApiError::MethodNotAllowed { allow: allowed.iter().map(|m| m.to_string()).collect() }.error_response()
+        }
+        _ => ApiError::NotFound.error_response(),
+    };
+    error::InternalError::from_response(err, response).into()
 }
 
 #[cfg(test)]
@@ -112,5 +126,13 @@ mod tests {
         assert_eq!(table.allowed("/api/v1/users/"), None);
         assert_eq!(table.allowed("/api/v1/users/7/x"), None);
         assert_eq!(table.allowed("/api/v1/nothing"), None);
+        let with_me = RouteTable {
+            routes: vec![
+                (segments("/api/v1/users/{id}"), vec![Method::GET, Method::PATCH]),
+                (segments("/api/v1/users/me"), vec![Method::GET]),
+            ],
+        };
+        assert_eq!(with_me.allowed("/api/v1/users/me"), Some(vec![Method::GET]), "the literal route wins");
+        assert_eq!(with_me.allowed("/api/v1/users/7"), Some(vec![Method::GET, Method::PATCH]));
     }
 }
