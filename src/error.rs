@@ -118,6 +118,11 @@ impl ApiError {
     pub fn invalid_parameter(name: &str, detail: impl Into<String>) -> Self {
         ApiError::Invalid(vec![FieldError::parameter(name, detail)])
     }
+    /// A conditional update found the row at another version: another request changed it between
+    /// our read and our write.
+    pub fn changed_concurrently(what: &str) -> Self {
+        ApiError::PreconditionFailed(format!("the {what} was changed by another request; read it again"))
+    }
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         ApiError::Internal(detail.to_string())
     }

@@ -117,6 +117,46 @@ pub fn page_of(
     Ok(Page::from_rows(rows, limit, |r| r.id, |r| view_of(principal, &r, current.get(&r.id))))
 }
 
+/// After a change to `before`'s person: reads the row back, audits the change, and answers with
+/// the caller's view and the new version.
+fn record_change(
+    conn: &mut DbConn,
+    actor: &audit::Actor,
+    viewer: &Principal,
+    action: &str,
+    before: &EmployeeRow,
+) -> Result<(EmployeeView, i64), ApiError> {
+    let after = repo::employee(conn, before.id)?.ok_or(ApiError::NotFound)?;
+    let (old, new) = (Employee::from_row(before, None), Employee::from_row(&after, None));
+    audit::record(conn, actor, action, ENTITY, before.id, Some(&old), Some(&new))?;
+    let current = repo::rate_on(conn, before.id, today())?;
+    Ok((view_of(viewer, &after, current.as_ref()), after.version))
+}
+
+/// Answers one page of people for `principal`: the directory leaves terminated people out, full
+/// views come with their current pay (one query per page). `exists` checks the resource the list
+/// belongs to first (404).
+pub async fn people_page(
+    state: &AppState,
+    principal: Principal,
+    page: &PageQuery,
+    mut filter: EmployeeFilter,
+    sort: EmployeeSort,
+    exists: impl FnOnce(&mut DbConn) -> Result<(), ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.parse()?;
+    filter.exclude_terminated = model::visibility(&principal, None) != Visibility::Full;
+    filter.updated_since = page.updated_since;
+    let limit = page.limit;
+    let body = db::run(&state.pool, move |conn| {
+        exists(conn)?;
+        let rows = repo::list_employees(conn, &filter, sort, page.after, limit)?;
+        page_of(conn, &principal, rows, limit)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
 /// Records a person; with `compensation`, their first rate, effective from the start date.
 #[utoipa::path(
     operation_id = "create_employee",
@@ -242,28 +282,18 @@ pub async fn list(
     page: web::Query<PageQuery>,
     query: web::Query<EmployeeListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.parse()?;
     let query = query.into_inner();
-    let sees_everyone = model::visibility(&principal, None) == Visibility::Full;
-    if query.status.is_some() && !sees_everyone {
+    if query.status.is_some() && model::visibility(&principal, None) != Visibility::Full {
         return Err(ApiError::Forbidden("status is visible only to hr, finance, admin and auditor".into()));
     }
     let filter = EmployeeFilter {
         department_id: query.department_id,
         manager_id: query.manager_id,
         status: query.status.map(|s| s.as_str().to_string()),
-        exclude_terminated: !sees_everyone,
         q: query.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
-        updated_since: page.updated_since,
+        ..Default::default()
     };
-    let sort = query.sort.unwrap_or(EmployeeSort::Number);
-    let limit = page.limit;
-    let body = db::run(&state.pool, move |conn| {
-        let rows = repo::list_employees(conn, &filter, sort, page.after, limit)?;
-        page_of(conn, &principal, rows, limit)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    people_page(&state, principal, &page, filter, query.sort.unwrap_or(EmployeeSort::Number), |_| Ok(())).await
 }
 
 /// Reads one person, in the view the caller may see.
@@ -407,22 +437,9 @@ pub async fn update(
             return Err(ApiError::Conflict(format!("an employee with work email {} exists", fields.work_email)));
         }
         if !repo::update_employee(conn, id, row.version, &fields)? {
-            return Err(ApiError::PreconditionFailed(
-                "the employee was changed by another request; read it again".into(),
-            ));
+            return Err(ApiError::changed_concurrently("employee"));
         }
-        let after = repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
-        audit::record(
-            conn,
-            &actor,
-            "employee.updated",
-            ENTITY,
-            id,
-            Some(&Employee::from_row(&row, None)),
-            Some(&Employee::from_row(&after, None)),
-        )?;
-        let current = repo::rate_on(conn, id, today())?;
-        Ok((view_of(&viewer, &after, current.as_ref()), after.version))
+        record_change(conn, &actor, &viewer, "employee.updated", &row)
     })
     .await?;
     Ok(entity_response(&req, StatusCode::OK, &view, version))
@@ -493,9 +510,7 @@ pub async fn transition(
         }
         let end_date = if terminating { Some(effective) } else { None };
         if !repo::set_status(conn, id, row.version, input.to.as_str(), end_date)? {
-            return Err(ApiError::PreconditionFailed(
-                "the employee was changed by another request; read it again".into(),
-            ));
+            return Err(ApiError::changed_concurrently("employee"));
         }
         repo::record_status_change(
             conn,
@@ -506,18 +521,7 @@ pub async fn transition(
             reason.as_deref(),
             actor.user_id,
         )?;
-        let after = repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
-        audit::record(
-            conn,
-            &actor,
-            "employee.status_changed",
-            ENTITY,
-            id,
-            Some(&Employee::from_row(&row, None)),
-            Some(&Employee::from_row(&after, None)),
-        )?;
-        let current = repo::rate_on(conn, id, today())?;
-        Ok((view_of(&viewer, &after, current.as_ref()), after.version))
+        record_change(conn, &actor, &viewer, "employee.status_changed", &row)
     })
     .await?;
     Ok(entity_response(&req, StatusCode::OK, &view, version))
@@ -538,22 +542,11 @@ pub async fn direct_reports(
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let page = page.parse()?;
-    let sees_everyone = model::visibility(&principal, None) == Visibility::Full;
-    let filter = EmployeeFilter {
-        manager_id: Some(id),
-        exclude_terminated: !sees_everyone,
-        updated_since: page.updated_since,
-        ..Default::default()
-    };
-    let limit = page.limit;
-    let body = db::run(&state.pool, move |conn| {
-        repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
-        let rows = repo::list_employees(conn, &filter, EmployeeSort::Number, page.after, limit)?;
-        page_of(conn, &principal, rows, limit)
+    let filter = EmployeeFilter { manager_id: Some(id), ..Default::default() };
+    people_page(&state, principal, &page, filter, EmployeeSort::Number, move |conn| {
+        repo::employee(conn, id)?.map(|_| ()).ok_or(ApiError::NotFound)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    .await
 }
 
 /// The manager chain above this person, nearest first, up to the top.

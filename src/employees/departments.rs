@@ -5,8 +5,8 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
-use super::api::page_of;
-use super::model::{self, DepartmentRow, EmployeeStatus, Visibility};
+use super::api::people_page;
+use super::model::{self, DepartmentRow, EmployeeStatus};
 use super::repo::{self, DepartmentFields, DepartmentFilter, EmployeeFilter};
 use super::views::*;
 use crate::audit;
@@ -210,9 +210,7 @@ pub async fn update(
             return Err(ApiError::Conflict(format!("a department with code {} exists", fields.code)));
         }
         if !repo::update_department(conn, id, row.version, &fields)? {
-            return Err(ApiError::PreconditionFailed(
-                "the department was changed by another request; read it again".into(),
-            ));
+            return Err(ApiError::changed_concurrently("department"));
         }
         let after = repo::department(conn, id)?.ok_or(ApiError::NotFound)?;
         let (before, after) = (Department::from(&row), Department::from(&after));
@@ -277,20 +275,9 @@ pub async fn employees(
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let page = page.parse()?;
-    let sees_everyone = model::visibility(&principal, None) == Visibility::Full;
-    let filter = EmployeeFilter {
-        department_id: Some(id),
-        exclude_terminated: !sees_everyone,
-        updated_since: page.updated_since,
-        ..Default::default()
-    };
-    let limit = page.limit;
-    let body = db::run(&state.pool, move |conn| {
-        repo::department(conn, id)?.ok_or(ApiError::NotFound)?;
-        let rows = repo::list_employees(conn, &filter, EmployeeSort::Number, page.after, limit)?;
-        page_of(conn, &principal, rows, limit)
+    let filter = EmployeeFilter { department_id: Some(id), ..Default::default() };
+    people_page(&state, principal, &page, filter, EmployeeSort::Number, move |conn| {
+        repo::department(conn, id)?.map(|_| ()).ok_or(ApiError::NotFound)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    .await
 }

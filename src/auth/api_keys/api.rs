@@ -196,7 +196,7 @@ pub async fn revoke(
         }
         let before = ApiKey::from_row(&row, db::now());
         if !repo::revoke(conn, id, row.version)? {
-            return Err(ApiError::PreconditionFailed("the key was changed by another request; read it again".into()));
+            return Err(ApiError::changed_concurrently("key"));
         }
         let after = ApiKey::from_row(&repo::find(conn, id)?, db::now());
         audit::record(conn, &actor, "api_key.revoked", ENTITY, id, Some(&before), Some(&after))?;

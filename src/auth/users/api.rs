@@ -243,7 +243,7 @@ pub async fn update(
         let was_admin = row.active && Roles::from_stored(&row.roles).contains(Role::Admin);
         guard_admin_lockout(conn, &principal, id, was_admin, changes.active && roles.contains(Role::Admin))?;
         if !repo::update(conn, id, row.version, &changes)? {
-            return Err(ApiError::PreconditionFailed("the user was changed by another request; read it again".into()));
+            return Err(ApiError::changed_concurrently("user"));
         }
         if !changes.active {
             sessions::repo::revoke_all_for_user(conn, id)?;
@@ -290,7 +290,7 @@ pub async fn deactivate(
         guard_admin_lockout(conn, &principal, id, Roles::from_stored(&row.roles).contains(Role::Admin), false)?;
         let changes = UserChanges { name: row.name.clone(), roles: row.roles.clone(), active: false };
         if !repo::update(conn, id, row.version, &changes)? {
-            return Err(ApiError::PreconditionFailed("the user was changed by another request; read it again".into()));
+            return Err(ApiError::changed_concurrently("user"));
         }
         sessions::repo::revoke_all_for_user(conn, id)?;
         let after = User::from(&repo::find_optional(conn, id)?.ok_or(ApiError::NotFound)?);
