@@ -354,3 +354,27 @@ async fn numbers_are_unique_and_gapless(app: TestApp) {
     assert_eq!(numbers, expected);
 }
 both_backends!(concurrent_hires_get_gapless_numbers, numbers_are_unique_and_gapless);
+
+async fn search_by_name_or_email(app: TestApp) {
+    let admin = app.admin_token().await;
+    let ops = department(&app, &admin, "OPS", None).await;
+    let ann = employee(&app, &admin, person("Ann", ops)).await;
+    employee(&app, &admin, person("Bob", ops)).await;
+    let count = |q: &str| {
+        let app = &app;
+        let admin = &admin;
+        let path = format!("/api/v1/employees?q={q}");
+        async move { app.get(&path, admin).await.json::<Value>().await.unwrap()["items"].as_array().unwrap().len() }
+    };
+    assert_eq!(count("ann").await, 1, "first name");
+    assert_eq!(count("TEST").await, 2, "last name, any case");
+    assert_eq!(count("n%20tes").await, 1, "across first and last name");
+    assert_eq!(count("corp.exa").await, 2, "work email");
+    assert_eq!(count("an").await, 1, "short needles too");
+    assert_eq!(count("%25").await, 0, "wildcards are literal");
+    assert_eq!(count("%22").await, 0, "quotes are literal");
+    app.patch(&format!("/api/v1/employees/{}", ann["id"]), &admin, &json!({"first_name": "Zed"}), None).await;
+    assert_eq!(count("zed").await, 1, "the index follows changes");
+    assert_eq!(count("ann%20t").await, 0);
+}
+both_backends!(employee_search, search_by_name_or_email);

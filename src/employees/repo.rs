@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Text};
+use diesel::sql_types::{BigInt, Bool, Date, Text};
 
 use super::model::{CompensationRow, DepartmentRow, EmployeeRow, StatusChangeRow};
 use super::views::EmployeeSort;
@@ -339,13 +340,7 @@ pub fn list_employees(
     }
     if let Some(q) = &filter.q {
         let Some(q) = db::searchable(q) else { return Ok(Vec::new()) };
-        let pattern = db::contains_pattern(q);
-        query = query.filter(
-            lower(employees::first_name.concat(" ").concat(employees::last_name))
-                .like(pattern.clone())
-                .escape('\\')
-                .or(employees::work_email.like(pattern).escape('\\')),
-        );
+        query = query.filter(name_or_email_contains(conn.backend(), q));
     }
     if let Some(since) = filter.updated_since {
         query = query.filter(employees::updated_at.ge(since));
@@ -381,6 +376,41 @@ pub fn list_employees(
         }
     }
     query.limit(limit + 1).load(conn)
+}
+
+/// Name or work email contains `needle` (case-insensitive). Served by a trigram index on both
+/// backends (see the 000003 migration) for needles of three characters or more.
+fn name_or_email_contains(
+    backend: db::Backend,
+    needle: &str,
+) -> Box<dyn BoxableExpression<employees::table, db::MultiBackend, SqlType = Bool>> {
+    let needle = needle.to_lowercase();
+    match backend {
+        // The expression is the indexed one, written out so that PostgreSQL recognises it.
+        db::Backend::Postgres => Box::new(
+            sql::<Bool>(
+                "lower(employees.first_name || ' ' || employees.last_name || ' ' || employees.work_email) LIKE ",
+            )
+            .bind::<Text, _>(db::contains_pattern(&needle))
+            .sql(" ESCAPE '\\'"),
+        ),
+        // A phrase query on the FTS5 trigram table; it matches substrings of three characters or
+        // more, so shorter needles scan the names instead.
+        db::Backend::Sqlite if needle.chars().count() >= 3 => Box::new(
+            sql::<Bool>("employees.id IN (SELECT rowid FROM employees_search WHERE employees_search MATCH ")
+                .bind::<Text, _>(format!("\"{}\"", needle.replace('"', "\"\"")))
+                .sql(")"),
+        ),
+        db::Backend::Sqlite => {
+            let pattern = db::contains_pattern(&needle);
+            Box::new(
+                lower(employees::first_name.concat(" ").concat(employees::last_name))
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(employees::work_email.like(pattern).escape('\\')),
+            )
+        }
+    }
 }
 
 // ---------------------------------------------------------------- status changes
@@ -552,14 +582,16 @@ const HEADCOUNT_SQL: &str = "SELECT department_id, status, employment_type, COUN
      FROM employees WHERE status <> 'terminated' GROUP BY department_id, status, employment_type";
 
 /// Per department and currency, the rates in force on a date of the people not terminated: for
-/// each person the one compensation row `rate_on` would pick (an index lookup per person).
+/// each person the one compensation row `rate_on` would pick, found as the row with no newer row
+/// in force (an anti-join both planners run well; a correlated "ORDER BY … LIMIT 1" was hashed
+/// and re-run per person on PostgreSQL).
 const RATES_SQL: &str = "SELECT e.department_id, c.currency, COUNT(*) AS people, \
        CAST(SUM(c.hourly_cost_rate) AS BIGINT) AS total, MIN(c.hourly_cost_rate) AS lowest, \
        MAX(c.hourly_cost_rate) AS highest \
-     FROM employees e JOIN compensation c ON c.id = ( \
-       SELECT c2.id FROM compensation c2 WHERE c2.employee_id = e.id AND c2.effective_from <= ? \
-       ORDER BY c2.effective_from DESC, c2.id DESC LIMIT 1) \
-     WHERE e.status <> 'terminated' \
+     FROM employees e JOIN compensation c ON c.employee_id = e.id AND c.effective_from <= ? \
+     WHERE e.status <> 'terminated' AND NOT EXISTS ( \
+       SELECT 1 FROM compensation n WHERE n.employee_id = c.employee_id AND n.effective_from <= ? \
+       AND (n.effective_from > c.effective_from OR (n.effective_from = c.effective_from AND n.id > c.id))) \
      GROUP BY e.department_id, c.currency";
 
 pub fn headcounts(conn: &mut DbConn) -> QueryResult<Vec<HeadcountRow>> {
@@ -571,8 +603,11 @@ pub fn headcounts(conn: &mut DbConn) -> QueryResult<Vec<HeadcountRow>> {
 
 pub fn rate_summaries(conn: &mut DbConn, as_of: NaiveDate) -> QueryResult<Vec<RateRow>> {
     match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(RATES_SQL).bind::<Date, _>(as_of).load(c),
-        DbConn::Pg(c) => diesel::sql_query(db::numbered_placeholders(RATES_SQL)).bind::<Date, _>(as_of).load(c),
+        DbConn::Sqlite(c) => diesel::sql_query(RATES_SQL).bind::<Date, _>(as_of).bind::<Date, _>(as_of).load(c),
+        DbConn::Pg(c) => diesel::sql_query(db::numbered_placeholders(RATES_SQL))
+            .bind::<Date, _>(as_of)
+            .bind::<Date, _>(as_of)
+            .load(c),
     }
 }
 

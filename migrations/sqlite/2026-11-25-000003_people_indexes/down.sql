@@ -1,0 +1,9 @@
+DROP TRIGGER employees_search_delete;
+DROP TRIGGER employees_search_update;
+DROP TRIGGER employees_search_insert;
+DROP TABLE employees_search;
+DROP INDEX employees_headcount;
+DROP INDEX employees_manager;
+CREATE INDEX employees_manager ON employees (manager_id, id);
+DROP INDEX employees_department;
+CREATE INDEX employees_department ON employees (department_id, id);
