@@ -40,7 +40,8 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(auth::configure)
             .configure(audit::api::configure)
             .configure(employees::configure)
-            .wrap(from_fn(http::idempotency::middleware)),
+            .wrap(from_fn(http::idempotency::middleware))
+            .wrap(from_fn(auth::principal::middleware)),
     );
 }
 

@@ -20,7 +20,8 @@ fn forge(claims: Value, secret: &str) -> String {
 
 fn claims(sub: &str, aud: &str, iss: &str, exp_offset: i64) -> Value {
     let now = chrono::Utc::now().timestamp();
-    json!({"iss": iss, "aud": aud, "sub": sub, "exp": now + exp_offset, "iat": now - 10, "nbf": now - 10, "jti": "x"})
+    json!({"iss": iss, "aud": aud, "sub": sub, "exp": now + exp_offset, "iat": now - 10, "nbf": now - 10, "jti": "x",
+           "email": "admin@example.com", "roles": "admin"})
 }
 
 async fn assert_rejected(app: &TestApp, token: &str, why: &str) {
@@ -219,7 +220,17 @@ async fn user_changes_apply_on_next_request(app: TestApp) {
 
     let demoted = app.patch(&format!("/api/v1/users/{id}"), &admin, &json!({"roles": ["agent"]}), None).await;
     assert_eq!(demoted.status(), StatusCode::OK);
+    // The token still names the old roles: it stops working on the next request, reads and
+    // writes alike; a fresh token carries the new roles.
+    let stale = problem(app.get("/api/v1/users", &token).await, StatusCode::UNAUTHORIZED).await;
+    assert!(stale["detail"].as_str().unwrap().contains("roles have changed"));
+    let write = app.post("/api/v1/api-keys", &token, &json!({"name": "k", "roles": ["admin"]})).await;
+    problem(write, StatusCode::UNAUTHORIZED).await;
+    let me_without_db_trip = app.get("/api/v1/auth/me", &token).await;
+    assert_eq!(me_without_db_trip.status(), StatusCode::UNAUTHORIZED);
+    let token = app.token_for("second-admin@example.com", PASSWORD).await;
     problem(app.get("/api/v1/users", &token).await, StatusCode::FORBIDDEN).await;
+    assert_eq!(app.get("/api/v1/auth/me", &token).await.status(), StatusCode::OK);
 
     let deactivated = app.action(&format!("/api/v1/users/{id}/deactivation"), &admin).await;
     assert_eq!(deactivated.status(), StatusCode::NO_CONTENT);

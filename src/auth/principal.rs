@@ -5,8 +5,11 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::ResponseError;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use chrono::NaiveDateTime;
 
@@ -14,7 +17,7 @@ use super::roles::{Role, Roles};
 use super::tokens::{sha256_hex, TokenRejection};
 use super::{api_keys, users};
 use crate::audit::Actor;
-use crate::db;
+use crate::db::{self, FirstTrip};
 use crate::error::ApiError;
 use crate::http::request_id::RequestId;
 use crate::state::AppState;
@@ -27,13 +30,27 @@ pub enum Credential {
     ApiKey { id: i64 },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Principal {
     pub user_id: i64,
     pub email: String,
     pub roles: Roles,
     pub credential: Credential,
     pub request_id: Option<String>,
+    /// For access tokens: the check that the user is still active, still has the roles the token
+    /// names and has not revoked the token, run on the request's first database trip (API keys
+    /// are looked up in the database, so they need none).
+    standing: Option<FirstTrip>,
+}
+
+impl std::fmt::Debug for Principal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Principal")
+            .field("user_id", &self.user_id)
+            .field("roles", &self.roles)
+            .field("credential", &self.credential)
+            .finish()
+    }
 }
 
 impl Principal {
@@ -104,25 +121,31 @@ async fn authenticate(state: &AppState, token: String, request_id: Option<String
             roles: key_roles.limited_to(&Roles::from_stored(&user.roles)),
             credential: Credential::ApiKey { id: key_id },
             request_id,
+            standing: None,
         });
     }
     let claims = state.tokens.verify_access(&token).map_err(|rejection| match rejection {
         TokenRejection::Expired => ApiError::Unauthorized("the access token has expired; refresh it".into()),
         TokenRejection::Invalid => invalid(),
     })?;
-    let user = db::run(&state.pool, move |conn| Ok(users::repo::find_optional(conn, claims.user_id)?))
-        .await?
-        .filter(|u| u.active)
-        .ok_or_else(invalid)?;
-    if issued_before(claims.issued_at, user.tokens_valid_after) {
-        return Err(invalid());
-    }
+    let (user_id, issued_at, roles) = (claims.user_id, claims.issued_at, claims.roles.clone());
+    let standing = FirstTrip::new(move |conn| {
+        let user = users::repo::find_optional(conn, user_id)?.filter(|u| u.active).ok_or_else(invalid)?;
+        if issued_before(issued_at, user.tokens_valid_after) {
+            return Err(invalid());
+        }
+        if user.roles != roles {
+            return Err(ApiError::Unauthorized("your roles have changed; refresh your access token".into()));
+        }
+        Ok(())
+    });
     Ok(Principal {
-        user_id: user.id,
-        roles: Roles::from_stored(&user.roles),
-        email: user.email,
+        user_id,
+        roles: Roles::from_stored(&claims.roles),
+        email: claims.email,
         credential: Credential::AccessToken,
         request_id,
+        standing: Some(standing),
     })
 }
 
@@ -162,6 +185,34 @@ impl FromRequest for Principal {
                 .await?
                 .ok_or_else(|| ApiError::Unauthorized("this operation needs Authorization: Bearer <token>".into()))
         })
+    }
+}
+
+/// Every request under /api/v1: resolves the caller (without a database trip for access tokens)
+/// and makes the check of their standing run on the request's first database trip. A request
+/// that succeeds without touching the database gets the check afterwards, and a 401 instead of its
+/// answer if the check fails, so nothing is ever answered on a revoked token.
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let standing = match resolve(req.request()).await {
+        Ok(Some(principal)) => principal.standing,
+        _ => None,
+    };
+    let Some(standing) = standing else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let response = standing.around(next.call(req)).await?.map_into_boxed_body();
+    if standing.is_done() || !(response.status().is_success() || response.status().is_redirection()) {
+        return Ok(response);
+    }
+    let Some(state) = state else { return Ok(response) };
+    let check = standing.clone();
+    match db::run(&state.pool, move |conn| check.run(conn)).await {
+        Ok(()) => Ok(response),
+        Err(error) => Ok(response.into_response(error.error_response())),
     }
 }
 

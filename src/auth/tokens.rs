@@ -25,13 +25,22 @@ struct Claims {
     iat: i64,
     nbf: i64,
     jti: String,
+    /// The user's email and roles when the token was issued. Every request re-checks them against
+    /// the database on its first trip there (see `db::FirstTrip`), so a token never outlives a
+    /// change; they are here so that authorisation needs no trip of its own.
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    roles: String,
 }
 
 /// What a verified access token says.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct AccessClaims {
     pub user_id: i64,
     pub issued_at: i64,
+    pub email: String,
+    pub roles: String,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -73,7 +82,8 @@ impl TokenKeys {
         self.access_ttl.as_secs() as i64
     }
 
-    pub fn issue_access(&self, user_id: i64) -> Result<String, jsonwebtoken::errors::Error> {
+    /// An access token for a user with these (stored) roles.
+    pub fn issue_access(&self, user_id: i64, email: &str, roles: &str) -> Result<String, jsonwebtoken::errors::Error> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -83,6 +93,8 @@ impl TokenKeys {
             iat: now,
             nbf: now,
             jti: random_token(12),
+            email: email.to_string(),
+            roles: roles.to_string(),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
@@ -93,7 +105,7 @@ impl TokenKeys {
             _ => TokenRejection::Invalid,
         })?;
         let user_id = data.claims.sub.parse().map_err(|_| TokenRejection::Invalid)?;
-        Ok(AccessClaims { user_id, issued_at: data.claims.iat })
+        Ok(AccessClaims { user_id, issued_at: data.claims.iat, email: data.claims.email, roles: data.claims.roles })
     }
 }
 
@@ -156,7 +168,7 @@ mod tests {
     fn issued_tokens_verify_and_other_keys_do_not() {
         let a = keys(&[7u8; 32]);
         let b = keys(&[8u8; 32]);
-        let token = a.issue_access(42).unwrap();
+        let token = a.issue_access(42, "a@b.co", "admin").unwrap();
         assert_eq!(a.verify_access(&token).unwrap().user_id, 42);
         assert_eq!(b.verify_access(&token).unwrap_err(), TokenRejection::Invalid);
     }

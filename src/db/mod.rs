@@ -9,6 +9,9 @@ pub mod migrations;
 mod pool;
 pub mod schema;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
 use diesel::pg::PgConnection;
@@ -63,17 +66,65 @@ where
     }
 }
 
-/// Runs `f` on a pooled connection on the blocking thread pool.
+/// A check that must pass on a request's first trip to the database, before anything else runs
+/// there. The signed-in user's standing is re-checked this way (`auth::principal`): one trip per
+/// request instead of one for the check and another for the work.
+type Check = dyn Fn(&mut DbConn) -> Result<(), ApiError> + Send + Sync;
+
+#[derive(Clone)]
+pub struct FirstTrip {
+    check: Arc<Check>,
+    done: Arc<AtomicBool>,
+}
+
+impl FirstTrip {
+    pub fn new(check: impl Fn(&mut DbConn) -> Result<(), ApiError> + Send + Sync + 'static) -> FirstTrip {
+        FirstTrip { check: Arc::new(check), done: Arc::new(AtomicBool::new(false)) }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+
+    /// Runs the check unless it already passed.
+    pub fn run(&self, conn: &mut DbConn) -> Result<(), ApiError> {
+        if !self.is_done() {
+            (self.check)(conn)?;
+            self.done.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    /// Runs `request` with this check pending on its first database trip.
+    pub async fn around<R>(&self, request: impl std::future::Future<Output = R>) -> R {
+        FIRST_TRIP.scope(self.clone(), request).await
+    }
+}
+
+tokio::task_local! {
+    static FIRST_TRIP: FirstTrip;
+}
+
+/// Runs `f` on a pooled connection on the blocking thread pool (after the request's first-trip
+/// check, if one is pending).
 pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
+    let first_trip = FIRST_TRIP.try_with(|trip| trip.clone()).ok().filter(|trip| !trip.is_done());
     let turn = pool.turn().await?;
     let pool = pool.clone();
-    let result = actix_web::web::block(move || pool.with_connection(f))
-        .await
-        .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?;
+    let result = actix_web::web::block(move || {
+        pool.with_connection(|conn| {
+            if let Some(trip) = &first_trip {
+                trip.run(conn)?;
+            }
+            f(conn)
+        })
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?;
     drop(turn);
     result
 }

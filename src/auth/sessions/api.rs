@@ -14,7 +14,7 @@ use crate::auth::password;
 use crate::auth::principal::{Credential, Principal};
 use crate::auth::roles::Role;
 use crate::auth::tokens::{random_token, sha256_hex};
-use crate::auth::users::{self, model::User};
+use crate::auth::users::{self, model::User, model::UserRow};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
@@ -93,11 +93,11 @@ fn wrong_credentials() -> ApiError {
 }
 
 /// Issues a new refresh token in `family` and an access token for `user_id`.
-fn issue_pair(conn: &mut DbConn, state: &AppState, user_id: i64, family: &str) -> Result<TokenResponse, ApiError> {
+fn issue_pair(conn: &mut DbConn, state: &AppState, user: &UserRow, family: &str) -> Result<TokenResponse, ApiError> {
     let refresh_token = format!("{REFRESH_TOKEN_PREFIX}{}", random_token(32));
     let ttl = chrono::TimeDelta::from_std(state.config.refresh_token_ttl).map_err(ApiError::internal)?;
-    repo::insert(conn, user_id, family, &sha256_hex(&refresh_token), db::now() + ttl)?;
-    let access_token = state.tokens.issue_access(user_id).map_err(ApiError::internal)?;
+    repo::insert(conn, user.id, family, &sha256_hex(&refresh_token), db::now() + ttl)?;
+    let access_token = state.tokens.issue_access(user.id, &user.email, &user.roles).map_err(ApiError::internal)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
@@ -168,7 +168,7 @@ pub async fn login(
     let state_for_tx = state.clone();
     let tokens = db::run_write(&state.pool, move |conn| {
         throttle::clear(conn, &account_bucket)?;
-        issue_pair(conn, &state_for_tx, user.id, &random_token(16))
+        issue_pair(conn, &state_for_tx, &user, &random_token(16))
     })
     .await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(tokens))
@@ -209,11 +209,13 @@ pub async fn refresh(state: web::Data<AppState>, body: ValidJson<RefreshRequest>
             repo::revoke_family(conn, &row.family)?;
             return Ok(RefreshOutcome::Rejected);
         }
-        let user_active = users::repo::find_optional(conn, row.user_id)?.is_some_and(|u| u.active);
-        if row.expires_at <= db::now() || !user_active {
-            return Ok(RefreshOutcome::Rejected);
+        let user = users::repo::find_optional(conn, row.user_id)?.filter(|u| u.active);
+        match user {
+            Some(user) if row.expires_at > db::now() => {
+                issue_pair(conn, &state_for_tx, &user, &row.family).map(RefreshOutcome::Issued)
+            }
+            _ => Ok(RefreshOutcome::Rejected),
         }
-        issue_pair(conn, &state_for_tx, row.user_id, &row.family).map(RefreshOutcome::Issued)
     })
     .await?;
     match outcome {
