@@ -34,14 +34,10 @@ SEED_TIMEOUT=300       # seconds allowed for one seed (the largest takes a few s
 
 log() { printf '[people %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- tools --------------------------------------------------------------------------------------
-install_if_root() { # package
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing $1 (apt-get)"
-    apt-get install -y -q "$1" >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "$1" >/dev/null 2>&1; }
-  fi
-}
 command -v wrk >/dev/null || install_if_root wrk
 command -v sqlite3 >/dev/null || install_if_root sqlite3
 command -v psql >/dev/null || install_if_root postgresql-client
@@ -56,17 +52,6 @@ WORK=$(mktemp -d /tmp/opsdesk-people.XXXXXX)
 PIDS=()
 DATABASES=()
 
-stop_pid() { # pid: TERM, up to 12 s for actix's graceful shutdown, then KILL
-  local pid=$1 i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 120); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 drop_database() { # name
   psql -X -q "$PG_BASE/postgres" -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" >/dev/null 2>&1 || log "could not drop database $1"
@@ -84,43 +69,16 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- helpers ------------------------------------------------------------------------------------
-free_port() {
-  local port
-  for port in $(seq 18300 18399); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-  die "no free port in 18300-18399"
-}
 
 now_s() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'; }
 
-busy_percent() { # CPU busy share of the whole machine over half a second, from /proc/stat
-  local u1 n1 s1 i1 w1 q1 sq1 st1 u2 n2 s2 i2 w2 q2 sq2 st2 rest
-  read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 rest </proc/stat
-  sleep 0.5
-  read -r _ u2 n2 s2 i2 w2 q2 sq2 st2 rest </proc/stat
-  awk -v b=$(((u2 + n2 + s2 + q2 + sq2 + st2) - (u1 + n1 + s1 + q1 + sq1 + st1))) \
-    -v i=$(((i2 + w2) - (i1 + w1))) 'BEGIN { t = b + i; printf "%.0f", (t > 0 ? 100 * b / t : 0) }'
-}
 # Other work on the machine skews every figure: before each measurement, while this benchmark is
 # idle, sample the machine's CPU use and look for a compiler; the report says how noisy it was.
 PHASES=0
 NOISY_PHASES=0
 BACKGROUND_MAX=0
 BACKGROUND_SUM=0
-sample_noise() {
-  local busy
-  busy=$(busy_percent)
-  PHASES=$((PHASES + 1))
-  BACKGROUND_SUM=$((BACKGROUND_SUM + busy))
-  [ "$busy" -gt "$BACKGROUND_MAX" ] && BACKGROUND_MAX=$busy
-  if [ "$busy" -gt 10 ] || pgrep -x rustc >/dev/null 2>&1; then NOISY_PHASES=$((NOISY_PHASES + 1)); fi
-  return 0
-}
 
 # --- seeding ------------------------------------------------------------------------------------
 # One SQL text for both backends; these helpers spell what differs.
@@ -231,7 +189,7 @@ BASE=
 TOKEN=
 start_server() { # label database_url
   local label=$1 url=$2 port i body
-  port=$(free_port)
+  port=$(free_port 18300 18399)
   BASE=http://127.0.0.1:$port
   env DATABASE_URL="$url" \
     OPSDESK_BIND="127.0.0.1:$port" \
