@@ -12,6 +12,11 @@ use opsdesk::auth::roles::{Role, Roles};
 use opsdesk::config::Config;
 use opsdesk::db;
 
+/// mimalloc instead of glibc malloc: under load glibc kept hundreds of MiB in per-thread arenas
+/// after the load had gone, and malloc was a tenth of a request's CPU time (bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "opsdesk", version, about = "One JSON/REST API for a company's back office", long_about = None)]
 struct Cli {
