@@ -231,6 +231,11 @@ async fn user_changes_apply_on_next_request(app: TestApp) {
     let token = app.token_for("second-admin@example.com", PASSWORD).await;
     problem(app.get("/api/v1/users", &token).await, StatusCode::FORBIDDEN).await;
     assert_eq!(app.get("/api/v1/auth/me", &token).await.status(), StatusCode::OK);
+    // A role added does not end the token; it is used once the token is refreshed.
+    app.patch(&format!("/api/v1/users/{id}"), &admin, &json!({"roles": ["agent", "auditor"]}), None).await;
+    problem(app.get("/api/v1/users", &token).await, StatusCode::FORBIDDEN).await;
+    let token = app.token_for("second-admin@example.com", PASSWORD).await;
+    assert_eq!(app.get("/api/v1/users", &token).await.status(), StatusCode::OK);
 
     let deactivated = app.action(&format!("/api/v1/users/{id}/deactivation"), &admin).await;
     assert_eq!(deactivated.status(), StatusCode::NO_CONTENT);
