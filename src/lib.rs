@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod money;
 pub mod state;
+pub mod tickets;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -40,6 +41,7 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(auth::configure)
             .configure(audit::api::configure)
             .configure(employees::configure)
+            .configure(tickets::configure)
             .wrap(from_fn(http::idempotency::middleware))
             .wrap(from_fn(auth::principal::middleware)),
     );

@@ -101,6 +101,21 @@ impl From<Currency> for String {
     }
 }
 
+/// In the OpenAPI document a currency is one of the codes above, so that clients (and contract
+/// fuzzers) know which codes are accepted.
+impl utoipa::PartialSchema for Currency {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some("ISO 4217 currency code"))
+            .enum_values(Some(CURRENCIES.iter().map(|(code, _)| *code)))
+            .examples([serde_json::json!("EUR")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Currency {}
+
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())

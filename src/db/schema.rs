@@ -165,7 +165,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    desks (id) {
+        id -> BigInt,
+        key -> Text,
+        name -> Text,
+        department_id -> BigInt,
+        billing_rate -> BigInt,
+        currency -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    desk_sla_targets (desk_id, priority) {
+        desk_id -> BigInt,
+        priority -> Text,
+        first_response_minutes -> Integer,
+        resolution_minutes -> Integer,
+    }
+}
+
+diesel::table! {
+    desk_members (desk_id, employee_id) {
+        desk_id -> BigInt,
+        employee_id -> BigInt,
+        added_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(desk_members -> desks (desk_id));
+diesel::joinable!(desk_members -> employees (employee_id));
 diesel::joinable!(employees -> departments (department_id));
 diesel::joinable!(compensation -> employees (employee_id));
 diesel::joinable!(employee_status_changes -> employees (employee_id));
@@ -184,4 +218,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     employees,
     compensation,
     employee_status_changes,
+    desks,
+    desk_sla_targets,
+    desk_members,
 );

@@ -246,9 +246,10 @@ pub async fn delete(
         let row = repo::department(conn, id)?.ok_or(ApiError::NotFound)?;
         if_match.check(row.version)?;
         let (people, children) = repo::department_usage(conn, id)?;
-        if people > 0 || children > 0 {
+        let desks = crate::tickets::repo::desks_of_department(conn, id)?;
+        if people > 0 || children > 0 || desks > 0 {
             return Err(ApiError::Conflict(format!(
-                "department {} has {people} employees and {children} sub-departments; archive it with PATCH {{\"active\": false}}",
+                "department {} has {people} employees, {children} sub-departments and {desks} desks; archive it with PATCH {{\"active\": false}}",
                 row.code
             )));
         }

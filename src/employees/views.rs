@@ -216,7 +216,6 @@ impl EmployeeView {
 pub struct InitialCompensation {
     #[schema(example = "42.50")]
     pub hourly_cost_rate: String,
-    #[schema(value_type = String, example = "EUR")]
     pub currency: Currency,
     pub salary: Option<String>,
     pub salary_period: Option<SalaryPeriod>,
@@ -437,7 +436,6 @@ pub struct CreateCompensation {
     /// Decimal string in the currency's units, e.g. "42.50".
     #[schema(example = "42.50")]
     pub hourly_cost_rate: String,
-    #[schema(value_type = String, example = "EUR")]
     pub currency: Currency,
     #[schema(example = "68000.00")]
     pub salary: Option<String>,

@@ -32,6 +32,7 @@ use crate::error::PROBLEM_JSON;
         (name = "audit", description = "The change feed and the audit log"),
         (name = "employees", description = "People: records, status lifecycle, reporting lines and dated pay"),
         (name = "departments", description = "Departments (cost centres) and the headcount and labour-rate report"),
+        (name = "desks", description = "Job desks: where work arrives, their SLA policies and members"),
     )
 )]
 struct ApiDoc;

@@ -1,0 +1,3 @@
+DROP TABLE desk_members;
+DROP TABLE desk_sla_targets;
+DROP TABLE desks;
