@@ -149,6 +149,14 @@ pub fn parse_amount(raw: &str, currency: Currency) -> Result<i64, String> {
     (value * Decimal::from(10i64.pow(currency.exponent()))).to_i64().ok_or_else(|| format!("{raw:?} is out of range"))
 }
 
+/// A price or rate: like [`parse_amount`], and not negative.
+pub fn parse_non_negative(raw: &str, currency: Currency) -> Result<i64, String> {
+    match parse_amount(raw, currency)? {
+        minor if minor >= 0 => Ok(minor),
+        _ => Err("must not be negative".into()),
+    }
+}
+
 /// Rounds an exact amount in major units half-up (away from zero) to the minor unit.
 pub fn round_to_minor(value: Decimal, currency: Currency) -> Option<i64> {
     let rounded = value.round_dp_with_strategy(currency.exponent(), RoundingStrategy::MidpointAwayFromZero);

@@ -2,7 +2,7 @@
 //! reads the directory view; hr, finance, admin, auditor and the person themself read the full
 //! view; hr and admin write.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 
@@ -15,7 +15,7 @@ use crate::auth::users::model::{normalize_email, normalize_name};
 use crate::auth::users::repo as users_repo;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
-use crate::http::etag::{entity_response, IfMatch};
+use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
 use crate::state::AppState;
@@ -260,11 +260,7 @@ pub async fn create(
         Ok((view_of(&viewer, &row, current.as_ref()), row.version, row.id))
     })
     .await?;
-    let mut response = entity_response(&req, StatusCode::CREATED, &view, version);
-    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/employees/{id}")) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created_response(&req, &view, version, &format!("/api/v1/employees/{id}")))
 }
 
 /// Lists people: the directory for everyone (terminated people left out), the full view for hr,

@@ -2,7 +2,6 @@
 //! correction is a new record, and the rate on a date is the latest record effective on or before
 //! it. hr and admin record; hr, finance, admin, auditor and the person themself read.
 
-use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 use super::api::{require_full_view, today};
@@ -13,7 +12,7 @@ use crate::audit;
 use crate::auth::principal::Principal;
 use crate::db;
 use crate::error::{ApiError, Validator};
-use crate::http::etag::entity_response;
+use crate::http::etag::created_response;
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
 use crate::money::{self, Currency};
@@ -59,28 +58,11 @@ pub fn parse_pay(
     salary: Option<&str>,
     period: Option<SalaryPeriod>,
 ) -> Option<Pay> {
-    let hourly_cost_rate = match money::parse_amount(rate, currency) {
-        Ok(minor) if minor >= 0 => Some(minor),
-        Ok(_) => {
-            v.error(&format!("{prefix}/hourly_cost_rate"), "must not be negative");
-            None
-        }
-        Err(e) => {
-            v.error(&format!("{prefix}/hourly_cost_rate"), e);
-            None
-        }
-    };
-    let salary = match salary.map(|s| money::parse_amount(s, currency)) {
+    let hourly_cost_rate =
+        money::parse_non_negative(rate, currency).map_err(|e| v.error(&format!("{prefix}/hourly_cost_rate"), e)).ok();
+    let salary = match salary {
+        Some(raw) => money::parse_non_negative(raw, currency).map_err(|e| v.error(&format!("{prefix}/salary"), e)).ok(),
         None => None,
-        Some(Ok(minor)) if minor >= 0 => Some(minor),
-        Some(Ok(_)) => {
-            v.error(&format!("{prefix}/salary"), "must not be negative");
-            None
-        }
-        Some(Err(e)) => {
-            v.error(&format!("{prefix}/salary"), e);
-            None
-        }
     };
     if salary.is_some() != period.is_some() {
         v.error(&format!("{prefix}/salary_period"), "salary and salary_period go together");
@@ -130,11 +112,7 @@ pub async fn create(
         Ok(view)
     })
     .await?;
-    let mut response = entity_response(&req, StatusCode::CREATED, &created, 1);
-    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/employees/{id}/compensation")) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created_response(&req, &created, 1, &format!("/api/v1/employees/{id}/compensation")))
 }
 
 /// The pay history, latest effective first.

@@ -2,7 +2,7 @@
 //! A department that anything still refers to is archived (`PATCH {"active": false}`), never
 //! deleted.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
 use super::api::people_page;
@@ -14,7 +14,7 @@ use crate::auth::principal::Principal;
 use crate::auth::users::model::normalize_name;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
-use crate::http::etag::{entity_response, IfMatch};
+use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
 use crate::state::AppState;
@@ -110,11 +110,7 @@ pub async fn create(
         Ok(view)
     })
     .await?;
-    let mut response = entity_response(&req, StatusCode::CREATED, &department, department.version);
-    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/departments/{}", department.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created_response(&req, &department, department.version, &format!("/api/v1/departments/{}", department.id)))
 }
 
 /// Lists departments in id order.

@@ -85,6 +85,15 @@ pub fn entity_response<T: Serialize>(
     HttpResponse::build(status).insert_header((header::ETAG, etag)).json(body)
 }
 
+/// A 201 for a new versioned entity: its body, ETag and `Location`.
+pub fn created_response<T: Serialize>(req: &HttpRequest, body: &T, version: i64, location: &str) -> HttpResponse {
+    let mut response = entity_response(req, actix_web::http::StatusCode::CREATED, body, version);
+    if let Ok(location) = header::HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

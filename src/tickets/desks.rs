@@ -1,7 +1,7 @@
 //! `/api/v1/desks`: job desks, their SLA policies and members. Everyone signed in reads; ops and
 //! admin write.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use crate::auth::users::model::normalize_name;
 use crate::db::{self, DbConn};
 use crate::employees;
 use crate::error::{ApiError, Validator};
-use crate::http::etag::{entity_response, IfMatch};
+use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
 use crate::money::{self, Currency};
@@ -133,17 +133,7 @@ fn check_sla(v: &mut Validator, sla: &SlaPolicy) {
 }
 
 fn parse_rate(v: &mut Validator, raw: &str, currency: Currency) -> i64 {
-    match money::parse_amount(raw, currency) {
-        Ok(minor) if minor >= 0 => minor,
-        Ok(_) => {
-            v.error("/default_billing_rate", "must not be negative");
-            0
-        }
-        Err(e) => {
-            v.error("/default_billing_rate", e);
-            0
-        }
-    }
+    money::parse_non_negative(raw, currency).map_err(|e| v.error("/default_billing_rate", e)).unwrap_or_default()
 }
 
 /// The owning department must exist, and be active when newly chosen.
@@ -215,11 +205,7 @@ pub async fn create(
         Ok(desk)
     })
     .await?;
-    let mut response = entity_response(&req, StatusCode::CREATED, &desk, desk.version);
-    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/desks/{}", desk.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created_response(&req, &desk, desk.version, &format!("/api/v1/desks/{}", desk.id)))
 }
 
 /// Lists desks in id order.

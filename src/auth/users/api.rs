@@ -1,6 +1,6 @@
 //! `/api/v1/users`: user accounts (admin writes; admin and auditor read).
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -13,7 +13,7 @@ use crate::auth::roles::{Role, Roles};
 use crate::auth::{password, sessions};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
-use crate::http::etag::{entity_response, IfMatch};
+use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
 use crate::state::AppState;
@@ -138,11 +138,7 @@ pub async fn create(
         Ok(user)
     })
     .await?;
-    let mut response = entity_response(&req, StatusCode::CREATED, &user, user.version);
-    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/users/{}", user.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created_response(&req, &user, user.version, &format!("/api/v1/users/{}", user.id)))
 }
 
 /// Lists users in id order.
