@@ -136,8 +136,7 @@ async fn authenticate(state: &AppState, token: String, request_id: Option<String
         }
         // A role taken away ends the token at once; a role added needs a refreshed token to be
         // used, so the token never grants more than the account holds now.
-        let held = Roles::from_stored(&user.roles);
-        if !Roles::from_stored(&roles).to_vec().into_iter().all(|role| held.contains(role)) {
+        if !Roles::from_stored(&roles).is_subset_of(&Roles::from_stored(&user.roles)) {
             return Err(ApiError::Unauthorized("your roles have changed; refresh your access token".into()));
         }
         Ok(())

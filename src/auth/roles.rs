@@ -84,6 +84,11 @@ impl Roles {
         self.0.contains(&role)
     }
 
+    /// True when every role in `self` is also in `other`.
+    pub fn is_subset_of(&self, other: &Roles) -> bool {
+        self.0.iter().all(|r| other.contains(*r))
+    }
+
     /// True when holding these roles allows acting as `role`: admin allows every role.
     pub fn grants(&self, role: Role) -> bool {
         self.contains(Role::Admin) || self.contains(role)

@@ -42,27 +42,13 @@ pub fn check_references(
     fields: &EmployeeFields,
     before: Option<&EmployeeRow>,
 ) -> Result<(), ApiError> {
-    match repo::department(conn, fields.department_id)? {
-        None => v.error("/department_id", "no such department"),
-        Some(d) if !d.active && before.is_none_or(|b| b.department_id != d.id) => {
-            v.error("/department_id", format!("department {} is archived", d.code))
-        }
-        Some(_) => {}
-    }
+    super::check_department_choice(conn, v, fields.department_id, before.map(|b| b.department_id))?;
     if let Some(manager_id) = fields.manager_id {
-        let changed = before.is_none_or(|b| b.manager_id != Some(manager_id));
-        match repo::employee(conn, manager_id)? {
-            None => v.error("/manager_id", "no such employee"),
-            Some(m) if changed && !EmployeeStatus::from_stored(&m.status).is_assignable() => {
-                v.error("/manager_id", format!("{} is {}; a manager must be active", m.employee_number, m.status))
-            }
-            Some(_) => {
-                if let Some(me) = before {
-                    let above: Vec<i64> = repo::managers_above(conn, manager_id)?.into_iter().map(|e| e.id).collect();
-                    if model::closes_cycle(me.id, manager_id, &above) {
-                        v.error("/manager_id", "would make the reporting line a loop");
-                    }
-                }
+        let acceptable = super::check_manager_choice(conn, v, manager_id, before.and_then(|b| b.manager_id))?;
+        if let (true, Some(me)) = (acceptable, before) {
+            let above: Vec<i64> = repo::managers_above(conn, manager_id)?.into_iter().map(|e| e.id).collect();
+            if model::closes_cycle(me.id, manager_id, &above) {
+                v.error("/manager_id", "would make the reporting line a loop");
             }
         }
     }

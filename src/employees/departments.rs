@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
 use super::api::people_page;
-use super::model::{self, DepartmentRow, EmployeeStatus};
+use super::model::{self, DepartmentRow};
 use super::repo::{self, DepartmentFields, DepartmentFilter, EmployeeFilter};
 use super::views::*;
 use crate::audit;
@@ -58,14 +58,7 @@ fn check_links(
         }
     }
     if let Some(manager_id) = fields.manager_id {
-        let changed = before.is_none_or(|b| b.manager_id != Some(manager_id));
-        match repo::employee(conn, manager_id)? {
-            None => v.error("/manager_id", "no such employee"),
-            Some(m) if changed && !EmployeeStatus::from_stored(&m.status).is_assignable() => {
-                v.error("/manager_id", format!("{} is {}; a manager must be active", m.employee_number, m.status))
-            }
-            Some(_) => {}
-        }
+        super::check_manager_choice(conn, v, manager_id, before.and_then(|b| b.manager_id))?;
     }
     Ok(())
 }

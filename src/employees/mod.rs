@@ -15,6 +15,7 @@ pub mod views;
 use chrono::NaiveDate;
 
 use crate::db::DbConn;
+use crate::error::{ApiError, Validator};
 
 /// The compensation in force for an employee on a date (one indexed query).
 pub fn rate_on(
@@ -29,6 +30,45 @@ pub fn rate_on(
 pub fn assignable(conn: &mut DbConn, employee_id: i64) -> diesel::QueryResult<bool> {
     Ok(repo::employee(conn, employee_id)?
         .is_some_and(|e| model::EmployeeStatus::from_stored(&e.status).is_assignable()))
+}
+
+/// Checks a department chosen for a person or a desk: it must exist, and be active unless it is
+/// the one already chosen (`current`: archiving a department does not move what it holds).
+pub fn check_department_choice(
+    conn: &mut DbConn,
+    v: &mut Validator,
+    department_id: i64,
+    current: Option<i64>,
+) -> Result<(), ApiError> {
+    match repo::department(conn, department_id)? {
+        None => v.error("/department_id", "no such department"),
+        Some(d) if !d.active && current != Some(d.id) => {
+            v.error("/department_id", format!("department {} is archived", d.code))
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}
+
+/// Checks an employee chosen as a manager (of a person or a department): they must exist, and be
+/// active unless they are the manager already (`current`). Returns whether they are acceptable.
+pub fn check_manager_choice(
+    conn: &mut DbConn,
+    v: &mut Validator,
+    manager_id: i64,
+    current: Option<i64>,
+) -> Result<bool, ApiError> {
+    match repo::employee(conn, manager_id)? {
+        None => {
+            v.error("/manager_id", "no such employee");
+            Ok(false)
+        }
+        Some(m) if current != Some(manager_id) && !model::EmployeeStatus::from_stored(&m.status).is_assignable() => {
+            v.error("/manager_id", format!("{} is {}; a manager must be active", m.employee_number, m.status));
+            Ok(false)
+        }
+        Some(_) => Ok(true),
+    }
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

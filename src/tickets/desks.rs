@@ -136,27 +136,15 @@ fn parse_rate(v: &mut Validator, raw: &str, currency: Currency) -> i64 {
     money::parse_non_negative(raw, currency).map_err(|e| v.error("/default_billing_rate", e)).unwrap_or_default()
 }
 
-/// The owning department must exist, and be active when newly chosen.
-fn check_department(
-    conn: &mut DbConn,
-    v: &mut Validator,
-    department_id: i64,
-    before: Option<&DeskRow>,
-) -> Result<(), ApiError> {
-    match employees::repo::department(conn, department_id)? {
-        None => v.error("/department_id", "no such department"),
-        Some(d) if !d.active && before.is_none_or(|b| b.department_id != d.id) => {
-            v.error("/department_id", format!("department {} is archived", d.code))
-        }
-        Some(_) => {}
-    }
-    Ok(())
-}
-
 fn load(conn: &mut DbConn, id: i64) -> Result<Desk, ApiError> {
     let row = repo::desk(conn, id)?.ok_or(ApiError::NotFound)?;
-    let sla = repo::sla_policies(conn, &[id])?.remove(&id).unwrap_or_default();
-    Ok(Desk::new(&row, sla, repo::member_ids(conn, id)?))
+    view(conn, &row)
+}
+
+/// The desk of `row` with its SLA policy and members.
+fn view(conn: &mut DbConn, row: &DeskRow) -> Result<Desk, ApiError> {
+    let sla = repo::sla_policies(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
+    Ok(Desk::new(row, sla, repo::member_ids(conn, row.id)?))
 }
 
 /// Creates a desk (ops, admin).
@@ -186,7 +174,7 @@ pub async fn create(
     check_sla(&mut v, &sla);
     let actor = principal.actor();
     let desk = db::run_write(&state.pool, move |conn| {
-        check_department(conn, &mut v, input.department_id, None)?;
+        employees::check_department_choice(conn, &mut v, input.department_id, None)?;
         v.finish()?;
         if repo::desk_by_key(conn, &key)?.is_some() {
             return Err(ApiError::Conflict(format!("a desk with key {key} exists")));
@@ -295,7 +283,7 @@ pub async fn update(
     let desk = db::run_write(&state.pool, move |conn| {
         let row = repo::desk(conn, id)?.ok_or(ApiError::NotFound)?;
         if_match.check(row.version)?;
-        let before = load(conn, id)?;
+        let before = view(conn, &row)?;
         let mut v = Validator::new();
         let currency = match input.currency {
             Some(currency) => currency,
@@ -316,7 +304,7 @@ pub async fn update(
             currency: currency.code().to_string(),
             active: input.active.unwrap_or(row.active),
         };
-        check_department(conn, &mut v, fields.department_id, Some(&row))?;
+        employees::check_department_choice(conn, &mut v, fields.department_id, Some(row.department_id))?;
         v.finish()?;
         if !repo::update_desk(conn, id, row.version, &fields)? {
             return Err(ApiError::changed_concurrently("desk"));
