@@ -241,10 +241,24 @@ impl Validator {
     pub fn error(&mut self, pointer: &str, detail: impl Into<String>) {
         self.errors.push(FieldError::body(pointer, detail));
     }
+    /// A bad query parameter (reported by name rather than by JSON pointer).
+    pub fn query_error(&mut self, name: &str, detail: impl Into<String>) {
+        self.errors.push(FieldError::parameter(name, detail));
+    }
     pub fn check(&mut self, ok: bool, pointer: &str, detail: impl Into<String>) {
         if !ok {
             self.error(pointer, detail);
         }
+    }
+    /// Free text that may be left out: at most `max` characters, no control characters but line
+    /// breaks; trimmed, and empty means none.
+    pub fn optional_text(&mut self, pointer: &str, value: Option<String>, max: usize) -> Option<String> {
+        let raw = value?;
+        // Measured as sent, as the schema's maxLength is.
+        self.check(raw.chars().count() <= max, pointer, format!("must be at most {max} characters long"));
+        let value = Some(raw.trim().to_string()).filter(|s| !s.is_empty())?;
+        self.check(!value.chars().any(|c| c.is_control() && c != '\n'), pointer, "must not contain control characters");
+        Some(value)
     }
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() {

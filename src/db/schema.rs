@@ -197,6 +197,91 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tickets (id) {
+        id -> BigInt,
+        desk_id -> BigInt,
+        number -> BigInt,
+        reference -> Text,
+        subject -> Text,
+        description -> Text,
+        kind -> Text,
+        priority -> Text,
+        priority_rank -> Integer,
+        status -> Text,
+        requester_employee_id -> Nullable<BigInt>,
+        requester_name -> Nullable<Text>,
+        requester_email -> Nullable<Text>,
+        assignee_id -> Nullable<BigInt>,
+        due_date -> Nullable<Date>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        first_response_due_at -> Timestamp,
+        first_response_at -> Nullable<Timestamp>,
+        resolution_due_at -> Timestamp,
+        paused_micros -> BigInt,
+        clock_stopped_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        time_spent_minutes -> BigInt,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    ticket_tags (ticket_id, tag) {
+        ticket_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    ticket_links (ticket_id, target_id) {
+        ticket_id -> BigInt,
+        target_id -> BigInt,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    ticket_comments (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        author_user_id -> Nullable<BigInt>,
+        author_employee_id -> Nullable<BigInt>,
+        body -> Text,
+        internal -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    time_entries (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        desk_id -> BigInt,
+        department_id -> BigInt,
+        employee_id -> BigInt,
+        work_date -> Date,
+        minutes -> Integer,
+        billable -> Bool,
+        note -> Nullable<Text>,
+        hourly_cost_rate -> BigInt,
+        cost -> BigInt,
+        cost_currency -> Text,
+        billing_rate -> Nullable<BigInt>,
+        billing_currency -> Nullable<Text>,
+        billable_amount -> Nullable<BigInt>,
+        invoice_id -> Nullable<BigInt>,
+        invoiced_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(desk_members -> desks (desk_id));
 diesel::joinable!(desk_members -> employees (employee_id));
@@ -204,6 +289,10 @@ diesel::joinable!(employees -> departments (department_id));
 diesel::joinable!(compensation -> employees (employee_id));
 diesel::joinable!(employee_status_changes -> employees (employee_id));
 diesel::joinable!(api_keys -> users (user_id));
+diesel::joinable!(tickets -> desks (desk_id));
+diesel::joinable!(ticket_tags -> tickets (ticket_id));
+diesel::joinable!(ticket_comments -> tickets (ticket_id));
+diesel::joinable!(time_entries -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -221,4 +310,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     desks,
     desk_sla_targets,
     desk_members,
+    tickets,
+    ticket_tags,
+    ticket_links,
+    ticket_comments,
+    time_entries,
 );

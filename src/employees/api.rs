@@ -26,13 +26,6 @@ pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-fn optional_text(v: &mut Validator, pointer: &str, value: Option<String>, max: usize) -> Option<String> {
-    let value = value.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())?;
-    v.check(value.chars().count() <= max, pointer, format!("must be at most {max} characters long"));
-    v.check(!value.chars().any(|c| c.is_control() && c != '\n'), pointer, "must not contain control characters");
-    Some(value)
-}
-
 /// Checks what the fields refer to: the department (existing, and active when newly assigned),
 /// the manager (an active employee, and no loop in the reporting line), the user account (existing
 /// and not linked to someone else), and the dates.
@@ -168,14 +161,14 @@ pub async fn create(
     let first_name = normalize_name(&input.first_name).map_err(|e| v.error("/first_name", e)).unwrap_or_default();
     let last_name = normalize_name(&input.last_name).map_err(|e| v.error("/last_name", e)).unwrap_or_default();
     let work_email = normalize_email(&input.work_email).map_err(|e| v.error("/work_email", e)).unwrap_or_default();
-    let job_title = optional_text(&mut v, "/job_title", Some(input.job_title), 200).unwrap_or_default();
+    let job_title = v.optional_text("/job_title", Some(input.job_title), 200).unwrap_or_default();
     let status = input.status.unwrap_or(EmployeeStatus::Onboarding);
     v.check(
         matches!(status, EmployeeStatus::Onboarding | EmployeeStatus::Active),
         "/status",
         "a new employee starts as onboarding or active",
     );
-    let personal_email = match optional_text(&mut v, "/personal_email", input.personal_email, 254) {
+    let personal_email = match v.optional_text("/personal_email", input.personal_email, 254) {
         Some(email) => normalize_email(&email).map_err(|e| v.error("/personal_email", e)).ok(),
         None => None,
     };
@@ -189,10 +182,10 @@ pub async fn create(
         employment_type: input.employment_type.as_str().to_string(),
         start_date: input.start_date,
         user_id: input.user_id,
-        phone: optional_text(&mut v, "/phone", input.phone, 50),
+        phone: v.optional_text("/phone", input.phone, 50),
         personal_email,
         birth_date: input.birth_date,
-        home_address: optional_text(&mut v, "/home_address", input.home_address, 500),
+        home_address: v.optional_text("/home_address", input.home_address, 500),
     };
     let initial_pay = match &input.compensation {
         Some(pay) => super::compensation::parse_pay(
@@ -374,7 +367,7 @@ pub async fn update(
             fields.work_email = normalize_email(email).map_err(|e| v.error("/work_email", e)).unwrap_or_default();
         }
         if let Some(title) = input.job_title.clone() {
-            fields.job_title = optional_text(&mut v, "/job_title", Some(title), 200).unwrap_or_default();
+            fields.job_title = v.optional_text("/job_title", Some(title), 200).unwrap_or_default();
         }
         if let Some(department) = input.department_id {
             fields.department_id = department;
@@ -392,10 +385,10 @@ pub async fn update(
             fields.user_id = user;
         }
         if let Some(phone) = input.phone.clone() {
-            fields.phone = optional_text(&mut v, "/phone", phone, 50);
+            fields.phone = v.optional_text("/phone", phone, 50);
         }
         if let Some(email) = input.personal_email.clone() {
-            fields.personal_email = match optional_text(&mut v, "/personal_email", email, 254) {
+            fields.personal_email = match v.optional_text("/personal_email", email, 254) {
                 Some(email) => normalize_email(&email).map_err(|e| v.error("/personal_email", e)).ok(),
                 None => None,
             };
@@ -404,7 +397,7 @@ pub async fn update(
             fields.birth_date = birth;
         }
         if let Some(address) = input.home_address.clone() {
-            fields.home_address = optional_text(&mut v, "/home_address", address, 500);
+            fields.home_address = v.optional_text("/home_address", address, 500);
         }
         if EmployeeStatus::from_stored(&row.status) == EmployeeStatus::Terminated && manager {
             v.check(
@@ -458,7 +451,7 @@ pub async fn transition(
     let id = id.into_inner();
     let input = body.into_inner();
     let mut v = Validator::new();
-    let reason = optional_text(&mut v, "/reason", input.reason, 500);
+    let reason = v.optional_text("/reason", input.reason, 500);
     let actor = principal.actor();
     let viewer = principal.clone();
     let (view, version) = db::run_write(&state.pool, move |conn| {

@@ -26,6 +26,11 @@ pub fn rate_on(
     repo::rate_on(conn, employee_id, date)
 }
 
+/// The employee record linked to a user account, if any.
+pub fn employee_id_of_user(conn: &mut DbConn, user_id: i64) -> diesel::QueryResult<Option<i64>> {
+    repo::employee_id_of_user(conn, user_id)
+}
+
 /// Whether the employee exists and may be given work (status active).
 pub fn assignable(conn: &mut DbConn, employee_id: i64) -> diesel::QueryResult<bool> {
     Ok(repo::employee(conn, employee_id)?

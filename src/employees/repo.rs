@@ -156,6 +156,10 @@ pub fn employee_by_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<E
     employees::table.filter(employees::user_id.eq(user_id)).select(EmployeeRow::as_select()).first(conn).optional()
 }
 
+pub fn employee_id_of_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<i64>> {
+    employees::table.filter(employees::user_id.eq(user_id)).select(employees::id).first(conn).optional()
+}
+
 pub fn employee_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<EmployeeRow>> {
     employees::table.filter(employees::work_email.eq(email)).select(EmployeeRow::as_select()).first(conn).optional()
 }

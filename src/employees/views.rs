@@ -1,7 +1,7 @@
 //! Request and response types of the people module (the OpenAPI schemas).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{
@@ -9,10 +9,7 @@ use super::model::{
 };
 use crate::money::{self, Currency};
 
-/// For PATCH fields that can be cleared: absent → None (unchanged), null → Some(None) (clear).
-pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
+pub use crate::http::json::nullable;
 
 // ---------------------------------------------------------------- departments
 

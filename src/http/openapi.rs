@@ -33,6 +33,8 @@ use crate::error::PROBLEM_JSON;
         (name = "employees", description = "People: records, status lifecycle, reporting lines and dated pay"),
         (name = "departments", description = "Departments (cost centres) and the headcount and labour-rate report"),
         (name = "desks", description = "Job desks: where work arrives, their SLA policies and members"),
+        (name = "tickets", description = "Tickets: the workflow, comments, SLA clocks and the desk report"),
+        (name = "time-entries", description = "Time worked on tickets, costed at the employee's rate on the work date"),
     )
 )]
 struct ApiDoc;

@@ -1,10 +1,15 @@
-//! All SQL of the job desks.
+//! All SQL of the job desks: desks here, tickets, time entries and the desk report in the
+//! submodules.
+
+pub mod reports;
+pub mod tickets;
+pub mod time_entries;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{DeskRow, Priority, SlaPolicy, SlaTarget};
 use crate::db::{self, schema::desk_members, schema::desk_sla_targets, schema::desks, DbConn};
+use crate::tickets::model::{DeskRow, Priority, SlaPolicy, SlaTarget};
 
 pub fn desk(conn: &mut DbConn, id: i64) -> QueryResult<Option<DeskRow>> {
     desks::table.find(id).select(DeskRow::as_select()).first(conn).optional()
@@ -171,4 +176,13 @@ pub fn remove_member(conn: &mut DbConn, desk_id: i64, employee_id: i64) -> Query
 /// Desks that a department owns (a department with desks is archived, not deleted).
 pub fn desks_of_department(conn: &mut DbConn, department_id: i64) -> QueryResult<i64> {
     desks::table.filter(desks::department_id.eq(department_id)).count().get_result(conn)
+}
+
+/// Desks whose members include `employee_id`.
+pub fn desks_of_member(conn: &mut DbConn, employee_id: i64) -> QueryResult<Vec<i64>> {
+    desk_members::table
+        .filter(desk_members::employee_id.eq(employee_id))
+        .select(desk_members::desk_id)
+        .order(desk_members::desk_id.asc())
+        .load(conn)
 }

@@ -1,0 +1,529 @@
+//! SQL of tickets, their tags, links and comments.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text, Timestamp};
+
+use crate::db::schema::{ticket_comments, ticket_links, ticket_tags, tickets};
+use crate::db::{self, lower, DbConn, MultiBackend};
+use crate::tickets::model::{CommentRow, LinkKind, TicketRow};
+use crate::tickets::views::TicketSort;
+use crate::tickets::workflow::{Clocks, Status};
+
+pub fn ticket(conn: &mut DbConn, id: i64) -> QueryResult<Option<TicketRow>> {
+    tickets::table.find(id).select(TicketRow::as_select()).first(conn).optional()
+}
+
+pub struct NewTicket {
+    pub desk_id: i64,
+    pub number: i64,
+    pub reference: String,
+    pub subject: String,
+    pub description: String,
+    pub kind: &'static str,
+    pub priority: &'static str,
+    pub priority_rank: i32,
+    pub requester_employee_id: Option<i64>,
+    pub requester_name: Option<String>,
+    pub requester_email: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub due_date: Option<NaiveDate>,
+    pub created_by: Option<i64>,
+    pub clocks: Clocks,
+}
+
+pub fn insert_ticket(conn: &mut DbConn, new: &NewTicket) -> QueryResult<TicketRow> {
+    let id: i64 = diesel::insert_into(tickets::table)
+        .values((
+            (
+                tickets::desk_id.eq(new.desk_id),
+                tickets::number.eq(new.number),
+                tickets::reference.eq(&new.reference),
+                tickets::subject.eq(&new.subject),
+                tickets::description.eq(&new.description),
+                tickets::kind.eq(new.kind),
+                tickets::priority.eq(new.priority),
+                tickets::priority_rank.eq(new.priority_rank),
+                tickets::status.eq(Status::New.as_str()),
+                tickets::requester_employee_id.eq(new.requester_employee_id),
+                tickets::requester_name.eq(&new.requester_name),
+                tickets::requester_email.eq(&new.requester_email),
+            ),
+            (
+                tickets::assignee_id.eq(new.assignee_id),
+                tickets::due_date.eq(new.due_date),
+                tickets::created_by.eq(new.created_by),
+                tickets::created_at.eq(new.clocks.created_at),
+                tickets::updated_at.eq(new.clocks.created_at),
+                tickets::first_response_due_at.eq(new.clocks.first_response_due_at),
+                tickets::resolution_due_at.eq(new.clocks.resolution_due_at),
+                tickets::paused_micros.eq(0i64),
+                tickets::time_spent_minutes.eq(0i64),
+                tickets::version.eq(1i64),
+            ),
+        ))
+        .returning(tickets::id)
+        .get_result(conn)?;
+    tickets::table.find(id).select(TicketRow::as_select()).first(conn)
+}
+
+/// The fields a PATCH may change, with the due times that follow from the priority.
+pub struct TicketEdit {
+    pub subject: String,
+    pub description: String,
+    pub kind: &'static str,
+    pub priority: &'static str,
+    pub priority_rank: i32,
+    pub assignee_id: Option<i64>,
+    pub due_date: Option<NaiveDate>,
+    pub first_response_due_at: NaiveDateTime,
+    pub resolution_due_at: NaiveDateTime,
+}
+
+/// Writes `edit` if the ticket is still at `expected_version`; false when another request won.
+pub fn update_ticket(conn: &mut DbConn, id: i64, expected_version: i64, edit: &TicketEdit) -> QueryResult<bool> {
+    diesel::update(tickets::table.find(id).filter(tickets::version.eq(expected_version)))
+        .set((
+            tickets::subject.eq(&edit.subject),
+            tickets::description.eq(&edit.description),
+            tickets::kind.eq(edit.kind),
+            tickets::priority.eq(edit.priority),
+            tickets::priority_rank.eq(edit.priority_rank),
+            tickets::assignee_id.eq(edit.assignee_id),
+            tickets::due_date.eq(edit.due_date),
+            tickets::first_response_due_at.eq(edit.first_response_due_at),
+            tickets::resolution_due_at.eq(edit.resolution_due_at),
+            tickets::updated_at.eq(db::now()),
+            tickets::version.eq(tickets::version + 1),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Moves the ticket to `status` with its clocks, if it is still at `expected_version`.
+pub fn move_ticket(
+    conn: &mut DbConn,
+    id: i64,
+    expected_version: i64,
+    status: Status,
+    clocks: &Clocks,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let target = tickets::table.find(id).filter(tickets::version.eq(expected_version));
+    let changed = diesel::update(target)
+        .set((
+            tickets::status.eq(status.as_str()),
+            tickets::resolution_due_at.eq(clocks.resolution_due_at),
+            tickets::paused_micros.eq(clocks.paused_micros),
+            tickets::clock_stopped_at.eq(clocks.stopped_at),
+            tickets::updated_at.eq(now),
+            tickets::version.eq(tickets::version + 1),
+        ))
+        .execute(conn)?;
+    if changed != 1 {
+        return Ok(false);
+    }
+    // Resolved and closed times: a resolution is the latest one (a reopen clears it); closing
+    // keeps the resolution it accepts.
+    match status {
+        Status::Resolved => {
+            diesel::update(tickets::table.find(id)).set(tickets::resolved_at.eq(Some(now))).execute(conn)?;
+        }
+        Status::Open => {
+            diesel::update(tickets::table.find(id))
+                .set(tickets::resolved_at.eq(None::<NaiveDateTime>))
+                .execute(conn)?;
+        }
+        Status::Closed | Status::Cancelled => {
+            diesel::update(tickets::table.find(id)).set(tickets::closed_at.eq(Some(now))).execute(conn)?;
+        }
+        Status::New | Status::Pending => {}
+    }
+    Ok(true)
+}
+
+/// Records a change that is not a field edit (a comment, time logged): the version moves so that
+/// ETags and `updated_since` stay true.
+pub fn touch(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set((tickets::updated_at.eq(now), tickets::version.eq(tickets::version + 1)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Stops the first-response clock at `at` unless it already stopped.
+pub fn record_first_response(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(tickets::table.find(id).filter(tickets::first_response_at.is_null()))
+        .set(tickets::first_response_at.eq(Some(at)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn add_time_spent(conn: &mut DbConn, id: i64, minutes: i64) -> QueryResult<()> {
+    diesel::update(tickets::table.find(id))
+        .set(tickets::time_spent_minutes.eq(tickets::time_spent_minutes + minutes))
+        .execute(conn)
+        .map(|_| ())
+}
+
+// ---------------------------------------------------------------- tags and links
+
+pub fn tags_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<String>>> {
+    let rows: Vec<(i64, String)> = ticket_tags::table
+        .filter(ticket_tags::ticket_id.eq_any(ids))
+        .select((ticket_tags::ticket_id, ticket_tags::tag))
+        .order((ticket_tags::ticket_id.asc(), ticket_tags::tag.asc()))
+        .load(conn)?;
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, tag) in rows {
+        tags.entry(id).or_default().push(tag);
+    }
+    Ok(tags)
+}
+
+pub fn set_tags(conn: &mut DbConn, id: i64, tags: &[String]) -> QueryResult<()> {
+    diesel::delete(ticket_tags::table.filter(ticket_tags::ticket_id.eq(id))).execute(conn)?;
+    for tag in tags {
+        diesel::insert_into(ticket_tags::table)
+            .values((ticket_tags::ticket_id.eq(id), ticket_tags::tag.eq(tag)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A stored link seen from one of its ends.
+pub struct LinkEnd {
+    pub kind: LinkKind,
+    pub other_id: i64,
+    pub seen_from_target: bool,
+}
+
+/// The links of each of `ids`, both those they name and those naming them.
+pub fn links_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<LinkEnd>>> {
+    let named: Vec<(i64, i64, String)> = ticket_links::table
+        .filter(ticket_links::ticket_id.eq_any(ids))
+        .select((ticket_links::ticket_id, ticket_links::target_id, ticket_links::kind))
+        .load(conn)?;
+    let naming: Vec<(i64, i64, String)> = ticket_links::table
+        .filter(ticket_links::target_id.eq_any(ids))
+        .select((ticket_links::target_id, ticket_links::ticket_id, ticket_links::kind))
+        .load(conn)?;
+    let mut links: HashMap<i64, Vec<LinkEnd>> = HashMap::new();
+    for (rows, seen_from_target) in [(named, false), (naming, true)] {
+        for (id, other_id, kind) in rows {
+            links.entry(id).or_default().push(LinkEnd {
+                kind: LinkKind::from_stored(&kind),
+                other_id,
+                seen_from_target,
+            });
+        }
+    }
+    for ends in links.values_mut() {
+        ends.sort_by_key(|end| end.other_id);
+    }
+    Ok(links)
+}
+
+/// The links `id` names, replaced by `links`.
+pub fn set_links(conn: &mut DbConn, id: i64, links: &[(LinkKind, i64)]) -> QueryResult<()> {
+    diesel::delete(ticket_links::table.filter(ticket_links::ticket_id.eq(id))).execute(conn)?;
+    for (kind, target) in links {
+        diesel::insert_into(ticket_links::table)
+            .values((
+                ticket_links::ticket_id.eq(id),
+                ticket_links::target_id.eq(target),
+                ticket_links::kind.eq(kind.as_str()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// What is needed to decide whether a caller sees a ticket: (id, number, desk, requester).
+pub type TicketHeader = (i64, String, i64, Option<i64>);
+
+pub fn headers(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<TicketHeader>> {
+    tickets::table
+        .filter(tickets::id.eq_any(ids))
+        .select((tickets::id, tickets::reference, tickets::desk_id, tickets::requester_employee_id))
+        .load(conn)
+}
+
+// ---------------------------------------------------------------- lists
+
+/// Which tickets a caller who does not see all of them sees.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub requester_employee_id: Option<i64>,
+    pub desks: Vec<i64>,
+}
+
+#[derive(Debug, Default)]
+pub struct TicketFilter {
+    /// None: every ticket.
+    pub scope: Option<Scope>,
+    pub desk_id: Option<i64>,
+    pub status: Option<&'static str>,
+    pub active: Option<bool>,
+    pub priority: Option<&'static str>,
+    pub kind: Option<&'static str>,
+    pub assignee_id: Option<i64>,
+    pub unassigned: Option<bool>,
+    pub requester_employee_id: Option<i64>,
+    pub requester_email: Option<String>,
+    pub tag: Option<String>,
+    pub breached: Option<bool>,
+    pub due_within_minutes: Option<i64>,
+    pub created_from: Option<NaiveDateTime>,
+    pub created_to: Option<NaiveDateTime>,
+    pub updated_since: Option<NaiveDateTime>,
+    pub updated_to: Option<NaiveDateTime>,
+    pub words: Vec<String>,
+}
+
+type TicketCondition = Box<dyn BoxableExpression<tickets::table, MultiBackend, SqlType = Bool>>;
+
+const ACTIVE: [&str; 3] = ["new", "open", "pending"];
+
+/// A first-response or resolution target missed by `now` (the same rule as `workflow::Clocks`).
+fn breached(now: NaiveDateTime) -> TicketCondition {
+    Box::new(
+        sql::<Bool>("(tickets.resolution_due_at < COALESCE(tickets.clock_stopped_at, ")
+            .bind::<Timestamp, _>(now)
+            .sql(") OR tickets.first_response_due_at < COALESCE(tickets.first_response_at, CASE WHEN tickets.status IN ('new', 'open', 'pending') THEN ")
+            .bind::<Timestamp, _>(now)
+            .sql(" ELSE COALESCE(tickets.clock_stopped_at, ")
+            .bind::<Timestamp, _>(now)
+            .sql(") END))"),
+    )
+}
+
+/// The next target (first response until answered, then resolution while its clock runs) falls
+/// due between `now` and `horizon`.
+fn due_between(now: NaiveDateTime, horizon: NaiveDateTime) -> TicketCondition {
+    let first_response = tickets::first_response_at
+        .is_null()
+        .and(tickets::first_response_due_at.ge(now))
+        .and(tickets::first_response_due_at.le(horizon));
+    let resolution = tickets::first_response_at
+        .is_not_null()
+        .and(tickets::clock_stopped_at.is_null())
+        .and(tickets::resolution_due_at.ge(now))
+        .and(tickets::resolution_due_at.le(horizon));
+    Box::new(tickets::status.eq_any(ACTIVE).and(first_response.or(resolution)))
+}
+
+/// Subject or description contains `word` (lower-case). A trigram index serves it on both
+/// backends for words of three characters or more.
+fn contains_word(backend: db::Backend, word: &str) -> TicketCondition {
+    match backend {
+        // The expression is the indexed one, written out so that PostgreSQL recognises it.
+        db::Backend::Postgres => Box::new(
+            sql::<Bool>("lower(tickets.subject || ' ' || tickets.description) LIKE ")
+                .bind::<Text, _>(db::contains_pattern(word))
+                .sql(" ESCAPE '\\'"),
+        ),
+        db::Backend::Sqlite if word.chars().count() >= 3 => Box::new(
+            sql::<Bool>("tickets.id IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ")
+                .bind::<Text, _>(format!("\"{}\"", word.replace('"', "\"\"")))
+                .sql(")"),
+        ),
+        db::Backend::Sqlite => Box::new(
+            lower(tickets::subject.concat(" ").concat(tickets::description))
+                .like(db::contains_pattern(word))
+                .escape('\\'),
+        ),
+    }
+}
+
+fn in_scope(scope: &Scope) -> TicketCondition {
+    let desks = tickets::desk_id.eq_any(scope.desks.clone());
+    match scope.requester_employee_id {
+        Some(me) => Box::new(desks.or(tickets::requester_employee_id.eq(me).assume_not_null())),
+        None => Box::new(desks),
+    }
+}
+
+/// One page of tickets in `sort` order after the ticket `after` (the cursor).
+pub fn list(
+    conn: &mut DbConn,
+    filter: &TicketFilter,
+    sort: TicketSort,
+    after: Option<i64>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<TicketRow>> {
+    let mut query = tickets::table.select(TicketRow::as_select()).into_boxed();
+    if let Some(scope) = &filter.scope {
+        if scope.desks.is_empty() && scope.requester_employee_id.is_none() {
+            return Ok(Vec::new());
+        }
+        query = query.filter(in_scope(scope));
+    }
+    if let Some(desk) = filter.desk_id {
+        query = query.filter(tickets::desk_id.eq(desk));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(tickets::status.eq(status));
+    }
+    match filter.active {
+        Some(true) => query = query.filter(tickets::status.eq_any(ACTIVE)),
+        Some(false) => query = query.filter(tickets::status.ne_all(ACTIVE)),
+        None => {}
+    }
+    if let Some(priority) = filter.priority {
+        query = query.filter(tickets::priority.eq(priority));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(tickets::kind.eq(kind));
+    }
+    if let Some(assignee) = filter.assignee_id {
+        query = query.filter(tickets::assignee_id.eq(assignee));
+    }
+    match filter.unassigned {
+        Some(true) => query = query.filter(tickets::assignee_id.is_null()),
+        Some(false) => query = query.filter(tickets::assignee_id.is_not_null()),
+        None => {}
+    }
+    if let Some(requester) = filter.requester_employee_id {
+        query = query.filter(tickets::requester_employee_id.eq(requester));
+    }
+    if let Some(email) = &filter.requester_email {
+        query = query.filter(tickets::requester_email.eq(email.clone()));
+    }
+    if let Some(tag) = &filter.tag {
+        let tagged = ticket_tags::table.filter(ticket_tags::tag.eq(tag.clone())).select(ticket_tags::ticket_id);
+        query = query.filter(tickets::id.eq_any(tagged));
+    }
+    match filter.breached {
+        Some(true) => query = query.filter(breached(now)),
+        Some(false) => query = query.filter(diesel::dsl::not(breached(now))),
+        None => {}
+    }
+    if let Some(minutes) = filter.due_within_minutes {
+        query = query.filter(due_between(now, now + chrono::Duration::minutes(minutes)));
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(tickets::created_at.ge(from));
+    }
+    if let Some(to) = filter.created_to {
+        query = query.filter(tickets::created_at.lt(to));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(tickets::updated_at.ge(since));
+    }
+    if let Some(to) = filter.updated_to {
+        query = query.filter(tickets::updated_at.lt(to));
+    }
+    for word in &filter.words {
+        query = query.filter(contains_word(conn.backend(), word));
+    }
+    // The cursor is the last row's id; its sort key is read back so that the page continues
+    // right after it.
+    let last = match after {
+        Some(id) => tickets::table
+            .find(id)
+            .select((tickets::updated_at, tickets::priority_rank, tickets::resolution_due_at))
+            .first::<(NaiveDateTime, i32, NaiveDateTime)>(conn)
+            .optional()?
+            .map(|key| (id, key)),
+        None => None,
+    };
+    query = match sort {
+        TicketSort::Created => {
+            if let Some(id) = after {
+                query = query.filter(tickets::id.gt(id));
+            }
+            query.order(tickets::id.asc())
+        }
+        TicketSort::CreatedDesc => {
+            if let Some(id) = after {
+                query = query.filter(tickets::id.lt(id));
+            }
+            query.order(tickets::id.desc())
+        }
+        TicketSort::Updated => {
+            if let Some((id, (updated, _, _))) = last {
+                query = query.filter(
+                    tickets::updated_at.gt(updated).or(tickets::updated_at.eq(updated).and(tickets::id.gt(id))),
+                );
+            }
+            query.order((tickets::updated_at.asc(), tickets::id.asc()))
+        }
+        TicketSort::UpdatedDesc => {
+            if let Some((id, (updated, _, _))) = last {
+                query = query.filter(
+                    tickets::updated_at.lt(updated).or(tickets::updated_at.eq(updated).and(tickets::id.lt(id))),
+                );
+            }
+            query.order((tickets::updated_at.desc(), tickets::id.desc()))
+        }
+        TicketSort::Priority => {
+            if let Some((id, (_, rank, _))) = last {
+                query = query.filter(
+                    tickets::priority_rank.lt(rank).or(tickets::priority_rank.eq(rank).and(tickets::id.gt(id))),
+                );
+            }
+            query.order((tickets::priority_rank.desc(), tickets::id.asc()))
+        }
+        TicketSort::Due => {
+            if let Some((id, (_, _, due))) = last {
+                query = query.filter(
+                    tickets::resolution_due_at.gt(due).or(tickets::resolution_due_at.eq(due).and(tickets::id.gt(id))),
+                );
+            }
+            query.order((tickets::resolution_due_at.asc(), tickets::id.asc()))
+        }
+    };
+    query.limit(limit + 1).load(conn)
+}
+
+// ---------------------------------------------------------------- comments
+
+pub struct NewComment<'a> {
+    pub ticket_id: i64,
+    pub author_user_id: Option<i64>,
+    pub author_employee_id: Option<i64>,
+    pub body: &'a str,
+    pub internal: bool,
+    pub at: NaiveDateTime,
+}
+
+pub fn insert_comment(conn: &mut DbConn, new: &NewComment) -> QueryResult<CommentRow> {
+    let id: i64 = diesel::insert_into(ticket_comments::table)
+        .values((
+            ticket_comments::ticket_id.eq(new.ticket_id),
+            ticket_comments::author_user_id.eq(new.author_user_id),
+            ticket_comments::author_employee_id.eq(new.author_employee_id),
+            ticket_comments::body.eq(new.body),
+            ticket_comments::internal.eq(new.internal),
+            ticket_comments::created_at.eq(new.at),
+        ))
+        .returning(ticket_comments::id)
+        .get_result(conn)?;
+    ticket_comments::table.find(id).select(CommentRow::as_select()).first(conn)
+}
+
+/// A ticket's comments, oldest first; internal notes only when `include_internal`.
+pub fn comments(
+    conn: &mut DbConn,
+    ticket_id: i64,
+    include_internal: bool,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<CommentRow>> {
+    let mut query = ticket_comments::table
+        .filter(ticket_comments::ticket_id.eq(ticket_id))
+        .select(CommentRow::as_select())
+        .into_boxed();
+    if !include_internal {
+        query = query.filter(ticket_comments::internal.eq(false));
+    }
+    if let Some(after) = after {
+        query = query.filter(ticket_comments::id.gt(after));
+    }
+    query.order(ticket_comments::id.asc()).limit(limit + 1).load(conn)
+}

@@ -1,0 +1,182 @@
+//! SQL of time entries.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sum;
+use diesel::prelude::*;
+
+use crate::db::schema::time_entries;
+use crate::db::{self, DbConn};
+use crate::tickets::model::TimeEntryRow;
+
+pub fn entry(conn: &mut DbConn, id: i64) -> QueryResult<Option<TimeEntryRow>> {
+    time_entries::table.find(id).select(TimeEntryRow::as_select()).first(conn).optional()
+}
+
+/// What an entry is worth: minutes with the rates and amounts that follow from them, fixed when
+/// the entry is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Valuation {
+    pub work_date: NaiveDate,
+    pub minutes: i32,
+    pub billable: bool,
+    pub note: Option<String>,
+    pub hourly_cost_rate: i64,
+    pub cost: i64,
+    pub cost_currency: String,
+    /// (rate, currency, amount) of billable work.
+    pub billing: Option<(i64, String, i64)>,
+}
+
+pub struct NewTimeEntry {
+    pub ticket_id: i64,
+    pub desk_id: i64,
+    pub department_id: i64,
+    pub employee_id: i64,
+    pub created_by: i64,
+    pub valuation: Valuation,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewTimeEntry) -> QueryResult<TimeEntryRow> {
+    let now = db::now();
+    let v = &new.valuation;
+    let id: i64 = diesel::insert_into(time_entries::table)
+        .values((
+            (
+                time_entries::ticket_id.eq(new.ticket_id),
+                time_entries::desk_id.eq(new.desk_id),
+                time_entries::department_id.eq(new.department_id),
+                time_entries::employee_id.eq(new.employee_id),
+                time_entries::work_date.eq(v.work_date),
+                time_entries::minutes.eq(v.minutes),
+                time_entries::billable.eq(v.billable),
+                time_entries::note.eq(&v.note),
+                time_entries::hourly_cost_rate.eq(v.hourly_cost_rate),
+                time_entries::cost.eq(v.cost),
+                time_entries::cost_currency.eq(&v.cost_currency),
+            ),
+            (
+                time_entries::billing_rate.eq(v.billing.as_ref().map(|b| b.0)),
+                time_entries::billing_currency.eq(v.billing.as_ref().map(|b| b.1.clone())),
+                time_entries::billable_amount.eq(v.billing.as_ref().map(|b| b.2)),
+                time_entries::created_by.eq(new.created_by),
+                time_entries::created_at.eq(now),
+                time_entries::updated_at.eq(now),
+                time_entries::version.eq(1i64),
+            ),
+        ))
+        .returning(time_entries::id)
+        .get_result(conn)?;
+    time_entries::table.find(id).select(TimeEntryRow::as_select()).first(conn)
+}
+
+/// Rewrites the entry's valuation if it is still at `expected_version` and not invoiced.
+pub fn revalue(conn: &mut DbConn, id: i64, expected_version: i64, v: &Valuation) -> QueryResult<bool> {
+    let target = time_entries::table
+        .find(id)
+        .filter(time_entries::version.eq(expected_version))
+        .filter(time_entries::invoice_id.is_null());
+    diesel::update(target)
+        .set((
+            time_entries::work_date.eq(v.work_date),
+            time_entries::minutes.eq(v.minutes),
+            time_entries::billable.eq(v.billable),
+            time_entries::note.eq(&v.note),
+            time_entries::hourly_cost_rate.eq(v.hourly_cost_rate),
+            time_entries::cost.eq(v.cost),
+            time_entries::cost_currency.eq(&v.cost_currency),
+            time_entries::billing_rate.eq(v.billing.as_ref().map(|b| b.0)),
+            time_entries::billing_currency.eq(v.billing.as_ref().map(|b| b.1.clone())),
+            time_entries::billable_amount.eq(v.billing.as_ref().map(|b| b.2)),
+            time_entries::updated_at.eq(db::now()),
+            time_entries::version.eq(time_entries::version + 1),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Deletes the entry if it is still at `expected_version` and not invoiced.
+pub fn delete(conn: &mut DbConn, id: i64, expected_version: i64) -> QueryResult<bool> {
+    let target = time_entries::table
+        .find(id)
+        .filter(time_entries::version.eq(expected_version))
+        .filter(time_entries::invoice_id.is_null());
+    diesel::delete(target).execute(conn).map(|n| n == 1)
+}
+
+/// Minutes the employee already has on `date`, leaving out entry `except`.
+pub fn minutes_on(conn: &mut DbConn, employee_id: i64, date: NaiveDate, except: Option<i64>) -> QueryResult<i64> {
+    let total: Option<i64> = time_entries::table
+        .filter(time_entries::employee_id.eq(employee_id))
+        .filter(time_entries::work_date.eq(date))
+        .filter(time_entries::id.ne(except.unwrap_or(0)))
+        .select(sum(time_entries::minutes))
+        .first(conn)?;
+    Ok(total.unwrap_or(0))
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct TimeEntryFilter {
+    /// Callers who do not see every entry see those of desks they work and their own.
+    pub scope: Option<(Vec<i64>, Option<i64>)>,
+    pub ticket_id: Option<i64>,
+    pub employee_id: Option<i64>,
+    pub desk_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub billable: Option<bool>,
+    pub invoiced: Option<bool>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+/// One page of entries in id order after `after`.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &TimeEntryFilter,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<TimeEntryRow>> {
+    let mut query = time_entries::table.select(TimeEntryRow::as_select()).into_boxed();
+    if let Some((desks, me)) = &filter.scope {
+        match me {
+            Some(me) => {
+                query = query.filter(time_entries::desk_id.eq_any(desks.clone()).or(time_entries::employee_id.eq(*me)))
+            }
+            None if desks.is_empty() => return Ok(Vec::new()),
+            None => query = query.filter(time_entries::desk_id.eq_any(desks.clone())),
+        }
+    }
+    if let Some(ticket) = filter.ticket_id {
+        query = query.filter(time_entries::ticket_id.eq(ticket));
+    }
+    if let Some(employee) = filter.employee_id {
+        query = query.filter(time_entries::employee_id.eq(employee));
+    }
+    if let Some(desk) = filter.desk_id {
+        query = query.filter(time_entries::desk_id.eq(desk));
+    }
+    if let Some(department) = filter.department_id {
+        query = query.filter(time_entries::department_id.eq(department));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(time_entries::work_date.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(time_entries::work_date.le(to));
+    }
+    if let Some(billable) = filter.billable {
+        query = query.filter(time_entries::billable.eq(billable));
+    }
+    match filter.invoiced {
+        Some(true) => query = query.filter(time_entries::invoice_id.is_not_null()),
+        Some(false) => query = query.filter(time_entries::invoice_id.is_null()),
+        None => {}
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(time_entries::updated_at.ge(since));
+    }
+    if let Some(after) = after {
+        query = query.filter(time_entries::id.gt(after));
+    }
+    query.order(time_entries::id.asc()).limit(limit + 1).load(conn)
+}
