@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs .ci/schemathesis.sh against `opsdesk serve` on a fresh SQLite file and on a fresh
-# PostgreSQL database, one after the other. Usage: schemathesis-both.sh OPSDESK_BINARY PG_ADMIN_URL
+# PostgreSQL database, one after the other, each loaded with `opsdesk demo` first. Usage: schemathesis-both.sh OPSDESK_BINARY PG_ADMIN_URL
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 binary="$(realpath "$1")"
@@ -23,6 +23,9 @@ run_backend() {
     local name="$1" database_url="$2" port="$3"
     local base="http://127.0.0.1:$port"
     echo "--- Schemathesis on $name"
+    # The demo company gives the fuzzer real records to reach (desks, tickets, time entries,
+    # people), not only 404s on an empty database.
+    DATABASE_URL="$database_url" RUST_LOG=warn "$binary" demo >"$work/$name-demo.log" 2>&1
     DATABASE_URL="$database_url" OPSDESK_BIND="127.0.0.1:$port" \
         OPSDESK_ADMIN_EMAIL="admin@example.com" OPSDESK_ADMIN_PASSWORD="ci-admin-password-$$" \
         OPSDESK_LOGIN_MAX_FAILURES=1000000 OPSDESK_LOGIN_MAX_FAILURES_PER_ADDRESS=1000000 \

@@ -149,6 +149,8 @@ fn demo(config: Config) -> Result<(), String> {
     }
     let (departments, people) = opsdesk::employees::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
     println!("people: {departments} departments and {people} employees added (existing ones kept)");
+    let (desks, tickets) = opsdesk::tickets::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
+    println!("job desks: {desks} desks and {tickets} tickets added (nothing when the demo desks exist)");
     println!("Demo users sign in with the password {DEMO_PASSWORD:?}.");
     Ok(())
 }

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// ISO 4217 codes opsdesk accepts, with their minor-unit exponents.
 const CURRENCIES: &[(&str, u32)] = &[
@@ -114,7 +115,7 @@ impl utoipa::PartialSchema for Currency {
     }
 }
 
-impl utoipa::ToSchema for Currency {}
+impl ToSchema for Currency {}
 
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -171,6 +172,23 @@ pub fn format_amount(minor: i64, currency: Currency) -> String {
 /// A minor-unit amount as a Decimal in major units, for arithmetic.
 pub fn to_decimal(minor: i64, currency: Currency) -> Decimal {
     Decimal::new(minor, currency.exponent())
+}
+
+/// An amount of money: a decimal string in the currency's units.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Money {
+    #[schema(example = "68.25")]
+    pub amount: String,
+    #[schema(example = "EUR")]
+    pub currency: String,
+}
+
+impl Money {
+    pub fn new(minor: i64, currency: &str) -> Money {
+        let amount =
+            currency.parse::<Currency>().map(|c| format_amount(minor, c)).unwrap_or_else(|_| minor.to_string());
+        Money { amount, currency: currency.to_string() }
+    }
 }
 
 #[cfg(test)]

@@ -445,3 +445,27 @@ async fn concurrent_numbering(app: TestApp) {
     assert_eq!(numbers, (1..=24).collect::<Vec<i64>>(), "unique and gapless");
 }
 both_backends!(ticket_numbers_under_concurrency, concurrent_numbering);
+
+/// Two nodes over one PostgreSQL opening tickets on one desk at once: numbers stay unique and
+/// gapless (the counter row is locked in each creating transaction).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(not(pg_tests), ignore = "PostgreSQL: set TEST_DATABASE_URL to run")]
+async fn ticket_numbers_across_two_nodes() {
+    let app = TestApp::spawn(common::Backend::Postgres).await;
+    let d = desk_with_people(&app).await;
+    let node = app.another_node().await;
+    let requests = (0..30).map(|i| {
+        let target = if i % 2 == 0 { &app } else { &node };
+        let token = d.ada_token.clone();
+        let body = json!({"desk_id": d.desk, "subject": format!("Node {i}"), "requester_employee_id": d.bob});
+        async move { target.post("/api/v1/tickets", &token, &body).await }
+    });
+    let mut numbers = Vec::new();
+    for response in futures_util::future::join_all(requests).await {
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let ticket: Value = response.json().await.unwrap();
+        numbers.push(ticket["number"].as_str().unwrap().trim_start_matches("IT-").parse::<i64>().unwrap());
+    }
+    numbers.sort();
+    assert_eq!(numbers, (1..=30).collect::<Vec<i64>>());
+}

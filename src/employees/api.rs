@@ -336,6 +336,30 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let input = body.into_inner();
+    // The shape of the body is checked before anything else, If-Match included.
+    let mut shape = Validator::new();
+    let first_name = input
+        .first_name
+        .as_deref()
+        .map(|name| normalize_name(name).map_err(|e| shape.error("/first_name", e)).unwrap_or_default());
+    let last_name = input
+        .last_name
+        .as_deref()
+        .map(|name| normalize_name(name).map_err(|e| shape.error("/last_name", e)).unwrap_or_default());
+    let work_email = input
+        .work_email
+        .as_deref()
+        .map(|email| normalize_email(email).map_err(|e| shape.error("/work_email", e)).unwrap_or_default());
+    let job_title =
+        input.job_title.clone().map(|title| shape.optional_text("/job_title", Some(title), 200).unwrap_or_default());
+    let phone = input.phone.clone().map(|phone| shape.optional_text("/phone", phone, 50));
+    let personal_email =
+        input.personal_email.clone().map(|email| match shape.optional_text("/personal_email", email, 254) {
+            Some(email) => normalize_email(&email).map_err(|e| shape.error("/personal_email", e)).ok(),
+            None => None,
+        });
+    let home_address = input.home_address.clone().map(|address| shape.optional_text("/home_address", address, 500));
+    shape.finish()?;
     let manager = model::may_manage_people(&principal);
     let actor = principal.actor();
     let viewer = principal.clone();
@@ -357,17 +381,17 @@ pub async fn update(
         if_match.check(row.version)?;
         let mut v = Validator::new();
         let mut fields = EmployeeFields::of(&row);
-        if let Some(name) = &input.first_name {
-            fields.first_name = normalize_name(name).map_err(|e| v.error("/first_name", e)).unwrap_or_default();
+        if let Some(name) = first_name {
+            fields.first_name = name;
         }
-        if let Some(name) = &input.last_name {
-            fields.last_name = normalize_name(name).map_err(|e| v.error("/last_name", e)).unwrap_or_default();
+        if let Some(name) = last_name {
+            fields.last_name = name;
         }
-        if let Some(email) = &input.work_email {
-            fields.work_email = normalize_email(email).map_err(|e| v.error("/work_email", e)).unwrap_or_default();
+        if let Some(email) = work_email {
+            fields.work_email = email;
         }
-        if let Some(title) = input.job_title.clone() {
-            fields.job_title = v.optional_text("/job_title", Some(title), 200).unwrap_or_default();
+        if let Some(title) = job_title {
+            fields.job_title = title;
         }
         if let Some(department) = input.department_id {
             fields.department_id = department;
@@ -384,20 +408,17 @@ pub async fn update(
         if let Some(user) = input.user_id {
             fields.user_id = user;
         }
-        if let Some(phone) = input.phone.clone() {
-            fields.phone = v.optional_text("/phone", phone, 50);
+        if let Some(phone) = phone {
+            fields.phone = phone;
         }
-        if let Some(email) = input.personal_email.clone() {
-            fields.personal_email = match v.optional_text("/personal_email", email, 254) {
-                Some(email) => normalize_email(&email).map_err(|e| v.error("/personal_email", e)).ok(),
-                None => None,
-            };
+        if let Some(email) = personal_email {
+            fields.personal_email = email;
         }
         if let Some(birth) = input.birth_date {
             fields.birth_date = birth;
         }
-        if let Some(address) = input.home_address.clone() {
-            fields.home_address = v.optional_text("/home_address", address, 500);
+        if let Some(address) = home_address {
+            fields.home_address = address;
         }
         if EmployeeStatus::from_stored(&row.status) == EmployeeStatus::Terminated && manager {
             v.check(
@@ -450,13 +471,15 @@ pub async fn transition(
     }
     let id = id.into_inner();
     let input = body.into_inner();
-    let mut v = Validator::new();
-    let reason = v.optional_text("/reason", input.reason, 500);
+    let mut shape = Validator::new();
+    let reason = shape.optional_text("/reason", input.reason, 500);
+    shape.finish()?;
     let actor = principal.actor();
     let viewer = principal.clone();
     let (view, version) = db::run_write(&state.pool, move |conn| {
         let row = repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
         if_match.check(row.version)?;
+        let mut v = Validator::new();
         let from = EmployeeStatus::from_stored(&row.status);
         if !from.can_move_to(input.to) {
             let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();

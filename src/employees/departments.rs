@@ -175,20 +175,21 @@ pub async fn update(
     require_writer(&principal)?;
     let id = id.into_inner();
     let input = body.into_inner();
+    // The shape of the body is checked before anything else, If-Match included.
+    let mut shape = Validator::new();
+    let code =
+        input.code.as_deref().map(|code| normalize_code(code).map_err(|e| shape.error("/code", e)).unwrap_or_default());
+    let name =
+        input.name.as_deref().map(|name| normalize_name(name).map_err(|e| shape.error("/name", e)).unwrap_or_default());
+    shape.finish()?;
     let actor = principal.actor();
     let department = db::run_write(&state.pool, move |conn| {
         let row = repo::department(conn, id)?.ok_or(ApiError::NotFound)?;
         if_match.check(row.version)?;
         let mut v = Validator::new();
         let fields = DepartmentFields {
-            code: match &input.code {
-                Some(code) => normalize_code(code).map_err(|e| v.error("/code", e)).unwrap_or_default(),
-                None => row.code.clone(),
-            },
-            name: match &input.name {
-                Some(name) => normalize_name(name).map_err(|e| v.error("/name", e)).unwrap_or_default(),
-                None => row.name.clone(),
-            },
+            code: code.unwrap_or_else(|| row.code.clone()),
+            name: name.unwrap_or_else(|| row.name.clone()),
             parent_id: input.parent_id.unwrap_or(row.parent_id),
             manager_id: input.manager_id.unwrap_or(row.manager_id),
             active: input.active.unwrap_or(row.active),

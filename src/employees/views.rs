@@ -332,6 +332,7 @@ pub struct EmployeeListQuery {
     pub status: Option<EmployeeStatus>,
     /// Part of the name or work email, case-insensitive.
     pub q: Option<String>,
+    #[param(inline)]
     pub sort: Option<EmployeeSort>,
 }
 

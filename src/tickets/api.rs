@@ -66,8 +66,8 @@ pub fn render(
         .collect())
 }
 
-/// The ticket as the audit log keeps it: as every reader would see it, with the transitions of
-/// the graph rather than of one caller.
+/// The ticket as the audit log keeps it: as a reader who sees everything and works nothing sees
+/// it (so no caller's allowed transitions), with the SLA flags at the moment of the change.
 fn audit_view(conn: &mut DbConn, row: &TicketRow, now: NaiveDateTime) -> Result<Ticket, ApiError> {
     let everyone = TicketAccess::everything();
     Ok(render(conn, &everyone, vec![row.clone()], now)?.remove(0))
@@ -416,12 +416,15 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let input = body.into_inner();
-    let mut v = Validator::new();
-    let subject = input.subject.as_deref().map(|s| subject(&mut v, s));
-    let description = input.description.map(|d| text(&mut v, "/description", Some(d)));
-    let tags = input.tags.as_deref().map(|t| parse_tags(&mut v, t));
+    // The shape of the body is checked before anything else, If-Match included.
+    let mut shape = Validator::new();
+    let subject = input.subject.as_deref().map(|s| subject(&mut shape, s));
+    let description = input.description.map(|d| text(&mut shape, "/description", Some(d)));
+    let tags = input.tags.as_deref().map(|t| parse_tags(&mut shape, t));
+    shape.finish()?;
     let actor = principal.actor();
     let ticket = db::run_write(&state.pool, move |conn| {
+        let mut v = Validator::new();
         let access = TicketAccess::load(conn, &principal)?;
         let row = visible_ticket(conn, &access, id)?;
         if !access.works_desk(row.desk_id) {

@@ -50,7 +50,7 @@ pub struct Desk {
 }
 
 impl Desk {
-    fn new(row: &DeskRow, sla: SlaPolicy, member_ids: Vec<i64>) -> Desk {
+    pub fn new(row: &DeskRow, sla: SlaPolicy, member_ids: Vec<i64>) -> Desk {
         let rate = row.currency.parse::<Currency>().map(|c| money::format_amount(row.billing_rate, c));
         Desk {
             id: row.id,

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod api;
 pub mod comments;
+pub mod demo;
 pub mod desks;
 pub mod model;
 pub mod repo;

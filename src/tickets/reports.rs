@@ -12,12 +12,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::access::TicketAccess;
 use super::repo::{self, reports as sql};
-use super::time_entries::Money;
 use crate::auth::principal::Principal;
 use crate::auth::roles::Role;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
-use crate::money::{self, Currency};
+use crate::money::{self, Currency, Money};
 use crate::state::AppState;
 
 const READERS: [Role; 3] = [Role::Ops, Role::Finance, Role::Auditor];
@@ -143,7 +142,9 @@ fn percent(part: i64, whole: i64) -> Option<String> {
         return None;
     }
     let exact = Decimal::from(part) * Decimal::from(100) / Decimal::from(whole);
-    Some(exact.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero).to_string())
+    let mut rounded = exact.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(1);
+    Some(rounded.to_string())
 }
 
 /// Durations and SLA outcomes gathered for one desk or agent.
@@ -299,7 +300,10 @@ fn build(
     operation_id = "get_desk_report",
     tag = "tickets",
     params(DeskReportQuery),
-    responses((status = 200, description = "Figures per desk and agent", body = DeskReport))
+    responses(
+        (status = 200, description = "Figures per desk and agent", body = DeskReport),
+        (status = 404, description = "No such desk", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/reports/desks")]
 pub async fn desk_report(
@@ -349,6 +353,7 @@ mod tests {
         assert_eq!(percent(1, 8).as_deref(), Some("12.5"));
         assert_eq!(percent(2, 3).as_deref(), Some("66.7"));
         assert_eq!(percent(1, 3).as_deref(), Some("33.3"));
+        assert_eq!(percent(5, 5).as_deref(), Some("100.0"));
         assert_eq!(percent(0, 0), None);
     }
 }

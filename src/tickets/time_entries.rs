@@ -25,28 +25,11 @@ use crate::error::{ApiError, FieldError, Validator};
 use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::{nullable, ValidJson};
 use crate::http::pagination::{Page, PageQuery};
-use crate::money::{self, Currency};
+use crate::money::{Currency, Money};
 use crate::state::AppState;
 
 pub const ENTITY: &str = "time_entry";
 const MINUTES_PER_DAY: i64 = 1440;
-
-/// An amount of money: a decimal string in the currency's units.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Money {
-    #[schema(example = "68.25")]
-    pub amount: String,
-    #[schema(example = "EUR")]
-    pub currency: String,
-}
-
-impl Money {
-    pub fn new(minor: i64, currency: &str) -> Money {
-        let amount =
-            currency.parse::<Currency>().map(|c| money::format_amount(minor, c)).unwrap_or_else(|_| minor.to_string());
-        Money { amount, currency: currency.to_string() }
-    }
-}
 
 /// Time worked on a ticket.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -165,7 +148,7 @@ pub struct TimeEntryListQuery {
 /// The entry's worth on `work_date`: the cost rate in force then, and for billable work the
 /// desk's billing rate (`billing`: the rate already on the entry, kept when it stays billable).
 #[allow(clippy::too_many_arguments)]
-fn value(
+pub(crate) fn value(
     conn: &mut DbConn,
     v: &mut Validator,
     employee_id: i64,
@@ -241,6 +224,38 @@ fn check_person_and_day(
     Ok(())
 }
 
+/// What the ticket's history says of an entry: the work, not its cost (the history's readers
+/// need not see costs).
+#[derive(Serialize)]
+struct LoggedWork {
+    time_entry_id: i64,
+    employee_id: i64,
+    work_date: NaiveDate,
+    minutes: i32,
+    billable: bool,
+}
+
+/// Records a change of the time on a ticket in the ticket's own history too, so that
+/// `GET /tickets/{id}/history` tells every change to the ticket.
+fn record_on_ticket(
+    conn: &mut DbConn,
+    actor: &audit::Actor,
+    action: &str,
+    before: Option<&TimeEntryRow>,
+    after: Option<&TimeEntryRow>,
+) -> Result<(), ApiError> {
+    let work = |row: &TimeEntryRow| LoggedWork {
+        time_entry_id: row.id,
+        employee_id: row.employee_id,
+        work_date: row.work_date,
+        minutes: row.minutes,
+        billable: row.billable,
+    };
+    let ticket_id = after.or(before).map(|r| r.ticket_id).unwrap_or_default();
+    let (before, after) = (before.map(work), after.map(work));
+    audit::record(conn, actor, action, super::api::ENTITY, ticket_id, before.as_ref(), after.as_ref())
+}
+
 fn open_for_time(ticket: &TicketRow) -> Result<(), ApiError> {
     if ticket.status().is_final() {
         return Err(ApiError::Conflict(format!("{} is {}; nobody logs time on it", ticket.reference, ticket.status)));
@@ -300,13 +315,14 @@ pub async fn create_on_ticket(
                 desk_id: ticket.desk_id,
                 department_id,
                 employee_id,
-                created_by: user_id,
+                created_by: Some(user_id),
                 valuation,
             },
         )?;
         ticket_repo::add_time_spent(conn, ticket_id, i64::from(row.minutes))?;
         ticket_repo::touch(conn, ticket_id, db::now())?;
         audit::record(conn, &actor, "time_entry.created", ENTITY, row.id, None, Some(&TimeEntry::new(&row, true)))?;
+        record_on_ticket(conn, &actor, "ticket.time_logged", None, Some(&row))?;
         Ok(TimeEntry::for_viewer(&row, &access))
     })
     .await?;
@@ -458,13 +474,16 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let input = body.into_inner();
-    let mut v = Validator::new();
-    let note = input.note.map(|note| v.optional_text("/note", note, 1000));
+    // The shape of the body is checked before anything else, If-Match included.
+    let mut shape = Validator::new();
+    let note = input.note.map(|note| shape.optional_text("/note", note, 1000));
     if let Some(minutes) = input.minutes {
-        v.check((1..=1440).contains(&minutes), "/minutes", "must be 1 to 1440");
+        shape.check((1..=1440).contains(&minutes), "/minutes", "must be 1 to 1440");
     }
+    shape.finish()?;
     let actor = principal.actor();
     let entry = db::run_write(&state.pool, move |conn| {
+        let mut v = Validator::new();
         let access = TicketAccess::load(conn, &principal)?;
         let (row, ticket) = visible_entry(conn, &access, id)?;
         check_changeable(&access, &row, &ticket)?;
@@ -497,6 +516,7 @@ pub async fn update(
             Some(&TimeEntry::new(&row, true)),
             Some(&TimeEntry::new(&after, true)),
         )?;
+        record_on_ticket(conn, &actor, "ticket.time_changed", Some(&row), Some(&after))?;
         Ok(TimeEntry::for_viewer(&after, &access))
     })
     .await?;
@@ -533,6 +553,7 @@ pub async fn delete(
         ticket_repo::add_time_spent(conn, row.ticket_id, -i64::from(row.minutes))?;
         ticket_repo::touch(conn, row.ticket_id, db::now())?;
         audit::record(conn, &actor, "time_entry.deleted", ENTITY, id, Some(&TimeEntry::new(&row, true)), None)?;
+        record_on_ticket(conn, &actor, "ticket.time_removed", Some(&row), None)?;
         Ok(())
     })
     .await?;

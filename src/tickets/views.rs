@@ -73,7 +73,9 @@ pub struct Ticket {
     pub sla: TicketSla,
     /// Minutes of time entries on this ticket.
     pub time_spent_minutes: i64,
+    /// The latest resolution; cleared when the ticket is reopened.
     pub resolved_at: Option<DateTime<Utc>>,
+    /// When the ticket was closed or cancelled.
     pub closed_at: Option<DateTime<Utc>>,
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
@@ -333,5 +335,6 @@ pub struct TicketListQuery {
     /// anywhere in a word).
     #[param(max_length = 200)]
     pub q: Option<String>,
+    #[param(inline)]
     pub sort: Option<TicketSort>,
 }

@@ -54,7 +54,12 @@ pub struct TestApp {
 
 enum Cleanup {
     SqliteFile(std::path::PathBuf),
-    PgDatabase { admin_url: String, name: String },
+    PgDatabase {
+        admin_url: String,
+        name: String,
+    },
+    /// Another node over the database of a TestApp that cleans it up.
+    Nothing,
 }
 
 fn unique_name() -> String {
@@ -112,6 +117,17 @@ impl TestApp {
         };
         let mut config = test_config(&database_url);
         adjust(&mut config);
+        Self::serve(backend, config, database_url, cleanup).await
+    }
+
+    /// A second opsdesk node over this app's database (several stateless nodes over one
+    /// PostgreSQL, as in production). Keep `self` alive while the node is used.
+    pub async fn another_node(&self) -> TestApp {
+        let config = test_config(&self.database_url);
+        Self::serve(self.backend, config, self.database_url.clone(), Cleanup::Nothing).await
+    }
+
+    async fn serve(backend: Backend, config: Config, database_url: String, cleanup: Cleanup) -> TestApp {
         let (state, _) = tokio::task::spawn_blocking(move || opsdesk::prepare(config))
             .await
             .expect("prepare task")
@@ -221,6 +237,7 @@ impl Drop for TestApp {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
+            Cleanup::Nothing => {}
             Cleanup::PgDatabase { admin_url, name } => {
                 if let Ok(mut conn) = PgConnection::establish(admin_url) {
                     let _ =

@@ -32,7 +32,8 @@ pub struct NewTimeEntry {
     pub desk_id: i64,
     pub department_id: i64,
     pub employee_id: i64,
-    pub created_by: i64,
+    /// The user who logged it (None for the demo loader).
+    pub created_by: Option<i64>,
     pub valuation: Valuation,
 }
 
