@@ -260,6 +260,18 @@ impl Validator {
         self.check(!value.chars().any(|c| c.is_control() && c != '\n'), pointer, "must not contain control characters");
         Some(value)
     }
+    /// Text that must be there: at most `max` characters as sent, no control characters, not
+    /// blank; trimmed.
+    pub fn required_text(&mut self, pointer: &str, raw: &str, max: usize) -> String {
+        if raw.chars().count() > max {
+            self.error(pointer, format!("must be at most {max} characters long"));
+        } else if raw.chars().any(char::is_control) {
+            self.error(pointer, "must not contain control characters");
+        } else if raw.trim().is_empty() {
+            self.error(pointer, "must not be empty");
+        }
+        raw.trim().to_string()
+    }
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() {
             Ok(())

@@ -8,6 +8,7 @@ pub mod db;
 pub mod employees;
 pub mod error;
 pub mod http;
+pub mod invoices;
 pub mod money;
 pub mod state;
 pub mod tickets;
@@ -42,6 +43,7 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(audit::api::configure)
             .configure(employees::configure)
             .configure(tickets::configure)
+            .configure(invoices::configure)
             .wrap(from_fn(http::idempotency::middleware))
             .wrap(from_fn(auth::principal::middleware)),
     );

@@ -151,6 +151,8 @@ fn demo(config: Config) -> Result<(), String> {
     println!("people: {departments} departments and {people} employees added (existing ones kept)");
     let (desks, tickets) = opsdesk::tickets::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
     println!("job desks: {desks} desks and {tickets} tickets added (nothing when the demo desks exist)");
+    let (parties, invoices) = opsdesk::invoices::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
+    println!("finance: {parties} customers and vendors and {invoices} invoices added (nothing when they exist)");
     println!("Demo users sign in with the password {DEMO_PASSWORD:?}.");
     Ok(())
 }

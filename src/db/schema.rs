@@ -226,6 +226,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         time_spent_minutes -> BigInt,
         version -> BigInt,
+        requester_customer_id -> Nullable<BigInt>,
     }
 }
 
@@ -279,6 +280,87 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        invoice_line_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    parties (id) {
+        id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        tax_id -> Nullable<Text>,
+        billing_address -> Nullable<Text>,
+        currency -> Text,
+        payment_terms_days -> Integer,
+        hourly_billing_rate -> Nullable<BigInt>,
+        active -> Bool,
+        external_ref -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    invoices (id) {
+        id -> BigInt,
+        kind -> Text,
+        status -> Text,
+        customer_id -> Nullable<BigInt>,
+        vendor_id -> Nullable<BigInt>,
+        credited_invoice_id -> Nullable<BigInt>,
+        number -> Nullable<Text>,
+        vendor_reference -> Nullable<Text>,
+        currency -> Text,
+        issue_date -> Nullable<Date>,
+        due_date -> Nullable<Date>,
+        notes -> Nullable<Text>,
+        subtotal -> BigInt,
+        tax_total -> BigInt,
+        total -> BigInt,
+        paid_total -> BigInt,
+        credited_total -> BigInt,
+        paid_on -> Nullable<Date>,
+        void_reason -> Nullable<Text>,
+        issued_at -> Nullable<Timestamp>,
+        voided_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    invoice_lines (id) {
+        id -> BigInt,
+        invoice_id -> BigInt,
+        position -> Integer,
+        description -> Text,
+        quantity -> BigInt,
+        unit_price -> BigInt,
+        discount -> Integer,
+        tax_rate -> Integer,
+        net -> BigInt,
+        ticket_id -> Nullable<BigInt>,
+        item_id -> Nullable<BigInt>,
+        department_id -> Nullable<BigInt>,
+        budget_category -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> BigInt,
+        invoice_id -> BigInt,
+        amount -> BigInt,
+        paid_on -> Date,
+        method -> Text,
+        reference -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
     }
 }
 
@@ -293,6 +375,8 @@ diesel::joinable!(tickets -> desks (desk_id));
 diesel::joinable!(ticket_tags -> tickets (ticket_id));
 diesel::joinable!(ticket_comments -> tickets (ticket_id));
 diesel::joinable!(time_entries -> tickets (ticket_id));
+diesel::joinable!(invoice_lines -> invoices (invoice_id));
+diesel::joinable!(payments -> invoices (invoice_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -315,4 +399,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_links,
     ticket_comments,
     time_entries,
+    parties,
+    invoices,
+    invoice_lines,
+    payments,
 );

@@ -35,6 +35,9 @@ use crate::error::PROBLEM_JSON;
         (name = "desks", description = "Job desks: where work arrives, their SLA policies and members"),
         (name = "tickets", description = "Tickets: the workflow, comments, SLA clocks and the desk report"),
         (name = "time-entries", description = "Time worked on tickets, costed at the employee's rate on the work date"),
+        (name = "customers", description = "Customers: who is invoiced; kept in sync with a CRM by external reference"),
+        (name = "vendors", description = "Vendors: who sends bills"),
+        (name = "invoices", description = "Invoices receivable and payable, credit notes, payments, billing desk time, aging and profitability"),
     )
 )]
 struct ApiDoc;

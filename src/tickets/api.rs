@@ -226,8 +226,9 @@ pub async fn create(
             None
         }
     };
-    if customer.is_some() && input.requester_employee_id.is_some() {
-        v.error("/requester_email", "name an employee or a customer as the requester, not both");
+    let named = [input.requester_employee_id.is_some(), input.requester_customer_id.is_some(), customer.is_some()];
+    if named.iter().filter(|n| **n).count() > 1 {
+        v.error("/requester_employee_id", "name one requester: an employee, a customer record, or a name and email");
     }
     let links = input.links.unwrap_or_default();
     let actor = principal.actor();
@@ -245,11 +246,25 @@ pub async fn create(
             if input.assignee_id.is_some() {
                 return Err(ApiError::Forbidden("only the desk's agents assign tickets".into()));
             }
-            if customer.is_some() || input.requester_employee_id.is_some_and(|id| Some(id) != access.employee_id) {
+            let for_someone_else = customer.is_some()
+                || input.requester_customer_id.is_some()
+                || input.requester_employee_id.is_some_and(|id| Some(id) != access.employee_id);
+            if for_someone_else {
                 return Err(ApiError::Forbidden("only the desk's agents open tickets for someone else".into()));
             }
         }
-        let requester_employee_id = match (customer.is_some(), input.requester_employee_id.or(access.employee_id)) {
+        let customer = match input.requester_customer_id {
+            Some(id) => match crate::invoices::parties::active_customer(conn, id)? {
+                Some(record) => Some((record.name, record.email)),
+                None => {
+                    v.error("/requester_customer_id", "no such active customer");
+                    None
+                }
+            },
+            None => customer.map(|(name, email)| (name, Some(email))),
+        };
+        let outside = customer.is_some() || input.requester_customer_id.is_some();
+        let requester_employee_id = match (outside, input.requester_employee_id.or(access.employee_id)) {
             (true, _) => None,
             (false, Some(id)) => {
                 if employees::repo::employee(conn, id)?.is_none() {
@@ -282,8 +297,9 @@ pub async fn create(
                 priority: priority.as_str(),
                 priority_rank: priority_rank(priority),
                 requester_employee_id,
+                requester_customer_id: input.requester_customer_id,
                 requester_name: name,
-                requester_email: email,
+                requester_email: email.flatten(),
                 assignee_id: input.assignee_id,
                 due_date: input.due_date,
                 created_by: Some(user_id),
@@ -342,6 +358,7 @@ pub async fn list(
         assignee_id: query.assignee_id,
         unassigned: query.unassigned,
         requester_employee_id: query.requester_employee_id,
+        requester_customer_id: query.requester_customer_id,
         requester_email: query.requester_email.map(|e| e.trim().to_lowercase()),
         tag,
         breached: query.breached,

@@ -153,6 +153,7 @@ fn demo_ticket(
             priority: priority.as_str(),
             priority_rank: priority_rank(priority),
             requester_employee_id: Some(*seq.pick(requesters)),
+            requester_customer_id: None,
             requester_name: None,
             requester_email: None,
             assignee_id: assignee,

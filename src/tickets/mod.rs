@@ -2,7 +2,8 @@
 //! policies and members; tickets with a readable workflow, comments and SLA clocks; time entries
 //! costed at the employee's rate; the desk report.
 //!
-//! Other modules read time entries through [`time_entries`] (billing, budget actuals).
+//! Other modules use [`billing`] to invoice billable time, and read time entries for budget
+//! actuals through the functions here.
 
 pub mod access;
 pub mod api;
@@ -15,6 +16,15 @@ pub mod reports;
 pub mod time_entries;
 pub mod views;
 pub mod workflow;
+
+/// What finance needs of the job desk to bill time: the tickets a customer asked for, their
+/// unbilled billable entries, and marking entries billed or releasing them.
+pub mod billing {
+    pub use super::repo::desk;
+    pub use super::repo::reports::{labour_by_customer, CustomerLabourRow};
+    pub use super::repo::tickets::tickets_of_customer;
+    pub use super::repo::time_entries::{billed_on, mark_billed, release_billed, unbilled};
+}
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // /tickets/workflow before /tickets/{id}, which would otherwise take it.

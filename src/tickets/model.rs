@@ -55,6 +55,7 @@ pub struct TicketRow {
     pub closed_at: Option<NaiveDateTime>,
     pub time_spent_minutes: i64,
     pub version: i64,
+    pub requester_customer_id: Option<i64>,
 }
 
 impl TicketRow {

@@ -8,10 +8,12 @@ use super::model::{CommentRow, Kind, LinkKind, LinkRelation, Priority, TicketRow
 use super::workflow::{Status, Transition};
 use crate::http::json::nullable;
 
-/// Who asked for the work: an employee, or a customer by name and email.
+/// Who asked for the work: an employee, a customer record (its name and email as they were when
+/// the ticket was opened), or someone named by name and email.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Requester {
     pub employee_id: Option<i64>,
+    pub customer_id: Option<i64>,
     #[schema(example = "Grace Customer")]
     pub name: Option<String>,
     #[schema(example = "grace@customer.example")]
@@ -105,6 +107,7 @@ impl Ticket {
             allowed_transitions,
             requester: Requester {
                 employee_id: row.requester_employee_id,
+                customer_id: row.requester_customer_id,
                 name: row.requester_name.clone(),
                 email: row.requester_email.clone(),
             },
@@ -168,6 +171,9 @@ pub struct CreateTicket {
     pub priority: Option<Priority>,
     /// The employee who asks; defaults to the caller's own employee record.
     pub requester_employee_id: Option<i64>,
+    /// An active customer who asks (the desk's agents and admins only); the ticket keeps the
+    /// customer's name and email, and its billable time can be invoiced to them.
+    pub requester_customer_id: Option<i64>,
     /// A customer who asks, with `requester_email` (instead of an employee).
     #[schema(max_length = 200, pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$")]
     pub requester_name: Option<String>,
@@ -315,6 +321,7 @@ pub struct TicketListQuery {
     /// `true`: only tickets nobody is assigned.
     pub unassigned: Option<bool>,
     pub requester_employee_id: Option<i64>,
+    pub requester_customer_id: Option<i64>,
     /// Customer requesters by email (case-insensitive, exact).
     pub requester_email: Option<String>,
     #[param(pattern = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]

@@ -34,7 +34,7 @@ CREATE TABLE tickets (
     time_spent_minutes    BIGINT NOT NULL DEFAULT 0 CHECK (time_spent_minutes >= 0),
     version               BIGINT NOT NULL DEFAULT 1 CHECK (version >= 1),
     UNIQUE (desk_id, number),
-    CHECK ((requester_employee_id IS NULL) <> (requester_email IS NULL))
+    CHECK ((requester_employee_id IS NULL) <> (requester_name IS NULL))
 );
 CREATE INDEX tickets_desk_status ON tickets (desk_id, status, id);
 CREATE INDEX tickets_status ON tickets (status, id);

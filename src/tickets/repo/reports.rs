@@ -206,3 +206,30 @@ pub fn labour(
     );
     load(conn, &sql, &binds)
 }
+
+#[derive(QueryableByName, Debug)]
+pub struct CustomerLabourRow {
+    #[diesel(sql_type = BigInt)]
+    pub customer_id: i64,
+    #[diesel(sql_type = Text)]
+    pub currency: String,
+    #[diesel(sql_type = BigInt)]
+    pub minutes: i64,
+    #[diesel(sql_type = BigInt)]
+    pub cost: i64,
+}
+
+/// The cost of the time worked on each customer's tickets with work dates in [from, to], per
+/// cost currency (for customer profitability).
+pub fn labour_by_customer(
+    conn: &mut DbConn,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> QueryResult<Vec<CustomerLabourRow>> {
+    let sql = "SELECT t.requester_customer_id AS customer_id, e.cost_currency AS currency, \
+                 CAST(SUM(e.minutes) AS BIGINT) AS minutes, CAST(SUM(e.cost) AS BIGINT) AS cost \
+               FROM time_entries e JOIN tickets t ON t.id = e.ticket_id \
+               WHERE t.requester_customer_id IS NOT NULL AND e.work_date >= ? AND e.work_date <= ? \
+               GROUP BY t.requester_customer_id, e.cost_currency";
+    load(conn, sql, &[Bind::Day(from), Bind::Day(to)])
+}

@@ -27,6 +27,7 @@ pub struct NewTicket {
     pub priority: &'static str,
     pub priority_rank: i32,
     pub requester_employee_id: Option<i64>,
+    pub requester_customer_id: Option<i64>,
     pub requester_name: Option<String>,
     pub requester_email: Option<String>,
     pub assignee_id: Option<i64>,
@@ -55,6 +56,7 @@ pub fn insert_ticket(conn: &mut DbConn, new: &NewTicket) -> QueryResult<TicketRo
             (
                 tickets::assignee_id.eq(new.assignee_id),
                 tickets::due_date.eq(new.due_date),
+                tickets::requester_customer_id.eq(new.requester_customer_id),
                 tickets::created_by.eq(new.created_by),
                 tickets::created_at.eq(new.clocks.created_at),
                 tickets::updated_at.eq(new.clocks.created_at),
@@ -273,6 +275,7 @@ pub struct TicketFilter {
     pub assignee_id: Option<i64>,
     pub unassigned: Option<bool>,
     pub requester_employee_id: Option<i64>,
+    pub requester_customer_id: Option<i64>,
     pub requester_email: Option<String>,
     pub tag: Option<String>,
     pub breached: Option<bool>,
@@ -390,6 +393,9 @@ pub fn list(
     }
     if let Some(requester) = filter.requester_employee_id {
         query = query.filter(tickets::requester_employee_id.eq(requester));
+    }
+    if let Some(customer) = filter.requester_customer_id {
+        query = query.filter(tickets::requester_customer_id.eq(customer));
     }
     if let Some(email) = &filter.requester_email {
         query = query.filter(tickets::requester_email.eq(email.clone()));
@@ -526,4 +532,24 @@ pub fn comments(
         query = query.filter(ticket_comments::id.gt(after));
     }
     query.order(ticket_comments::id.asc()).limit(limit + 1).load(conn)
+}
+
+/// Tickets a customer requested, on one desk or among `ids` (for billing their time).
+pub fn tickets_of_customer(
+    conn: &mut DbConn,
+    customer_id: i64,
+    desk_id: Option<i64>,
+    ids: Option<&[i64]>,
+) -> QueryResult<Vec<TicketRow>> {
+    let mut query = tickets::table
+        .filter(tickets::requester_customer_id.eq(customer_id))
+        .select(TicketRow::as_select())
+        .into_boxed();
+    if let Some(desk) = desk_id {
+        query = query.filter(tickets::desk_id.eq(desk));
+    }
+    if let Some(ids) = ids {
+        query = query.filter(tickets::id.eq_any(ids.to_vec()));
+    }
+    query.order(tickets::id.asc()).load(conn)
 }

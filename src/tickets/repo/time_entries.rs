@@ -181,3 +181,60 @@ pub fn list(
     }
     query.order(time_entries::id.asc()).limit(limit + 1).load(conn)
 }
+
+/// Billable entries not yet invoiced on `ticket_ids`, with work dates in [from, to], oldest first.
+pub fn unbilled(
+    conn: &mut DbConn,
+    ticket_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<TimeEntryRow>> {
+    time_entries::table
+        .filter(time_entries::ticket_id.eq_any(ticket_ids))
+        .filter(time_entries::billable.eq(true))
+        .filter(time_entries::invoice_id.is_null())
+        .filter(time_entries::work_date.ge(from))
+        .filter(time_entries::work_date.le(to))
+        .select(TimeEntryRow::as_select())
+        .order((time_entries::ticket_id.asc(), time_entries::id.asc()))
+        .load(conn)
+}
+
+/// Marks `ids` as billed on an invoice line, each only if nobody billed it first; returns how
+/// many were marked (fewer than asked means another invoice won the race).
+pub fn mark_billed(conn: &mut DbConn, ids: &[i64], invoice_id: i64, line_id: i64) -> QueryResult<usize> {
+    let now = db::now();
+    diesel::update(time_entries::table.filter(time_entries::id.eq_any(ids)).filter(time_entries::invoice_id.is_null()))
+        .set((
+            time_entries::invoice_id.eq(Some(invoice_id)),
+            time_entries::invoice_line_id.eq(Some(line_id)),
+            time_entries::invoiced_at.eq(Some(now)),
+            time_entries::updated_at.eq(now),
+            time_entries::version.eq(time_entries::version + 1),
+        ))
+        .execute(conn)
+}
+
+/// Releases every entry billed on `invoice_id` (the invoice was voided or its draft changed).
+pub fn release_billed(conn: &mut DbConn, invoice_id: i64) -> QueryResult<usize> {
+    let now = db::now();
+    diesel::update(time_entries::table.filter(time_entries::invoice_id.eq(invoice_id)))
+        .set((
+            time_entries::invoice_id.eq(None::<i64>),
+            time_entries::invoice_line_id.eq(None::<i64>),
+            time_entries::invoiced_at.eq(None::<NaiveDateTime>),
+            time_entries::updated_at.eq(now),
+            time_entries::version.eq(time_entries::version + 1),
+        ))
+        .execute(conn)
+}
+
+/// The entries billed on each line of an invoice: (line id, entry id).
+pub fn billed_on(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Vec<(i64, i64)>> {
+    let rows: Vec<(Option<i64>, i64)> = time_entries::table
+        .filter(time_entries::invoice_id.eq(invoice_id))
+        .select((time_entries::invoice_line_id, time_entries::id))
+        .order(time_entries::id.asc())
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(line, id)| line.map(|line| (line, id))).collect())
+}

@@ -1,0 +1,200 @@
+//! `POST /api/v1/invoices/from-time-entries`: a draft receivable invoice from a customer's
+//! billable, unbilled time on the job desk — one line per ticket.
+
+use std::collections::BTreeMap;
+
+use actix_web::{post, web, HttpRequest, HttpResponse};
+
+use super::api::{load, ENTITY};
+use super::model::{line_net, parse_scaled, InvoiceKind, PartyKind, PERCENT_SCALE};
+use super::parties::WRITERS;
+use super::repo::{self, parties as party_repo, DraftFields, NewLine, TotalsFields};
+use super::views::BillTime;
+use crate::audit;
+use crate::auth::principal::Principal;
+use crate::db;
+use crate::error::{ApiError, FieldError, Validator};
+use crate::http::etag::created_response;
+use crate::http::json::ValidJson;
+use crate::money::Currency;
+use crate::state::AppState;
+use crate::tickets::billing;
+
+/// Hours as the line's quantity: minutes / 60, half-up to the quantity's 3 decimals (exact for
+/// any multiple of 3 minutes); the description keeps the exact minutes.
+fn hours(minutes: i64) -> i64 {
+    (minutes * 1000 + 30) / 60
+}
+
+/// Builds a draft receivable invoice (finance, admin) from the customer's billable time that is
+/// not invoiced yet, on their tickets of one desk (`desk_id`) or on the tickets named
+/// (`ticket_ids`), worked between `from` and `to`. The rate is the customer's hourly billing rate,
+/// else the desk's (in the customer's currency). One line per ticket with its hours, the entries
+/// linked; each entry is billed at most once, also under parallel requests (409 for the loser).
+/// Voiding or deleting the invoice, or replacing its lines, releases the entries.
+#[utoipa::path(
+    operation_id = "bill_time_entries",
+    tag = "invoices",
+    request_body = BillTime,
+    responses(
+        (status = 201, description = "The draft", body = super::views::Invoice, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "Nothing to bill, or another invoice billed the entries first", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/invoices/from-time-entries")]
+pub async fn bill_time(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<BillTime>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&WRITERS)?;
+    let input = body.into_inner();
+    let mut v = Validator::new();
+    if input.desk_id.is_some() == input.ticket_ids.is_some() {
+        v.error("/desk_id", "name a desk or tickets (one of them)");
+    }
+    v.check(input.from <= input.to, "/to", "must not be before from");
+    if input.ticket_ids.as_ref().is_some_and(|ids| ids.len() > 500) {
+        v.error("/ticket_ids", "at most 500 tickets");
+    }
+    let tax_rate = match input.tax_rate_percent.as_deref().map(|raw| parse_scaled(raw, PERCENT_SCALE)) {
+        None => 0,
+        Some(Ok(rate)) if (0..=10_000).contains(&rate) => rate as i32,
+        Some(Ok(_)) => {
+            v.error("/tax_rate_percent", "must be 0 to 100");
+            0
+        }
+        Some(Err(e)) => {
+            v.error("/tax_rate_percent", e);
+            0
+        }
+    };
+    let actor = principal.actor();
+    let user_id = principal.user_id;
+    let invoice = db::run_write(&state.pool, move |conn| {
+        let customer = party_repo::party(conn, PartyKind::Customer, input.customer_id)?.filter(|c| c.active);
+        let Some(customer) = customer else {
+            return Err(ApiError::Invalid(vec![FieldError::body("/customer_id", "no such active customer")]));
+        };
+        let currency: Currency = customer.currency.parse().map_err(ApiError::internal)?;
+        let rate = match (customer.hourly_billing_rate, input.desk_id) {
+            (Some(rate), _) => Some(rate),
+            (None, Some(desk_id)) => match billing::desk(conn, desk_id)? {
+                Some(desk) if desk.currency == customer.currency => Some(desk.billing_rate),
+                Some(desk) => {
+                    v.error(
+                        "/desk_id",
+                        format!(
+                            "desk {} bills in {}; {} pays in {}",
+                            desk.key, desk.currency, customer.name, customer.currency
+                        ),
+                    );
+                    None
+                }
+                None => {
+                    v.error("/desk_id", "no such desk");
+                    None
+                }
+            },
+            (None, None) => None,
+        };
+        let tickets = billing::tickets_of_customer(conn, customer.id, input.desk_id, input.ticket_ids.as_deref())?;
+        if let Some(named) = &input.ticket_ids {
+            for (i, id) in named.iter().enumerate() {
+                if !tickets.iter().any(|t| t.id == *id) {
+                    v.error(&format!("/ticket_ids/{i}"), "no ticket of this customer");
+                }
+            }
+        }
+        v.finish()?;
+        let ticket_ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+        let entries = billing::unbilled(conn, &ticket_ids, input.from, input.to)?;
+        if entries.is_empty() {
+            return Err(ApiError::Conflict(format!(
+                "{} has no billable, unbilled time from {} to {}",
+                customer.name, input.from, input.to
+            )));
+        }
+        // Per ticket: the minutes and the entries.
+        let mut per_ticket: BTreeMap<i64, (i64, Vec<i64>)> = BTreeMap::new();
+        for entry in &entries {
+            let slot = per_ticket.entry(entry.ticket_id).or_default();
+            slot.0 += i64::from(entry.minutes);
+            slot.1.push(entry.id);
+        }
+        let mut lines = Vec::new();
+        for (ticket_id, (minutes, _)) in &per_ticket {
+            let ticket = tickets.iter().find(|t| t.id == *ticket_id).ok_or(ApiError::NotFound)?;
+            // The desk's rate when the customer has none and tickets were named.
+            let unit = match rate {
+                Some(rate) => rate,
+                None => match billing::desk(conn, ticket.desk_id)? {
+                    Some(desk) if desk.currency == customer.currency => desk.billing_rate,
+                    Some(desk) => {
+                        return Err(ApiError::Conflict(format!(
+                            "desk {} bills in {}; {} pays in {}: give the customer a billing rate",
+                            desk.key, desk.currency, customer.name, customer.currency
+                        )))
+                    }
+                    None => return Err(ApiError::NotFound),
+                },
+            };
+            // The rate is in minor units; the unit price has 4 decimals of the major unit.
+            let unit_price = unit * 10i64.pow(4 - currency.exponent());
+            let quantity = hours(*minutes);
+            let net = line_net(quantity, unit_price, 0, currency).ok_or_else(|| ApiError::internal("line overflow"))?;
+            lines.push(NewLine {
+                description: format!("{}: {} ({minutes} min)", ticket.reference, ticket.subject),
+                quantity,
+                unit_price,
+                discount: 0,
+                tax_rate,
+                net,
+                ticket_id: Some(*ticket_id),
+                item_id: None,
+                department_id: None,
+                budget_category: None,
+            });
+        }
+        let nets: Vec<(i64, i32)> = lines.iter().map(|l| (l.net, l.tax_rate)).collect();
+        let totals = super::model::totals(&nets, currency).ok_or_else(|| ApiError::internal("total overflow"))?;
+        let fields = DraftFields {
+            kind: InvoiceKind::Receivable.as_str(),
+            customer_id: Some(customer.id),
+            vendor_id: None,
+            credited_invoice_id: None,
+            vendor_reference: None,
+            currency: customer.currency.clone(),
+            issue_date: None,
+            due_date: None,
+            notes: Some(format!("Time worked from {} to {}", input.from, input.to)),
+        };
+        let totals = TotalsFields { subtotal: totals.subtotal, tax_total: totals.tax_total, total: totals.total };
+        let row = repo::insert_draft(conn, &fields, totals, Some(user_id))?;
+        let stored = repo::set_lines(conn, row.id, &lines)?;
+        for (line, (_, (_, entry_ids))) in stored.iter().zip(per_ticket.iter()) {
+            if billing::mark_billed(conn, entry_ids, row.id, line.id)? != entry_ids.len() {
+                return Err(ApiError::Conflict(
+                    "another invoice billed some of these entries at the same time; try again".into(),
+                ));
+            }
+        }
+        let (_, invoice) = load(conn, row.id)?;
+        audit::record(conn, &actor, "invoice.created", ENTITY, row.id, None, Some(&invoice))?;
+        Ok(invoice)
+    })
+    .await?;
+    Ok(created_response(&req, &invoice, invoice.version, &format!("/api/v1/invoices/{}", invoice.id)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hours_round_half_up_to_three_decimals() {
+        assert_eq!(super::hours(90), 1_500);
+        assert_eq!(super::hours(20), 333);
+        assert_eq!(super::hours(1), 17);
+        assert_eq!(super::hours(3), 50);
+    }
+}

@@ -1,0 +1,41 @@
+//! Finance: customers and vendors, invoices receivable and payable, credit notes, payments,
+//! billing the job desk's time, aging and customer profitability. finance and admin write;
+//! auditor reads; others nothing.
+
+pub mod api;
+pub mod billing;
+pub mod demo;
+pub mod model;
+pub mod parties;
+pub mod payments;
+pub mod repo;
+pub mod reports;
+pub mod views;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    // Fixed paths before the `{id}` ones that would otherwise take them.
+    cfg.service(parties::put_customer_by_ref)
+        .service(parties::create_customer)
+        .service(parties::list_customers)
+        .service(parties::get_customer)
+        .service(parties::update_customer)
+        .service(parties::put_vendor_by_ref)
+        .service(parties::create_vendor)
+        .service(parties::list_vendors)
+        .service(parties::get_vendor)
+        .service(parties::update_vendor)
+        .service(billing::bill_time)
+        .service(api::create)
+        .service(api::list)
+        .service(api::get)
+        .service(api::update)
+        .service(api::delete)
+        .service(api::issue)
+        .service(api::void)
+        .service(payments::create)
+        .service(payments::list)
+        .service(payments::delete)
+        .service(reports::receivables_aging)
+        .service(reports::payables_aging)
+        .service(reports::customer_profitability);
+}

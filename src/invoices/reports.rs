@@ -1,0 +1,294 @@
+//! Finance reports: receivables and payables aging, customer profitability.
+
+use std::collections::BTreeMap;
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::api::today;
+use super::model::PartyKind;
+use super::parties::READERS;
+use super::repo::reports as sql;
+use crate::auth::principal::Principal;
+use crate::db;
+use crate::error::{ApiError, Validator};
+use crate::money::Money;
+use crate::state::AppState;
+use crate::tickets::billing;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgingQuery {
+    /// The day the report is as of (default: today, UTC): what was owed then.
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Amounts owed by days past due (as of the report's day). The buckets add up to `total`.
+#[derive(Debug, Default, Clone, Serialize, ToSchema)]
+pub struct AgingBuckets {
+    /// Not yet due.
+    pub current: String,
+    pub days_1_30: String,
+    pub days_31_60: String,
+    pub days_61_90: String,
+    pub over_90: String,
+    pub total: String,
+    /// Invoices with a balance.
+    pub invoices: i64,
+}
+
+/// One party's aging in one currency.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PartyAging {
+    pub party_id: i64,
+    pub name: String,
+    pub currency: String,
+    #[serde(flatten)]
+    pub buckets: AgingBuckets,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CurrencyTotals {
+    pub currency: String,
+    #[serde(flatten)]
+    pub buckets: AgingBuckets,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgingReport {
+    pub as_of: NaiveDate,
+    /// Per customer (receivables) or vendor (payables) and currency, by name.
+    pub parties: Vec<PartyAging>,
+    /// The column sums per currency: equal to the sums of the parties' rows.
+    pub totals: Vec<CurrencyTotals>,
+}
+
+/// Minor-unit sums per bucket, turned into strings at the end.
+#[derive(Default, Clone, Copy)]
+struct Sums {
+    buckets: [i64; 5],
+    invoices: i64,
+}
+
+impl Sums {
+    fn add(&mut self, bucket: i64, amount: i64, invoices: i64) {
+        self.buckets[bucket.clamp(0, 4) as usize] += amount;
+        self.invoices += invoices;
+    }
+
+    fn show(&self, currency: &str) -> AgingBuckets {
+        let m = |minor: i64| Money::new(minor, currency).amount;
+        AgingBuckets {
+            current: m(self.buckets[0]),
+            days_1_30: m(self.buckets[1]),
+            days_31_60: m(self.buckets[2]),
+            days_61_90: m(self.buckets[3]),
+            over_90: m(self.buckets[4]),
+            total: m(self.buckets.iter().sum()),
+            invoices: self.invoices,
+        }
+    }
+}
+
+async fn aging(
+    state: &AppState,
+    principal: &Principal,
+    kind: PartyKind,
+    as_of: Option<NaiveDate>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&READERS)?;
+    let as_of = as_of.unwrap_or_else(today);
+    let invoice_kind = if kind == PartyKind::Vendor { "payable" } else { "receivable" };
+    let report = db::run(&state.pool, move |conn| {
+        let rows = sql::aging(conn, invoice_kind, as_of)?;
+        let mut per_party: BTreeMap<(i64, String), Sums> = BTreeMap::new();
+        let mut per_currency: BTreeMap<String, Sums> = BTreeMap::new();
+        for row in rows {
+            per_party.entry((row.party_id, row.currency.clone())).or_default().add(
+                row.bucket,
+                row.amount,
+                row.invoices,
+            );
+            per_currency.entry(row.currency).or_default().add(row.bucket, row.amount, row.invoices);
+        }
+        let mut parties = Vec::with_capacity(per_party.len());
+        for ((party_id, currency), sums) in per_party {
+            let name = super::repo::parties::party(conn, kind, party_id)?.map(|p| p.name).unwrap_or_default();
+            parties.push(PartyAging { party_id, name, buckets: sums.show(&currency), currency });
+        }
+        parties.sort_by_key(|p| (p.name.to_lowercase(), p.party_id));
+        let totals = per_currency
+            .into_iter()
+            .map(|(currency, sums)| CurrencyTotals { buckets: sums.show(&currency), currency })
+            .collect();
+        Ok(AgingReport { as_of, parties, totals })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// What customers owed on a day, by days past due: current, 1–30, 31–60, 61–90, over 90
+/// (finance, admin, auditor). Payments and credit notes count from their dates, so a past day's
+/// report shows what was owed then.
+#[utoipa::path(
+    operation_id = "get_receivables_aging",
+    tag = "invoices",
+    params(AgingQuery),
+    responses((status = 200, description = "Receivables by customer and age", body = AgingReport))
+)]
+#[get("/reports/receivables-aging")]
+pub async fn receivables_aging(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<AgingQuery>,
+) -> Result<HttpResponse, ApiError> {
+    aging(&state, &principal, PartyKind::Customer, query.as_of).await
+}
+
+/// What was owed to vendors on a day, by days past due (finance, admin, auditor).
+#[utoipa::path(
+    operation_id = "get_payables_aging",
+    tag = "invoices",
+    params(AgingQuery),
+    responses((status = 200, description = "Payables by vendor and age", body = AgingReport))
+)]
+#[get("/reports/payables-aging")]
+pub async fn payables_aging(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<AgingQuery>,
+) -> Result<HttpResponse, ApiError> {
+    aging(&state, &principal, PartyKind::Vendor, query.as_of).await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// First day (default: 364 days before `to`).
+    pub from: Option<NaiveDate>,
+    /// Last day, included (default: today, UTC). At most 366 days after `from`.
+    pub to: Option<NaiveDate>,
+}
+
+/// One customer's figures in one currency over the period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CurrencyFigures {
+    pub currency: String,
+    /// Subtotals (before tax) of receivable invoices issued in the period, less credit notes.
+    pub revenue: String,
+    /// Cost of the time worked on the customer's tickets (work dates in the period).
+    pub labour_cost: String,
+    /// revenue − labour_cost.
+    pub margin: String,
+    /// margin / revenue in percent, one decimal, half-up; null without revenue.
+    pub margin_percent: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomerProfitability {
+    pub customer_id: i64,
+    pub name: String,
+    pub currencies: Vec<CurrencyFigures>,
+    /// Minutes worked on the customer's tickets in the period.
+    pub time_worked_minutes: i64,
+    /// Invoices settled in full in the period.
+    pub invoices_paid: i64,
+    /// Their average days from issue to settlement, one decimal, half-up; null when none.
+    pub average_days_to_pay: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProfitabilityReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Customers with revenue, labour or payments in the period, by margin (largest first).
+    pub customers: Vec<CustomerProfitability>,
+}
+
+fn one_decimal(value: Decimal) -> String {
+    let mut rounded = value.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(1);
+    rounded.to_string()
+}
+
+/// Per customer: revenue invoiced, labour cost of their tickets, margin, and how fast they pay —
+/// which customers really earn money (finance, admin, auditor). Parts cost joins in once the
+/// inventory module exists.
+#[utoipa::path(
+    operation_id = "get_customer_profitability",
+    tag = "invoices",
+    params(PeriodQuery),
+    responses((status = 200, description = "Per customer", body = ProfitabilityReport))
+)]
+#[get("/reports/customer-profitability")]
+pub async fn customer_profitability(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&READERS)?;
+    let to = query.to.unwrap_or_else(today);
+    let from = query.from.unwrap_or(to - Duration::days(364));
+    let mut v = Validator::new();
+    if from > to {
+        v.query_error("from", "must not be after to");
+    } else if (to - from).num_days() >= 366 {
+        v.query_error("to", "the period is at most 366 days");
+    }
+    v.finish()?;
+    let report = db::run(&state.pool, move |conn| {
+        // (customer, currency) → (revenue, labour cost)
+        let mut money: BTreeMap<(i64, String), (i64, i64)> = BTreeMap::new();
+        let mut minutes: BTreeMap<i64, i64> = BTreeMap::new();
+        for row in sql::revenue(conn, from, to)? {
+            money.entry((row.party_id, row.currency)).or_default().0 += row.amount;
+        }
+        for row in billing::labour_by_customer(conn, from, to)? {
+            money.entry((row.customer_id, row.currency)).or_default().1 += row.cost;
+            *minutes.entry(row.customer_id).or_default() += row.minutes;
+        }
+        let paying: BTreeMap<i64, (i64, i64)> =
+            sql::days_to_pay(conn, from, to)?.into_iter().map(|r| (r.party_id, (r.invoices, r.total_days))).collect();
+        let mut ids: Vec<i64> = money.keys().map(|(id, _)| *id).chain(paying.keys().copied()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut customers = Vec::with_capacity(ids.len());
+        for id in ids {
+            let name = super::repo::parties::party(conn, PartyKind::Customer, id)?.map(|p| p.name).unwrap_or_default();
+            let currencies = money
+                .range((id, String::new())..(id + 1, String::new()))
+                .map(|((_, currency), (revenue, cost))| {
+                    let m = |minor: i64| Money::new(minor, currency).amount;
+                    let margin = revenue - cost;
+                    CurrencyFigures {
+                        currency: currency.clone(),
+                        revenue: m(*revenue),
+                        labour_cost: m(*cost),
+                        margin: m(margin),
+                        margin_percent: (*revenue != 0)
+                            .then(|| one_decimal(Decimal::from(margin) * Decimal::from(100) / Decimal::from(*revenue))),
+                    }
+                })
+                .collect();
+            let (paid, days) = paying.get(&id).copied().unwrap_or_default();
+            customers.push(CustomerProfitability {
+                customer_id: id,
+                name,
+                currencies,
+                time_worked_minutes: minutes.get(&id).copied().unwrap_or_default(),
+                invoices_paid: paid,
+                average_days_to_pay: (paid > 0).then(|| one_decimal(Decimal::from(days) / Decimal::from(paid))),
+            });
+        }
+        let margin_of = |c: &CustomerProfitability| -> Decimal {
+            c.currencies.iter().filter_map(|f| f.margin.parse::<Decimal>().ok()).sum()
+        };
+        customers.sort_by(|a, b| margin_of(b).cmp(&margin_of(a)).then(a.customer_id.cmp(&b.customer_id)));
+        Ok(ProfitabilityReport { from, to, customers })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
