@@ -158,6 +158,8 @@ async fn the_invoice_lifecycle(app: TestApp) {
     problem(issue(&app, &finance, &id).await, StatusCode::CONFLICT).await;
     let overdue: Value = app.get("/api/v1/invoices?overdue=true", &finance).await.json().await.unwrap();
     assert_eq!(overdue["items"].as_array().unwrap().len(), 1);
+    let not_overdue: Value = app.get("/api/v1/invoices?overdue=false", &finance).await.json().await.unwrap();
+    assert_eq!(not_overdue["items"].as_array().unwrap().len(), 0);
 
     // Payments: partial, over the balance (422), the rest; removing one restores.
     assert_eq!(pay(&app, &finance, &id, "20.00", &days_ago(5)).await.status(), StatusCode::CREATED);

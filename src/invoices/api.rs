@@ -273,22 +273,23 @@ pub async fn list(
         status: query.status.map(InvoiceStatus::as_str),
         customer_id: query.customer_id,
         vendor_id: query.vendor_id,
-        overdue_on: query.overdue.filter(|o| *o).map(|_| today()),
+        overdue: query.overdue.map(|overdue| (today(), overdue)),
         issued_from: query.issued_from,
         issued_to: query.issued_to,
         updated_since: page.updated_since,
     };
-    let not_overdue = query.overdue == Some(false);
     let limit = page.limit;
     let body = db::run(&state.pool, move |conn| {
         let rows = repo::list(conn, &filter, page.after, limit)?;
         let rows = Page::from_rows(rows, limit, |r| r.id, |r| r);
+        // Lines and billed entries for the whole page: two queries, not two per invoice.
+        let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
+        let mut lines = repo::lines_of_many(conn, &ids)?;
+        let billed = billing::billed_on_many(conn, &ids)?;
         let mut items = Vec::with_capacity(rows.items.len());
         for row in &rows.items {
-            if not_overdue && row.is_overdue(today()) {
-                continue;
-            }
-            items.push(view(conn, row)?);
+            let lines = lines.remove(&row.id).unwrap_or_default();
+            items.push(Invoice::new(row, currency_of(row)?, &lines, &billed, today()));
         }
         Ok(Page { items, next_cursor: rows.next_cursor })
     })
@@ -353,8 +354,12 @@ pub async fn update(
     let mut shape = Validator::new();
     let notes = input.notes.map(|n| text(&mut shape, "/notes", n, 5000));
     let vendor_reference = input.vendor_reference.map(|r| text(&mut shape, "/vendor_reference", r, 100));
-    if input.lines.as_ref().is_some_and(|l| l.len() > 500) {
-        shape.error("/lines", "at most 500 lines");
+    if let Some(lines) = &input.lines {
+        shape.check(lines.len() <= 500, "/lines", "at most 500 lines");
+        // The lines' shape (amounts, scales, text) does not depend on the invoice: checked here,
+        // before If-Match; priced in the invoice's currency below.
+        let any_currency: Currency = "EUR".parse().map_err(ApiError::internal)?;
+        price_lines(&mut shape, lines, any_currency, true);
     }
     shape.finish()?;
     let actor = principal.actor();
@@ -440,7 +445,8 @@ pub async fn delete(
 /// Issues a draft: the number is the next of its series and year (`INV-2026-000123`), assigned
 /// in this transaction, so numbers have no gaps and no duplicates on any number of nodes. The
 /// issue date defaults to today and the due date to the issue date plus the party's payment
-/// terms. A credit note reduces its invoice's balance, never below zero. Honors If-Match.
+/// terms. A credit note reduces its invoice's balance, never below zero. Takes no body. Honors
+/// If-Match.
 #[utoipa::path(
     operation_id = "issue_invoice",
     tag = "invoices",
@@ -448,7 +454,6 @@ pub async fn delete(
         ("id" = i64, Path, description = "Invoice id"),
         ("If-Match" = Option<String>, Header, description = "The ETag last read"),
     ),
-    request_body(content = Option<IssueInvoice>, description = "No fields"),
     responses(
         (status = 200, description = "Issued", body = Invoice, headers(("ETag" = String))),
         (status = 409, description = "Not a draft, or nothing to invoice, or a credit note larger than its invoice's balance", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -96,7 +96,7 @@ pub struct PartyInput {
     pub hourly_billing_rate: Option<String>,
     /// Default true.
     pub active: Option<bool>,
-    /// Ignored by `PUT …/by-external-ref/{ref}`, which takes the path's.
+    /// With `PUT …/by-external-ref/{ref}`: left out, or the path's.
     #[schema(max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]+$")]
     pub external_ref: Option<String>,
 }
@@ -183,7 +183,13 @@ fn fields_of(v: &mut Validator, kind: PartyKind, input: PartyInput, path_ref: Op
         payment_terms_days: terms(v, input.payment_terms_days).unwrap_or(30),
         hourly_billing_rate: rate(v, kind, input.hourly_billing_rate.as_deref(), input.currency),
         active: input.active.unwrap_or(true),
-        external_ref: path_ref.or_else(|| external_ref(v, input.external_ref)),
+        external_ref: {
+            let in_body = external_ref(v, input.external_ref);
+            if path_ref.is_some() && in_body.is_some() && in_body != path_ref {
+                v.error("/external_ref", "must be the one in the path (or left out)");
+            }
+            path_ref.or(in_body)
+        },
     }
 }
 

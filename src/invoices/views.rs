@@ -250,11 +250,6 @@ pub struct VoidInvoice {
     pub reason: String,
 }
 
-/// Issuing takes no fields; an empty object (or no body) is fine.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IssueInvoice {}
-
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Payment {
     pub id: i64,

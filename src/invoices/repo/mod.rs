@@ -150,6 +150,23 @@ pub fn set_lines(conn: &mut DbConn, invoice_id: i64, lines: &[NewLine]) -> Query
     lines_of(conn, invoice_id)
 }
 
+/// The lines of each of `invoice_ids`, in one query (a page of invoices).
+pub fn lines_of_many(
+    conn: &mut DbConn,
+    invoice_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<LineRow>>> {
+    let rows: Vec<LineRow> = invoice_lines::table
+        .filter(invoice_lines::invoice_id.eq_any(invoice_ids))
+        .select(LineRow::as_select())
+        .order((invoice_lines::invoice_id.asc(), invoice_lines::position.asc()))
+        .load(conn)?;
+    let mut lines: std::collections::HashMap<i64, Vec<LineRow>> = std::collections::HashMap::new();
+    for row in rows {
+        lines.entry(row.invoice_id).or_default().push(row);
+    }
+    Ok(lines)
+}
+
 pub fn lines_of(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Vec<LineRow>> {
     invoice_lines::table
         .filter(invoice_lines::invoice_id.eq(invoice_id))
@@ -309,8 +326,8 @@ pub struct InvoiceFilter {
     pub status: Option<&'static str>,
     pub customer_id: Option<i64>,
     pub vendor_id: Option<i64>,
-    /// Past due with a balance on this day.
-    pub overdue_on: Option<NaiveDate>,
+    /// Some((day, true)): past due with a balance on that day; Some((day, false)): not.
+    pub overdue: Option<(NaiveDate, bool)>,
     pub issued_from: Option<NaiveDate>,
     pub issued_to: Option<NaiveDate>,
     pub updated_since: Option<NaiveDateTime>,
@@ -331,9 +348,14 @@ pub fn list(conn: &mut DbConn, filter: &InvoiceFilter, after: Option<i64>, limit
     if let Some(vendor) = filter.vendor_id {
         query = query.filter(invoices::vendor_id.eq(vendor));
     }
-    if let Some(day) = filter.overdue_on {
-        let open = [InvoiceStatus::Issued.as_str(), InvoiceStatus::PartiallyPaid.as_str()];
-        query = query.filter(invoices::status.eq_any(open)).filter(invoices::due_date.lt(day));
+    let open = [InvoiceStatus::Issued.as_str(), InvoiceStatus::PartiallyPaid.as_str()];
+    match filter.overdue {
+        Some((day, true)) => query = query.filter(invoices::status.eq_any(open)).filter(invoices::due_date.lt(day)),
+        Some((day, false)) => {
+            query = query
+                .filter(invoices::status.ne_all(open).or(invoices::due_date.ge(day)).or(invoices::due_date.is_null()))
+        }
+        None => {}
     }
     if let Some(from) = filter.issued_from {
         query = query.filter(invoices::issue_date.ge(from));

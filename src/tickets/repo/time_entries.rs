@@ -231,8 +231,13 @@ pub fn release_billed(conn: &mut DbConn, invoice_id: i64) -> QueryResult<usize> 
 
 /// The entries billed on each line of an invoice: (line id, entry id).
 pub fn billed_on(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Vec<(i64, i64)>> {
+    billed_on_many(conn, &[invoice_id])
+}
+
+/// The entries billed on the lines of any of `invoice_ids`: (line id, entry id), in one query.
+pub fn billed_on_many(conn: &mut DbConn, invoice_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
     let rows: Vec<(Option<i64>, i64)> = time_entries::table
-        .filter(time_entries::invoice_id.eq(invoice_id))
+        .filter(time_entries::invoice_id.eq_any(invoice_ids))
         .select((time_entries::invoice_line_id, time_entries::id))
         .order(time_entries::id.asc())
         .load(conn)?;
