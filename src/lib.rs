@@ -8,6 +8,7 @@ pub mod db;
 pub mod employees;
 pub mod error;
 pub mod http;
+pub mod inventory;
 pub mod invoices;
 pub mod money;
 pub mod state;
@@ -44,6 +45,7 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(employees::configure)
             .configure(tickets::configure)
             .configure(invoices::configure)
+            .configure(inventory::configure)
             .wrap(from_fn(http::idempotency::middleware))
             .wrap(from_fn(auth::principal::middleware)),
     );

@@ -153,6 +153,8 @@ fn demo(config: Config) -> Result<(), String> {
     println!("job desks: {desks} desks and {tickets} tickets added (nothing when the demo desks exist)");
     let (parties, invoices) = opsdesk::invoices::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
     println!("finance: {parties} customers and vendors and {invoices} invoices added (nothing when they exist)");
+    let (items, movements) = opsdesk::inventory::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
+    println!("inventory: {items} items and {movements} movements added (nothing when the stock room exists)");
     println!("Demo users sign in with the password {DEMO_PASSWORD:?}.");
     Ok(())
 }

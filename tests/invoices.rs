@@ -498,7 +498,7 @@ async fn aging_and_profitability(app: TestApp) {
     let c = &profit["customers"][0];
     assert_eq!(
         c["currencies"],
-        json!([{"currency": "EUR", "revenue": "160.00", "labour_cost": "110.00", "margin": "50.00", "margin_percent": "31.3"}])
+        json!([{"currency": "EUR", "revenue": "160.00", "labour_cost": "110.00", "parts_cost": "0.00", "margin": "50.00", "margin_percent": "31.3"}])
     );
     assert_eq!(c["time_worked_minutes"], 165);
     assert_eq!((c["invoices_paid"].as_i64(), c["average_days_to_pay"].as_str()), (Some(1), Some("5.0")));

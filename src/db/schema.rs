@@ -364,6 +364,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stock_locations (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        parent_id -> Nullable<BigInt>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    items (id) {
+        id -> BigInt,
+        sku -> Text,
+        name -> Text,
+        unit -> Text,
+        category -> Nullable<Text>,
+        reorder_point -> BigInt,
+        reorder_quantity -> BigInt,
+        currency -> Text,
+        active -> Bool,
+        on_hand -> BigInt,
+        stock_value -> BigInt,
+        below_reorder -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    stock_levels (item_id, location_id) {
+        item_id -> BigInt,
+        location_id -> BigInt,
+        quantity -> BigInt,
+    }
+}
+
+diesel::table! {
+    stock_movements (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        kind -> Text,
+        quantity -> BigInt,
+        from_location_id -> Nullable<BigInt>,
+        to_location_id -> Nullable<BigInt>,
+        quantity_delta -> BigInt,
+        value_delta -> BigInt,
+        unit_cost -> BigInt,
+        value -> BigInt,
+        on_hand_after -> BigInt,
+        ticket_id -> Nullable<BigInt>,
+        department_id -> Nullable<BigInt>,
+        invoice_line_id -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        reverses_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(desk_members -> desks (desk_id));
 diesel::joinable!(desk_members -> employees (employee_id));
@@ -377,6 +441,8 @@ diesel::joinable!(ticket_comments -> tickets (ticket_id));
 diesel::joinable!(time_entries -> tickets (ticket_id));
 diesel::joinable!(invoice_lines -> invoices (invoice_id));
 diesel::joinable!(payments -> invoices (invoice_id));
+diesel::joinable!(stock_levels -> items (item_id));
+diesel::joinable!(stock_levels -> stock_locations (location_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -403,4 +469,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     invoices,
     invoice_lines,
     payments,
+    stock_locations,
+    items,
+    stock_levels,
+    stock_movements,
 );

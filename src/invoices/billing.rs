@@ -13,7 +13,7 @@ use super::views::BillTime;
 use crate::audit;
 use crate::auth::principal::Principal;
 use crate::db;
-use crate::error::{ApiError, FieldError, Validator};
+use crate::error::{ApiError, Validator};
 use crate::http::etag::created_response;
 use crate::http::json::ValidJson;
 use crate::money::Currency;
@@ -75,7 +75,7 @@ pub async fn bill_time(
     let invoice = db::run_write(&state.pool, move |conn| {
         let customer = party_repo::party(conn, PartyKind::Customer, input.customer_id)?.filter(|c| c.active);
         let Some(customer) = customer else {
-            return Err(ApiError::Invalid(vec![FieldError::body("/customer_id", "no such active customer")]));
+            return Err(ApiError::invalid("/customer_id", "no such active customer"));
         };
         let currency: Currency = customer.currency.parse().map_err(ApiError::internal)?;
         let rate = match (customer.hourly_billing_rate, input.desk_id) {

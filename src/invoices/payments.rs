@@ -10,7 +10,7 @@ use super::views::{CreatePayment, Payment};
 use crate::audit;
 use crate::auth::principal::Principal;
 use crate::db;
-use crate::error::{ApiError, FieldError, Validator};
+use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
 use crate::money::{self, format_amount};
@@ -84,7 +84,7 @@ pub async fn create(
         if !repo::settle(conn, id, amount, 0, Some(input.paid_on))? {
             let now = repo::invoice(conn, id)?.ok_or(ApiError::NotFound)?;
             let detail = format!("is more than the balance of {}", format_amount(now.balance(), currency));
-            return Err(ApiError::Invalid(vec![FieldError::body("/amount", detail)]));
+            return Err(ApiError::invalid("/amount", detail));
         }
         let payment = Payment::new(&payment, currency);
         let (_, after) = load(conn, id)?;

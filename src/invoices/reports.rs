@@ -181,7 +181,9 @@ pub struct CurrencyFigures {
     pub revenue: String,
     /// Cost of the time worked on the customer's tickets (work dates in the period).
     pub labour_cost: String,
-    /// revenue − labour_cost.
+    /// Value of the parts issued to the customer's tickets in the period, less parts returned.
+    pub parts_cost: String,
+    /// revenue − labour_cost − parts_cost.
     pub margin: String,
     /// margin / revenue in percent, one decimal, half-up; null without revenue.
     pub margin_percent: Option<String>,
@@ -215,8 +217,7 @@ fn one_decimal(value: Decimal) -> String {
 }
 
 /// Per customer: revenue invoiced, labour cost of their tickets, margin, and how fast they pay —
-/// which customers really earn money (finance, admin, auditor). Parts cost joins in once the
-/// inventory module exists.
+/// which customers really earn money (finance, admin, auditor).
 #[utoipa::path(
     operation_id = "get_customer_profitability",
     tag = "invoices",
@@ -240,8 +241,8 @@ pub async fn customer_profitability(
     }
     v.finish()?;
     let report = db::run(&state.pool, move |conn| {
-        // (customer, currency) → (revenue, labour cost)
-        let mut money: BTreeMap<(i64, String), (i64, i64)> = BTreeMap::new();
+        // (customer, currency) → (revenue, labour cost, parts cost)
+        let mut money: BTreeMap<(i64, String), (i64, i64, i64)> = BTreeMap::new();
         let mut minutes: BTreeMap<i64, i64> = BTreeMap::new();
         for row in sql::revenue(conn, from, to)? {
             money.entry((row.party_id, row.currency)).or_default().0 += row.amount;
@@ -249,6 +250,16 @@ pub async fn customer_profitability(
         for row in billing::labour_by_customer(conn, from, to)? {
             money.entry((row.customer_id, row.currency)).or_default().1 += row.cost;
             *minutes.entry(row.customer_id).or_default() += row.minutes;
+        }
+        let start = from.and_time(chrono::NaiveTime::MIN);
+        let end = (to + Duration::days(1)).and_time(chrono::NaiveTime::MIN);
+        let parts = crate::inventory::parts_cost_by_ticket(conn, start, end)?;
+        let ticket_ids: Vec<i64> = parts.iter().map(|p| p.ticket_id).collect();
+        let customer_of = billing::customers_of(conn, &ticket_ids)?;
+        for row in parts {
+            if let Some(customer) = customer_of.get(&row.ticket_id) {
+                money.entry((*customer, row.currency)).or_default().2 += row.cost;
+            }
         }
         let paying: BTreeMap<i64, (i64, i64)> =
             sql::days_to_pay(conn, from, to)?.into_iter().map(|r| (r.party_id, (r.invoices, r.total_days))).collect();
@@ -260,13 +271,14 @@ pub async fn customer_profitability(
             let name = super::repo::parties::party(conn, PartyKind::Customer, id)?.map(|p| p.name).unwrap_or_default();
             let currencies = money
                 .range((id, String::new())..(id + 1, String::new()))
-                .map(|((_, currency), (revenue, cost))| {
+                .map(|((_, currency), (revenue, labour, parts))| {
                     let m = |minor: i64| Money::new(minor, currency).amount;
-                    let margin = revenue - cost;
+                    let margin = revenue - labour - parts;
                     CurrencyFigures {
                         currency: currency.clone(),
                         revenue: m(*revenue),
-                        labour_cost: m(*cost),
+                        labour_cost: m(*labour),
+                        parts_cost: m(*parts),
                         margin: m(margin),
                         margin_percent: (*revenue != 0)
                             .then(|| one_decimal(Decimal::from(margin) * Decimal::from(100) / Decimal::from(*revenue))),

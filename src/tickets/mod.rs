@@ -22,7 +22,7 @@ pub mod workflow;
 pub mod billing {
     pub use super::repo::desk;
     pub use super::repo::reports::{labour_by_customer, CustomerLabourRow};
-    pub use super::repo::tickets::tickets_of_customer;
+    pub use super::repo::tickets::{customers_of, demo_tickets, tickets_of_customer};
     pub use super::repo::time_entries::{billed_on, billed_on_many, mark_billed, release_billed, unbilled};
 }
 

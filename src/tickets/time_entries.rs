@@ -21,7 +21,7 @@ use crate::audit;
 use crate::auth::principal::Principal;
 use crate::db::{self, DbConn};
 use crate::employees::{self, model::EmployeeStatus};
-use crate::error::{ApiError, FieldError, Validator};
+use crate::error::{ApiError, Validator};
 use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::{nullable, ValidJson};
 use crate::http::pagination::{Page, PageQuery};
@@ -295,7 +295,7 @@ pub async fn create_on_ticket(
         let ticket = visible_ticket(conn, &access, ticket_id)?;
         let Some(employee_id) = input.employee_id.or(access.employee_id) else {
             let missing = "is required: your account is not linked to an employee";
-            return Err(ApiError::Invalid(vec![FieldError::body("/employee_id", missing)]));
+            return Err(ApiError::invalid("/employee_id", missing));
         };
         if !access.may_log_for(employee_id, ticket.desk_id) {
             return Err(ApiError::Forbidden("only the desk's agents, ops and admin log time for others".into()));

@@ -167,6 +167,16 @@ pub fn lines_of_many(
     Ok(lines)
 }
 
+/// A line with the kind of its invoice.
+pub fn line_with_kind(conn: &mut DbConn, id: i64) -> QueryResult<Option<(LineRow, String)>> {
+    invoice_lines::table
+        .inner_join(invoices::table)
+        .filter(invoice_lines::id.eq(id))
+        .select((LineRow::as_select(), invoices::kind))
+        .first(conn)
+        .optional()
+}
+
 pub fn lines_of(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Vec<LineRow>> {
     invoice_lines::table
         .filter(invoice_lines::invoice_id.eq(invoice_id))

@@ -1,0 +1,572 @@
+//! `/api/v1/inventory/locations` and `/api/v1/inventory/items`. ops and admin write; agents,
+//! finance and auditor read.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{average_cost, ItemRow, LocationRow, COST_SCALE, QUANTITY_SCALE};
+use super::repo::{self, ItemFields, ItemFilter, LocationFields};
+use crate::audit;
+use crate::auth::principal::Principal;
+use crate::auth::roles::Role;
+use crate::auth::users::model::normalize_name;
+use crate::db::{self, DbConn};
+use crate::error::{ApiError, Validator};
+use crate::http::etag::{created_response, entity_response, IfMatch};
+use crate::http::json::{nullable, ValidJson};
+use crate::http::pagination::{Page, PageQuery};
+use crate::invoices::model::{format_scaled, parse_scaled};
+use crate::money::{format_amount, Currency};
+use crate::state::AppState;
+
+pub const WRITERS: [Role; 1] = [Role::Ops];
+pub const READERS: [Role; 4] = [Role::Ops, Role::Agent, Role::Finance, Role::Auditor];
+
+/// A quantity as sent: more than or equal to 0, up to 3 decimals.
+pub fn quantity(v: &mut Validator, pointer: &str, raw: &str, positive: bool) -> i64 {
+    match parse_scaled(raw, QUANTITY_SCALE) {
+        Ok(q) if q > 0 || (!positive && q == 0) => q,
+        Ok(_) => {
+            v.error(pointer, if positive { "must be more than 0" } else { "must not be negative" });
+            0
+        }
+        Err(e) => {
+            v.error(pointer, e);
+            0
+        }
+    }
+}
+
+pub fn show_quantity(q: i64) -> String {
+    format_scaled(q, QUANTITY_SCALE)
+}
+
+fn code(v: &mut Validator, pointer: &str, raw: &str) -> String {
+    let code = raw.trim().to_uppercase();
+    let valid = (1..=40).contains(&code.len())
+        && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.');
+    v.check(valid, pointer, "must be 1 to 40 characters of A-Z, 0-9, '-', '_' and '.'");
+    code
+}
+
+// ---------------------------------------------------------------- locations
+
+/// A place stock is kept: a warehouse, or a bin in one.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Location {
+    pub id: i64,
+    #[schema(example = "WH1-A-03")]
+    pub code: String,
+    pub name: String,
+    pub parent_id: Option<i64>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<&LocationRow> for Location {
+    fn from(r: &LocationRow) -> Location {
+        Location {
+            id: r.id,
+            code: r.code.clone(),
+            name: r.name.clone(),
+            parent_id: r.parent_id,
+            active: r.active,
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateLocation {
+    /// Stored upper-case; unique.
+    #[schema(example = "WH1-A-03", pattern = r"^\s*[A-Za-z0-9._-]{1,40}\s*$")]
+    pub code: String,
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
+    pub name: String,
+    /// An active location (the warehouse of a bin).
+    pub parent_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateLocation {
+    #[schema(pattern = r"^\s*[A-Za-z0-9._-]{1,40}\s*$")]
+    pub code: Option<String>,
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub parent_id: Option<Option<i64>>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LocationListQuery {
+    pub active: Option<bool>,
+}
+
+fn check_parent(conn: &mut DbConn, v: &mut Validator, parent: Option<i64>, me: Option<i64>) -> Result<(), ApiError> {
+    let Some(parent) = parent else { return Ok(()) };
+    match repo::location(conn, parent)? {
+        None => v.error("/parent_id", "no such location"),
+        Some(p) if !p.active => v.error("/parent_id", format!("location {} is archived", p.code)),
+        Some(_) => {
+            if me.is_some_and(|me| repo::parents_of(conn, parent).map(|chain| chain.contains(&me)).unwrap_or(false)) {
+                v.error("/parent_id", "would make the location tree a loop");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates a location (ops, admin).
+#[utoipa::path(operation_id = "create_location", tag = "inventory", request_body = CreateLocation,
+    responses(
+        (status = 201, description = "Created", body = Location, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "The code is taken", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/inventory/locations")]
+pub async fn create_location(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<CreateLocation>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&WRITERS)?;
+    let input = body.into_inner();
+    let mut v = Validator::new();
+    let fields = LocationFields {
+        code: code(&mut v, "/code", &input.code),
+        name: normalize_name(&input.name).map_err(|e| v.error("/name", e)).unwrap_or_default(),
+        parent_id: input.parent_id,
+        active: true,
+    };
+    let actor = principal.actor();
+    let location = db::run_write(&state.pool, move |conn| {
+        check_parent(conn, &mut v, fields.parent_id, None)?;
+        v.finish()?;
+        if repo::location_by_code(conn, &fields.code)?.is_some() {
+            return Err(ApiError::Conflict(format!("a location with code {} exists", fields.code)));
+        }
+        let row = repo::insert_location(conn, &fields)?;
+        let location = Location::from(&row);
+        audit::record(conn, &actor, "location.created", "location", row.id, None, Some(&location))?;
+        Ok(location)
+    })
+    .await?;
+    Ok(created_response(&req, &location, location.version, &format!("/api/v1/inventory/locations/{}", location.id)))
+}
+
+/// Lists locations in id order.
+#[utoipa::path(operation_id = "list_locations", tag = "inventory", params(PageQuery, LocationListQuery),
+    responses((status = 200, description = "A page of locations", body = Page<Location>)))]
+#[get("/inventory/locations")]
+pub async fn list_locations(
+    state: web::Data<AppState>,
+    principal: Principal,
+    page: web::Query<PageQuery>,
+    query: web::Query<LocationListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&READERS)?;
+    let page = page.parse()?;
+    let active = query.active;
+    let limit = page.limit;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(repo::list_locations(conn, active, page.updated_since, page.after, limit)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| Location::from(&r))))
+}
+
+/// Reads one location.
+#[utoipa::path(operation_id = "get_location", tag = "inventory", params(("id" = i64, Path, description = "Location id")),
+    responses((status = 200, description = "The location", body = Location, headers(("ETag" = String))), (status = 304, description = "Not modified (If-None-Match)")))]
+#[get("/inventory/locations/{id}")]
+pub async fn get_location(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&READERS)?;
+    let id = id.into_inner();
+    let row = db::run(&state.pool, move |conn| repo::location(conn, id)?.ok_or(ApiError::NotFound)).await?;
+    Ok(entity_response(&req, StatusCode::OK, &Location::from(&row), row.version))
+}
+
+/// Changes a location; `{"active": false}` archives it (ops, admin). Honors If-Match.
+#[utoipa::path(operation_id = "update_location", tag = "inventory", params(("id" = i64, Path, description = "Location id")),
+    request_body = UpdateLocation,
+    responses((status = 200, description = "Updated", body = Location, headers(("ETag" = String)))))]
+#[patch("/inventory/locations/{id}")]
+pub async fn update_location(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateLocation>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&WRITERS)?;
+    let id = id.into_inner();
+    let input = body.into_inner();
+    let mut shape = Validator::new();
+    let new_code = input.code.as_deref().map(|c| code(&mut shape, "/code", c));
+    let name =
+        input.name.as_deref().map(|n| normalize_name(n).map_err(|e| shape.error("/name", e)).unwrap_or_default());
+    shape.finish()?;
+    let actor = principal.actor();
+    let location = db::run_write(&state.pool, move |conn| {
+        let row = repo::location(conn, id)?.ok_or(ApiError::NotFound)?;
+        if_match.check(row.version)?;
+        let fields = LocationFields {
+            code: new_code.unwrap_or_else(|| row.code.clone()),
+            name: name.unwrap_or_else(|| row.name.clone()),
+            parent_id: input.parent_id.unwrap_or(row.parent_id),
+            active: input.active.unwrap_or(row.active),
+        };
+        let mut v = Validator::new();
+        if fields.parent_id != row.parent_id {
+            check_parent(conn, &mut v, fields.parent_id, Some(id))?;
+        }
+        v.finish()?;
+        if fields.code != row.code && repo::location_by_code(conn, &fields.code)?.is_some() {
+            return Err(ApiError::Conflict(format!("a location with code {} exists", fields.code)));
+        }
+        if !repo::update_location(conn, id, row.version, &fields)? {
+            return Err(ApiError::changed_concurrently("location"));
+        }
+        let after = Location::from(&repo::location(conn, id)?.ok_or(ApiError::NotFound)?);
+        audit::record(conn, &actor, "location.updated", "location", id, Some(&Location::from(&row)), Some(&after))?;
+        Ok(after)
+    })
+    .await?;
+    Ok(entity_response(&req, StatusCode::OK, &location, location.version))
+}
+
+// ---------------------------------------------------------------- items
+
+/// What one location holds of an item.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LocationStock {
+    pub location_id: i64,
+    #[schema(example = "12.000")]
+    pub quantity: String,
+}
+
+/// A stocked item. On hand, average cost and value are the ledger's (read-only).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Item {
+    pub id: i64,
+    #[schema(example = "FLT-0042")]
+    pub sku: String,
+    pub name: String,
+    /// Unit of measure.
+    #[schema(example = "pcs")]
+    pub unit: String,
+    pub category: Option<String>,
+    pub reorder_point: String,
+    pub reorder_quantity: String,
+    /// The currency the item is valued in.
+    pub currency: String,
+    pub active: bool,
+    pub on_hand: String,
+    /// Only in single reads: what each location holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locations: Option<Vec<LocationStock>>,
+    /// Moving weighted average, up to 4 decimals.
+    #[schema(example = "4.5000")]
+    pub average_unit_cost: String,
+    /// The value of what is on hand.
+    pub stock_value: String,
+    /// On hand is at or under the reorder point.
+    pub below_reorder_point: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl Item {
+    pub fn new(row: &ItemRow, currency: Currency, locations: Option<Vec<(i64, i64)>>) -> Item {
+        Item {
+            id: row.id,
+            sku: row.sku.clone(),
+            name: row.name.clone(),
+            unit: row.unit.clone(),
+            category: row.category.clone(),
+            reorder_point: show_quantity(row.reorder_point),
+            reorder_quantity: show_quantity(row.reorder_quantity),
+            currency: row.currency.clone(),
+            active: row.active,
+            on_hand: show_quantity(row.on_hand),
+            locations: locations.map(|levels| {
+                levels
+                    .into_iter()
+                    .map(|(location_id, q)| LocationStock { location_id, quantity: show_quantity(q) })
+                    .collect()
+            }),
+            average_unit_cost: format_scaled(average_cost(row.stock_value, row.on_hand, currency), COST_SCALE),
+            stock_value: format_amount(row.stock_value, currency),
+            below_reorder_point: row.on_hand <= row.reorder_point,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+            version: row.version,
+        }
+    }
+}
+
+pub fn currency_of(row: &ItemRow) -> Result<Currency, ApiError> {
+    row.currency.parse().map_err(ApiError::internal)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateItem {
+    /// Stored upper-case; unique.
+    #[schema(example = "FLT-0042", pattern = r"^\s*[A-Za-z0-9._-]{1,40}\s*$")]
+    pub sku: String,
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
+    pub name: String,
+    /// Default `pcs`.
+    #[schema(
+        max_length = 20,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
+    pub unit: Option<String>,
+    #[schema(max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
+    pub category: Option<String>,
+    /// Up to 3 decimals; default 0.
+    pub reorder_point: Option<String>,
+    /// Up to 3 decimals; default 0.
+    pub reorder_quantity: Option<String>,
+    /// Default EUR.
+    pub currency: Option<Currency>,
+}
+
+/// Only the fields sent change. The SKU and currency are fixed: the ledger carries them.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateItem {
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
+    pub name: Option<String>,
+    #[schema(
+        max_length = 20,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
+    pub unit: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
+    pub category: Option<Option<String>>,
+    pub reorder_point: Option<String>,
+    pub reorder_quantity: Option<String>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ItemListQuery {
+    pub category: Option<String>,
+    pub active: Option<bool>,
+    /// Part of the name or SKU, case-insensitive.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// `true`: at or under the reorder point.
+    pub below_reorder_point: Option<bool>,
+}
+
+fn short_text(v: &mut Validator, pointer: &str, raw: &str, max: usize) -> String {
+    v.required_text(pointer, raw, max)
+}
+
+/// Creates an item (ops, admin).
+#[utoipa::path(operation_id = "create_item", tag = "inventory", request_body = CreateItem,
+    responses(
+        (status = 201, description = "Created", body = Item, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "The SKU is taken", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/inventory/items")]
+pub async fn create_item(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<CreateItem>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&WRITERS)?;
+    let input = body.into_inner();
+    let mut v = Validator::new();
+    let currency = match input.currency {
+        Some(c) => c,
+        None => "EUR".parse().map_err(ApiError::internal)?,
+    };
+    let fields = ItemFields {
+        sku: code(&mut v, "/sku", &input.sku),
+        name: normalize_name(&input.name).map_err(|e| v.error("/name", e)).unwrap_or_default(),
+        unit: short_text(&mut v, "/unit", input.unit.as_deref().unwrap_or("pcs"), 20),
+        category: v.optional_text("/category", input.category, 100),
+        reorder_point: input
+            .reorder_point
+            .as_deref()
+            .map(|q| quantity(&mut v, "/reorder_point", q, false))
+            .unwrap_or(0),
+        reorder_quantity: input
+            .reorder_quantity
+            .as_deref()
+            .map(|q| quantity(&mut v, "/reorder_quantity", q, false))
+            .unwrap_or(0),
+        currency: currency.code().to_string(),
+        active: true,
+    };
+    v.finish()?;
+    let actor = principal.actor();
+    let item = db::run_write(&state.pool, move |conn| {
+        if repo::item_by_sku(conn, &fields.sku)?.is_some() {
+            return Err(ApiError::Conflict(format!("an item with SKU {} exists", fields.sku)));
+        }
+        let row = repo::insert_item(conn, &fields)?;
+        let item = Item::new(&row, currency, Some(Vec::new()));
+        audit::record(conn, &actor, "item.created", "item", row.id, None, Some(&item))?;
+        Ok(item)
+    })
+    .await?;
+    Ok(created_response(&req, &item, item.version, &format!("/api/v1/inventory/items/{}", item.id)))
+}
+
+/// Lists items in id order, with what they hold and are worth.
+#[utoipa::path(operation_id = "list_items", tag = "inventory", params(PageQuery, ItemListQuery),
+    responses((status = 200, description = "A page of items", body = Page<Item>)))]
+#[get("/inventory/items")]
+pub async fn list_items(
+    state: web::Data<AppState>,
+    principal: Principal,
+    page: web::Query<PageQuery>,
+    query: web::Query<ItemListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&READERS)?;
+    let page = page.parse()?;
+    let query = query.into_inner();
+    let mut v = Validator::new();
+    if query.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
+        v.query_error("q", "must be at most 200 characters long");
+    }
+    v.finish()?;
+    let q = query.q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
+    if q.as_deref().is_some_and(|q| db::searchable(q).is_none())
+        || query.category.as_deref().is_some_and(|c| db::searchable(c).is_none())
+    {
+        return Ok(HttpResponse::Ok().json(Page::<Item> { items: Vec::new(), next_cursor: None }));
+    }
+    let filter = ItemFilter {
+        category: query.category,
+        active: query.active,
+        q,
+        low: query.below_reorder_point,
+        updated_since: page.updated_since,
+    };
+    let limit = page.limit;
+    let body = db::run(&state.pool, move |conn| {
+        let rows = repo::list_items(conn, &filter, page.after, limit)?;
+        let rows = Page::from_rows(rows, limit, |r| r.id, |r| r);
+        let mut items = Vec::with_capacity(rows.items.len());
+        for row in &rows.items {
+            items.push(Item::new(row, currency_of(row)?, None));
+        }
+        Ok(Page { items, next_cursor: rows.next_cursor })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+pub fn load_item(conn: &mut DbConn, id: i64) -> Result<(ItemRow, Item), ApiError> {
+    let row = repo::item(conn, id)?.ok_or(ApiError::NotFound)?;
+    let levels = repo::levels_of(conn, id)?;
+    let item = Item::new(&row, currency_of(&row)?, Some(levels));
+    Ok((row, item))
+}
+
+/// Reads one item with what each location holds.
+#[utoipa::path(operation_id = "get_item", tag = "inventory", params(("id" = i64, Path, description = "Item id")),
+    responses((status = 200, description = "The item", body = Item, headers(("ETag" = String))), (status = 304, description = "Not modified (If-None-Match)")))]
+#[get("/inventory/items/{id}")]
+pub async fn get_item(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&READERS)?;
+    let id = id.into_inner();
+    let (_, item) = db::run(&state.pool, move |conn| load_item(conn, id)).await?;
+    Ok(entity_response(&req, StatusCode::OK, &item, item.version))
+}
+
+/// Changes an item; `{"active": false}` archives it (ops, admin). Honors If-Match.
+#[utoipa::path(operation_id = "update_item", tag = "inventory", params(("id" = i64, Path, description = "Item id")),
+    request_body = UpdateItem,
+    responses((status = 200, description = "Updated", body = Item, headers(("ETag" = String)))))]
+#[patch("/inventory/items/{id}")]
+pub async fn update_item(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateItem>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&WRITERS)?;
+    let id = id.into_inner();
+    let input = body.into_inner();
+    let mut shape = Validator::new();
+    let name =
+        input.name.as_deref().map(|n| normalize_name(n).map_err(|e| shape.error("/name", e)).unwrap_or_default());
+    let unit = input.unit.as_deref().map(|u| short_text(&mut shape, "/unit", u, 20));
+    let category = input.category.map(|c| shape.optional_text("/category", c, 100));
+    let point = input.reorder_point.as_deref().map(|q| quantity(&mut shape, "/reorder_point", q, false));
+    let reorder_quantity =
+        input.reorder_quantity.as_deref().map(|q| quantity(&mut shape, "/reorder_quantity", q, false));
+    shape.finish()?;
+    let actor = principal.actor();
+    let item = db::run_write(&state.pool, move |conn| {
+        let (row, before) = load_item(conn, id)?;
+        if_match.check(row.version)?;
+        let fields = ItemFields {
+            sku: row.sku.clone(),
+            name: name.unwrap_or_else(|| row.name.clone()),
+            unit: unit.unwrap_or_else(|| row.unit.clone()),
+            category: category.unwrap_or_else(|| row.category.clone()),
+            reorder_point: point.unwrap_or(row.reorder_point),
+            reorder_quantity: reorder_quantity.unwrap_or(row.reorder_quantity),
+            currency: row.currency.clone(),
+            active: input.active.unwrap_or(row.active),
+        };
+        let below = row.on_hand <= fields.reorder_point;
+        if !repo::update_item(conn, id, row.version, &fields, below)? {
+            return Err(ApiError::changed_concurrently("item"));
+        }
+        let (_, after) = load_item(conn, id)?;
+        audit::record(conn, &actor, "item.updated", "item", id, Some(&before), Some(&after))?;
+        Ok(after)
+    })
+    .await?;
+    Ok(entity_response(&req, StatusCode::OK, &item, item.version))
+}

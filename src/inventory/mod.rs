@@ -1,0 +1,30 @@
+//! Inventory: locations, items, the append-only stock ledger that never goes negative, the
+//! moving weighted average cost, valuation as of a day, reorder, and parts issued to tickets and
+//! departments (whose value reaches the ticket's customer and the department's budget).
+
+pub mod api;
+pub mod demo;
+pub mod model;
+pub mod movements;
+pub mod repo;
+pub mod reports;
+
+pub use repo::{parts_cost_by_ticket, PartsCostRow};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(api::create_location)
+        .service(api::list_locations)
+        .service(api::get_location)
+        .service(api::update_location)
+        .service(api::create_item)
+        .service(api::list_items)
+        .service(api::get_item)
+        .service(api::update_item)
+        .service(movements::of_item)
+        .service(movements::create)
+        .service(movements::list)
+        .service(movements::get)
+        .service(movements::reverse)
+        .service(reports::stock_valuation)
+        .service(reports::low_stock);
+}

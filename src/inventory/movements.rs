@@ -1,0 +1,621 @@
+//! The stock ledger: `/api/v1/inventory/movements` and each item's `…/movements`. Movements are
+//! never edited or deleted; a mistake is undone by a reversing movement. Stock never goes
+//! negative: every take is one conditional statement, and a CHECK constraint backs it.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::api::{currency_of, quantity, show_quantity, READERS, WRITERS};
+use super::model::{average_cost, share_of_value, value_of, ItemRow, MovementKind, MovementRow, COST_SCALE};
+use super::repo::{self, MovementFilter, NewMovement};
+use crate::audit;
+use crate::auth::principal::Principal;
+use crate::auth::roles::Role;
+use crate::db::{self, DbConn};
+use crate::error::{ApiError, Validator};
+use crate::http::etag::created_response;
+use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageQuery};
+use crate::invoices::model::{format_scaled, parse_scaled};
+use crate::money::{format_amount, Currency};
+use crate::state::AppState;
+use crate::tickets::access::TicketAccess;
+
+pub const ENTITY: &str = "stock_movement";
+
+/// One movement of the ledger.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Movement {
+    pub id: i64,
+    pub item_id: i64,
+    pub kind: MovementKind,
+    #[schema(example = "2.000")]
+    pub quantity: String,
+    pub from_location_id: Option<i64>,
+    pub to_location_id: Option<i64>,
+    /// The change of the item's quantity on hand (transfers: 0).
+    #[schema(example = "-2.000")]
+    pub quantity_change: String,
+    /// The change of the item's stock value (transfers: 0).
+    #[schema(example = "-9.00")]
+    pub value_change: String,
+    /// The unit cost it moved at (up to 4 decimals): the receipt's, else the moving average.
+    pub unit_cost: String,
+    pub value: String,
+    /// The item's quantity on hand right after: the running balance.
+    pub on_hand_after: String,
+    pub ticket_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub invoice_line_id: Option<i64>,
+    pub reason: Option<String>,
+    /// The movement this one reverses.
+    pub reverses_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Movement {
+    pub fn new(row: &MovementRow, currency: Currency) -> Movement {
+        Movement {
+            id: row.id,
+            item_id: row.item_id,
+            kind: MovementKind::from_stored(&row.kind),
+            quantity: show_quantity(row.quantity),
+            from_location_id: row.from_location_id,
+            to_location_id: row.to_location_id,
+            quantity_change: show_quantity(row.quantity_delta),
+            value_change: format_amount(row.value_delta, currency),
+            unit_cost: format_scaled(row.unit_cost, COST_SCALE),
+            value: format_amount(row.value, currency),
+            on_hand_after: show_quantity(row.on_hand_after),
+            ticket_id: row.ticket_id,
+            department_id: row.department_id,
+            invoice_line_id: row.invoice_line_id,
+            reason: row.reason.clone(),
+            reverses_id: row.reverses_id,
+            created_by: row.created_by,
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+/// A movement to post. Which fields apply depends on `kind`:
+/// - receipt: `location_id` (into), `quantity`, `unit_cost`, optionally `invoice_line_id`;
+/// - issue: `location_id` (out of), `quantity`, and `ticket_id` or `department_id`;
+/// - transfer: `from_location_id`, `to_location_id`, `quantity`;
+/// - adjustment: `location_id`, `counted_quantity`, `reason`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMovement {
+    pub kind: MovementKind,
+    pub item_id: i64,
+    /// More than 0, up to 3 decimals.
+    #[schema(example = "2")]
+    pub quantity: Option<String>,
+    pub location_id: Option<i64>,
+    pub from_location_id: Option<i64>,
+    pub to_location_id: Option<i64>,
+    /// Receipts: not negative, up to 4 decimals, in the item's currency.
+    #[schema(example = "4.50")]
+    pub unit_cost: Option<String>,
+    pub ticket_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub invoice_line_id: Option<i64>,
+    /// Adjustments: what the count found at the location.
+    pub counted_quantity: Option<String>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReverseMovement {
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
+    )]
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MovementListQuery {
+    pub item_id: Option<i64>,
+    pub location_id: Option<i64>,
+    pub kind: Option<MovementKind>,
+    pub ticket_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// What a movement does to stock, decided before it is written.
+pub(crate) struct Posting<'a> {
+    pub kind: MovementKind,
+    pub quantity: i64,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// Some: this value (receipts, reversals); None: the moving average's share.
+    pub value: Option<i64>,
+    pub unit_cost: Option<i64>,
+    pub ticket_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub invoice_line_id: Option<i64>,
+    pub reason: Option<&'a str>,
+    pub reverses_id: Option<i64>,
+}
+
+fn not_enough(item: &ItemRow, location: i64, available: i64) -> ApiError {
+    ApiError::Conflict(format!(
+        "not enough {} at location {location}: {} available",
+        item.sku,
+        show_quantity(available)
+    ))
+}
+
+/// Posts a movement on a locked item: stock per location, the item's totals, the ledger row,
+/// and the reorder-point crossing event. Call inside a write transaction.
+pub(crate) fn post(
+    conn: &mut DbConn,
+    actor: &audit::Actor,
+    item_id: i64,
+    posting: Posting,
+) -> Result<(MovementRow, Currency), ApiError> {
+    let item = repo::lock_item(conn, item_id)?.ok_or(ApiError::NotFound)?;
+    let currency = currency_of(&item)?;
+    let q = posting.quantity;
+    if let Some(from) = posting.from {
+        if !repo::take_stock(conn, item.id, from, q)? {
+            return Err(not_enough(&item, from, repo::level(conn, item.id, from)?));
+        }
+    }
+    if let Some(to) = posting.to {
+        repo::add_stock(conn, item.id, to, q)?;
+    }
+    let average = average_cost(item.stock_value, item.on_hand, currency);
+    let (quantity_delta, value, value_delta) = match (posting.from, posting.to) {
+        // In: a receipt or a return adds quantity and value.
+        (None, Some(_)) => {
+            let value = posting.value.unwrap_or(0);
+            (q, value, value)
+        }
+        // Out: takes the value given (bounded by what there is), or the average's share.
+        (Some(_), None) => {
+            let share = share_of_value(item.stock_value, item.on_hand, q);
+            let value = match posting.value {
+                Some(_) if q >= item.on_hand => item.stock_value,
+                Some(v) => v.min(item.stock_value),
+                None => share,
+            };
+            (-q, value, -value)
+        }
+        // Between locations: the item's totals stay.
+        _ => (0, share_of_value(item.stock_value, item.on_hand, q), 0),
+    };
+    let on_hand = item.on_hand + quantity_delta;
+    let stock_value = item.stock_value + value_delta;
+    if on_hand < 0 || stock_value < 0 {
+        return Err(not_enough(&item, posting.from.unwrap_or_default(), item.on_hand));
+    }
+    let below = on_hand <= item.reorder_point;
+    repo::set_totals(conn, item.id, on_hand, stock_value, below)?;
+    let row = repo::insert_movement(
+        conn,
+        &NewMovement {
+            item_id: item.id,
+            kind: posting.kind.as_str(),
+            quantity: q,
+            from_location_id: posting.from,
+            to_location_id: posting.to,
+            quantity_delta,
+            value_delta,
+            unit_cost: posting.unit_cost.unwrap_or(average),
+            value,
+            on_hand_after: on_hand,
+            ticket_id: posting.ticket_id,
+            department_id: posting.department_id,
+            invoice_line_id: posting.invoice_line_id,
+            reason: posting.reason,
+            reverses_id: posting.reverses_id,
+            created_by: actor.user_id,
+        },
+    )?;
+    audit::record(
+        conn,
+        actor,
+        &format!("stock.{}", posting.kind.as_str()),
+        ENTITY,
+        row.id,
+        None,
+        Some(&Movement::new(&row, currency)),
+    )?;
+    // A crossing of the reorder point is told once, until stock rises above it again.
+    if below && !item.below_reorder {
+        let notice = serde_json::json!({
+            "sku": item.sku,
+            "on_hand": show_quantity(on_hand),
+            "reorder_point": show_quantity(item.reorder_point),
+            "suggested_order_quantity": show_quantity(item.reorder_quantity.max(item.reorder_point - on_hand)),
+        });
+        audit::record(conn, actor, "item.reorder_point_reached", "item", item.id, None, Some(&notice))?;
+    }
+    Ok((row, currency))
+}
+
+fn check_location(
+    conn: &mut DbConn,
+    v: &mut Validator,
+    pointer: &str,
+    id: Option<i64>,
+) -> Result<Option<i64>, ApiError> {
+    let Some(id) = id else {
+        v.error(pointer, "is required for this kind of movement");
+        return Ok(None);
+    };
+    match repo::location(conn, id)? {
+        Some(l) if l.active => Ok(Some(id)),
+        Some(l) => {
+            v.error(pointer, format!("location {} is archived", l.code));
+            Ok(None)
+        }
+        None => {
+            v.error(pointer, "no such location");
+            Ok(None)
+        }
+    }
+}
+
+/// Posts a movement: ops and admin any; an agent issues parts to tickets of desks they work.
+/// An issue or transfer above what the location holds is 409 naming what is available.
+#[utoipa::path(
+    operation_id = "create_movement",
+    tag = "inventory",
+    request_body = CreateMovement,
+    responses(
+        (status = 201, description = "Posted", body = Movement, headers(("Location" = String))),
+        (status = 409, description = "Not enough stock at the location", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/inventory/movements")]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<CreateMovement>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner();
+    let is_writer = principal.is(Role::Admin) || principal.is(Role::Ops);
+    let agent_issue = input.kind == MovementKind::Issue && input.ticket_id.is_some() && principal.is(Role::Agent);
+    if !is_writer && !agent_issue {
+        return Err(ApiError::Forbidden(
+            "ops and admin post movements; agents issue parts to their desks' tickets".into(),
+        ));
+    }
+    let mut v = Validator::new();
+    let q = |v: &mut Validator, pointer: &str, raw: &Option<String>, positive: bool| match raw {
+        Some(raw) => quantity(v, pointer, raw, positive),
+        None => {
+            v.error(pointer, "is required for this kind of movement");
+            0
+        }
+    };
+    let reason = v.optional_text("/reason", input.reason.clone(), 500);
+    let actor = principal.actor();
+    let (movement, currency) = db::run_write(&state.pool, move |conn| {
+        let item = repo::item(conn, input.item_id)?;
+        match &item {
+            None => v.error("/item_id", "no such item"),
+            Some(i) if !i.active && input.kind == MovementKind::Receipt => v.error("/item_id", "the item is archived"),
+            _ => {}
+        }
+        let posting = match input.kind {
+            MovementKind::Receipt => {
+                let quantity = q(&mut v, "/quantity", &input.quantity, true);
+                let to = check_location(conn, &mut v, "/location_id", input.location_id)?;
+                let unit_cost = match input.unit_cost.as_deref().map(|c| parse_scaled(c, COST_SCALE)) {
+                    Some(Ok(c)) if c >= 0 => c,
+                    Some(Ok(_)) => {
+                        v.error("/unit_cost", "must not be negative");
+                        0
+                    }
+                    Some(Err(e)) => {
+                        v.error("/unit_cost", e);
+                        0
+                    }
+                    None => {
+                        v.error("/unit_cost", "is required for a receipt");
+                        0
+                    }
+                };
+                if let Some(line) = input.invoice_line_id {
+                    match crate::invoices::repo::line_with_kind(conn, line)? {
+                        Some((_, kind)) if kind == "payable" => {}
+                        _ => v.error("/invoice_line_id", "no such line of a payable invoice"),
+                    }
+                }
+                let currency: Option<Currency> = item.as_ref().and_then(|i| i.currency.parse().ok());
+                let value = currency.and_then(|c| value_of(quantity, unit_cost, c));
+                Posting {
+                    kind: MovementKind::Receipt,
+                    quantity,
+                    from: None,
+                    to,
+                    value: Some(value.unwrap_or(0)),
+                    unit_cost: Some(unit_cost),
+                    ticket_id: None,
+                    department_id: None,
+                    invoice_line_id: input.invoice_line_id,
+                    reason: None,
+                    reverses_id: None,
+                }
+            }
+            MovementKind::Issue => {
+                let quantity = q(&mut v, "/quantity", &input.quantity, true);
+                let from = check_location(conn, &mut v, "/location_id", input.location_id)?;
+                let department_id = match (input.ticket_id, input.department_id) {
+                    (Some(ticket_id), None) => {
+                        let access = TicketAccess::load(conn, &principal)?;
+                        match crate::tickets::repo::tickets::ticket(conn, ticket_id)? {
+                            Some(t) if !access.can_see(&t) && !is_writer => {
+                                v.error("/ticket_id", "no such ticket");
+                                None
+                            }
+                            Some(t) if !is_writer && !access.works_desk(t.desk_id) => {
+                                return Err(ApiError::Forbidden("agents issue parts to tickets of their desks".into()))
+                            }
+                            Some(t) if t.status().is_final() => {
+                                return Err(ApiError::Conflict(format!(
+                                    "{} is {}; it takes no parts",
+                                    t.reference, t.status
+                                )))
+                            }
+                            Some(t) => crate::tickets::repo::desk(conn, t.desk_id)?.map(|d| d.department_id),
+                            None => {
+                                v.error("/ticket_id", "no such ticket");
+                                None
+                            }
+                        }
+                    }
+                    (None, Some(department)) => {
+                        if crate::employees::repo::department(conn, department)?.is_none() {
+                            v.error("/department_id", "no such department");
+                        }
+                        Some(department)
+                    }
+                    _ => {
+                        v.error("/ticket_id", "an issue goes to a ticket or a department (one of them)");
+                        None
+                    }
+                };
+                Posting {
+                    kind: MovementKind::Issue,
+                    quantity,
+                    from,
+                    to: None,
+                    value: None,
+                    unit_cost: None,
+                    ticket_id: input.ticket_id,
+                    department_id,
+                    invoice_line_id: None,
+                    reason: None,
+                    reverses_id: None,
+                }
+            }
+            MovementKind::Transfer => {
+                let quantity = q(&mut v, "/quantity", &input.quantity, true);
+                let from = check_location(conn, &mut v, "/from_location_id", input.from_location_id)?;
+                let to = check_location(conn, &mut v, "/to_location_id", input.to_location_id)?;
+                if from.is_some() && from == to {
+                    v.error("/to_location_id", "must differ from from_location_id");
+                }
+                Posting {
+                    kind: MovementKind::Transfer,
+                    quantity,
+                    from,
+                    to,
+                    value: None,
+                    unit_cost: None,
+                    ticket_id: None,
+                    department_id: None,
+                    invoice_line_id: None,
+                    reason: None,
+                    reverses_id: None,
+                }
+            }
+            MovementKind::Adjustment => {
+                let counted = q(&mut v, "/counted_quantity", &input.counted_quantity, false);
+                let location = check_location(conn, &mut v, "/location_id", input.location_id)?;
+                if reason.is_none() {
+                    v.error("/reason", "is required for an adjustment");
+                }
+                // The difference needs a valid item and location: report what is wrong first.
+                std::mem::take(&mut v).finish()?;
+                let (item, location) = (item.clone().ok_or(ApiError::NotFound)?, location.unwrap_or_default());
+                let held = repo::level(conn, item.id, location)?;
+                if counted == held {
+                    return Err(ApiError::Conflict(format!(
+                        "the count matches what location {location} holds ({}); nothing to adjust",
+                        show_quantity(held)
+                    )));
+                }
+                let currency = currency_of(&item)?;
+                let (from, to) = if counted < held { (Some(location), None) } else { (None, Some(location)) };
+                let difference = (counted - held).abs();
+                // A surplus comes in at the average cost; a shortfall leaves at it.
+                let average = average_cost(item.stock_value, item.on_hand, currency);
+                Posting {
+                    kind: MovementKind::Adjustment,
+                    quantity: difference,
+                    from,
+                    to,
+                    value: to.map(|_| value_of(difference, average, currency).unwrap_or(0)),
+                    unit_cost: None,
+                    ticket_id: None,
+                    department_id: None,
+                    invoice_line_id: None,
+                    reason: reason.as_deref(),
+                    reverses_id: None,
+                }
+            }
+        };
+        v.finish()?;
+        let item_id = item.ok_or(ApiError::NotFound)?.id;
+        let reason = posting.reason.map(str::to_string);
+        let posting = Posting { reason: reason.as_deref(), ..posting };
+        post(conn, &actor, item_id, posting)
+    })
+    .await?;
+    let body = Movement::new(&movement, currency);
+    Ok(created_response(&req, &body, 1, &format!("/api/v1/inventory/movements/{}", body.id)))
+}
+
+/// Undoes a movement with an opposite one at the same value (ops, admin). A movement is reversed
+/// at most once; a reversal is not reversed. Taking back stock that is gone is 409.
+#[utoipa::path(
+    operation_id = "reverse_movement",
+    tag = "inventory",
+    params(("id" = i64, Path, description = "Movement id")),
+    request_body = ReverseMovement,
+    responses(
+        (status = 201, description = "The reversing movement", body = Movement, headers(("Location" = String))),
+        (status = 409, description = "Reversed already, a reversal, or the stock is gone", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/inventory/movements/{id}/reversal")]
+pub async fn reverse(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: ValidJson<ReverseMovement>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&WRITERS)?;
+    let id = id.into_inner();
+    let mut v = Validator::new();
+    let reason = v.required_text("/reason", &body.into_inner().reason, 500);
+    v.finish()?;
+    let actor = principal.actor();
+    let (movement, currency) = db::run_write(&state.pool, move |conn| {
+        let original = repo::movement(conn, id)?.ok_or(ApiError::NotFound)?;
+        if original.reverses_id.is_some() {
+            return Err(ApiError::Conflict("a reversal is not reversed; post a new movement instead".into()));
+        }
+        if let Some(by) = repo::reversal_of(conn, id)? {
+            return Err(ApiError::Conflict(format!("movement {id} is reversed already (by {by})")));
+        }
+        let posting = Posting {
+            kind: MovementKind::from_stored(&original.kind),
+            quantity: original.quantity,
+            from: original.to_location_id,
+            to: original.from_location_id,
+            value: Some(original.value),
+            unit_cost: Some(original.unit_cost),
+            ticket_id: original.ticket_id,
+            department_id: original.department_id,
+            invoice_line_id: original.invoice_line_id,
+            reason: Some(&reason),
+            reverses_id: Some(original.id),
+        };
+        post(conn, &actor, original.item_id, posting)
+    })
+    .await?;
+    let body = Movement::new(&movement, currency);
+    Ok(created_response(&req, &body, 1, &format!("/api/v1/inventory/movements/{}", body.id)))
+}
+
+async fn movements_page(
+    state: &AppState,
+    principal: &Principal,
+    page: &PageQuery,
+    filter: MovementFilter,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&READERS)?;
+    let page = page.parse()?;
+    let limit = page.limit;
+    let body = db::run(&state.pool, move |conn| {
+        let rows = repo::list_movements(conn, &filter, page.after, limit)?;
+        let rows = Page::from_rows(rows, limit, |r| r.id, |r| r);
+        let mut currencies: std::collections::HashMap<i64, Currency> = std::collections::HashMap::new();
+        let mut items = Vec::with_capacity(rows.items.len());
+        for row in &rows.items {
+            let currency = match currencies.get(&row.item_id) {
+                Some(c) => *c,
+                None => {
+                    let item = repo::item(conn, row.item_id)?.ok_or(ApiError::NotFound)?;
+                    let c = currency_of(&item)?;
+                    currencies.insert(row.item_id, c);
+                    c
+                }
+            };
+            items.push(Movement::new(row, currency));
+        }
+        Ok(Page { items, next_cursor: rows.next_cursor })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The ledger across items, oldest first, with filters.
+#[utoipa::path(operation_id = "list_movements", tag = "inventory", params(PageQuery, MovementListQuery),
+    responses((status = 200, description = "A page of movements", body = Page<Movement>)))]
+#[get("/inventory/movements")]
+pub async fn list(
+    state: web::Data<AppState>,
+    principal: Principal,
+    page: web::Query<PageQuery>,
+    query: web::Query<MovementListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let filter = MovementFilter {
+        item_id: query.item_id,
+        location_id: query.location_id,
+        kind: query.kind.map(MovementKind::as_str),
+        ticket_id: query.ticket_id,
+        department_id: query.department_id,
+        from: query.from.map(|t| t.naive_utc()),
+        to: query.to.map(|t| t.naive_utc()),
+    };
+    movements_page(&state, &principal, &page, filter).await
+}
+
+/// One item's ledger, oldest first; `on_hand_after` is the running balance.
+#[utoipa::path(operation_id = "list_item_movements", tag = "inventory",
+    params(("id" = i64, Path, description = "Item id"), PageQuery),
+    responses((status = 200, description = "A page of the item's movements", body = Page<Movement>)))]
+#[get("/inventory/items/{id}/movements")]
+pub async fn of_item(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    principal.require_any(&READERS)?;
+    let exists = db::run(&state.pool, move |conn| Ok(repo::item(conn, id)?.is_some())).await?;
+    if !exists {
+        return Err(ApiError::NotFound);
+    }
+    movements_page(&state, &principal, &page, MovementFilter { item_id: Some(id), ..Default::default() }).await
+}
+
+/// Reads one movement.
+#[utoipa::path(operation_id = "get_movement", tag = "inventory", params(("id" = i64, Path, description = "Movement id")),
+    responses((status = 200, description = "The movement", body = Movement)))]
+#[get("/inventory/movements/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&READERS)?;
+    let id = id.into_inner();
+    let movement = db::run(&state.pool, move |conn| {
+        let row = repo::movement(conn, id)?.ok_or(ApiError::NotFound)?;
+        let item = repo::item(conn, row.item_id)?.ok_or(ApiError::NotFound)?;
+        Ok(Movement::new(&row, currency_of(&item)?))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(movement))
+}

@@ -1,0 +1,429 @@
+//! All SQL of inventory.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamp};
+
+use super::model::{ItemRow, LocationRow, MovementRow};
+use crate::db::schema::{items, stock_levels, stock_locations, stock_movements};
+use crate::db::{self, lower, DbConn};
+
+// ---------------------------------------------------------------- locations
+
+pub fn location(conn: &mut DbConn, id: i64) -> QueryResult<Option<LocationRow>> {
+    stock_locations::table.find(id).select(LocationRow::as_select()).first(conn).optional()
+}
+
+pub fn location_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<LocationRow>> {
+    stock_locations::table
+        .filter(stock_locations::code.eq(code))
+        .select(LocationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub struct LocationFields {
+    pub code: String,
+    pub name: String,
+    pub parent_id: Option<i64>,
+    pub active: bool,
+}
+
+pub fn insert_location(conn: &mut DbConn, f: &LocationFields) -> QueryResult<LocationRow> {
+    let now = db::now();
+    let id: i64 = diesel::insert_into(stock_locations::table)
+        .values((
+            stock_locations::code.eq(&f.code),
+            stock_locations::name.eq(&f.name),
+            stock_locations::parent_id.eq(f.parent_id),
+            stock_locations::active.eq(f.active),
+            stock_locations::created_at.eq(now),
+            stock_locations::updated_at.eq(now),
+            stock_locations::version.eq(1i64),
+        ))
+        .returning(stock_locations::id)
+        .get_result(conn)?;
+    stock_locations::table.find(id).select(LocationRow::as_select()).first(conn)
+}
+
+pub fn update_location(conn: &mut DbConn, id: i64, version: i64, f: &LocationFields) -> QueryResult<bool> {
+    diesel::update(stock_locations::table.find(id).filter(stock_locations::version.eq(version)))
+        .set((
+            stock_locations::code.eq(&f.code),
+            stock_locations::name.eq(&f.name),
+            stock_locations::parent_id.eq(f.parent_id),
+            stock_locations::active.eq(f.active),
+            stock_locations::updated_at.eq(db::now()),
+            stock_locations::version.eq(stock_locations::version + 1),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+pub fn list_locations(
+    conn: &mut DbConn,
+    active: Option<bool>,
+    updated_since: Option<NaiveDateTime>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<LocationRow>> {
+    let mut query = stock_locations::table.select(LocationRow::as_select()).into_boxed();
+    if let Some(active) = active {
+        query = query.filter(stock_locations::active.eq(active));
+    }
+    if let Some(since) = updated_since {
+        query = query.filter(stock_locations::updated_at.ge(since));
+    }
+    if let Some(after) = after {
+        query = query.filter(stock_locations::id.gt(after));
+    }
+    query.order(stock_locations::id.asc()).limit(limit + 1).load(conn)
+}
+
+/// The locations above `id`, nearest first (to refuse a loop in the tree).
+pub fn parents_of(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
+    let mut chain = Vec::new();
+    let mut next = Some(id);
+    while let Some(current) = next {
+        if chain.contains(&current) || chain.len() > 64 {
+            break;
+        }
+        chain.push(current);
+        next =
+            stock_locations::table.find(current).select(stock_locations::parent_id).first(conn).optional()?.flatten();
+    }
+    Ok(chain)
+}
+
+// ---------------------------------------------------------------- items
+
+pub fn item(conn: &mut DbConn, id: i64) -> QueryResult<Option<ItemRow>> {
+    items::table.find(id).select(ItemRow::as_select()).first(conn).optional()
+}
+
+pub fn item_by_sku(conn: &mut DbConn, sku: &str) -> QueryResult<Option<ItemRow>> {
+    items::table.filter(items::sku.eq(sku)).select(ItemRow::as_select()).first(conn).optional()
+}
+
+pub struct ItemFields {
+    pub sku: String,
+    pub name: String,
+    pub unit: String,
+    pub category: Option<String>,
+    pub reorder_point: i64,
+    pub reorder_quantity: i64,
+    pub currency: String,
+    pub active: bool,
+}
+
+pub fn insert_item(conn: &mut DbConn, f: &ItemFields) -> QueryResult<ItemRow> {
+    let now = db::now();
+    let id: i64 = diesel::insert_into(items::table)
+        .values((
+            items::sku.eq(&f.sku),
+            items::name.eq(&f.name),
+            items::unit.eq(&f.unit),
+            items::category.eq(&f.category),
+            items::reorder_point.eq(f.reorder_point),
+            items::reorder_quantity.eq(f.reorder_quantity),
+            items::currency.eq(&f.currency),
+            items::active.eq(f.active),
+            items::on_hand.eq(0i64),
+            items::stock_value.eq(0i64),
+            // Nothing on hand is at or under any reorder point; a crossing needs stock first.
+            items::below_reorder.eq(true),
+            items::created_at.eq(now),
+            items::updated_at.eq(now),
+            items::version.eq(1i64),
+        ))
+        .returning(items::id)
+        .get_result(conn)?;
+    items::table.find(id).select(ItemRow::as_select()).first(conn)
+}
+
+pub fn update_item(conn: &mut DbConn, id: i64, version: i64, f: &ItemFields, below_reorder: bool) -> QueryResult<bool> {
+    diesel::update(items::table.find(id).filter(items::version.eq(version)))
+        .set((
+            items::name.eq(&f.name),
+            items::unit.eq(&f.unit),
+            items::category.eq(&f.category),
+            items::reorder_point.eq(f.reorder_point),
+            items::reorder_quantity.eq(f.reorder_quantity),
+            items::active.eq(f.active),
+            items::below_reorder.eq(below_reorder),
+            items::updated_at.eq(db::now()),
+            items::version.eq(items::version + 1),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Takes the item for a movement: its row is locked until the transaction ends (PostgreSQL: the
+/// UPDATE's row lock; SQLite: the write transaction), so average cost and totals are computed
+/// from what no one else changes meanwhile. Returns the item as it is now.
+pub fn lock_item(conn: &mut DbConn, id: i64) -> QueryResult<Option<ItemRow>> {
+    let touched = diesel::update(items::table.find(id)).set(items::version.eq(items::version + 1)).execute(conn)?;
+    if touched == 0 {
+        return Ok(None);
+    }
+    item(conn, id)
+}
+
+/// Writes the item's new totals after a movement and whether it is at or under its reorder
+/// point.
+pub fn set_totals(conn: &mut DbConn, id: i64, on_hand: i64, value: i64, below_reorder: bool) -> QueryResult<()> {
+    diesel::update(items::table.find(id))
+        .set((
+            items::on_hand.eq(on_hand),
+            items::stock_value.eq(value),
+            items::below_reorder.eq(below_reorder),
+            items::updated_at.eq(db::now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[derive(Debug, Default)]
+pub struct ItemFilter {
+    pub category: Option<String>,
+    pub active: Option<bool>,
+    pub q: Option<String>,
+    pub low: Option<bool>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+pub fn list_items(conn: &mut DbConn, filter: &ItemFilter, after: Option<i64>, limit: i64) -> QueryResult<Vec<ItemRow>> {
+    let mut query = items::table.select(ItemRow::as_select()).into_boxed();
+    if let Some(category) = &filter.category {
+        query = query.filter(items::category.eq(category.clone()));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(items::active.eq(active));
+    }
+    if let Some(q) = &filter.q {
+        let pattern = db::contains_pattern(q);
+        query = query.filter(
+            lower(items::name).like(pattern.clone()).escape('\\').or(lower(items::sku).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(low) = filter.low {
+        query = query.filter(items::below_reorder.eq(low));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(items::updated_at.ge(since));
+    }
+    if let Some(after) = after {
+        query = query.filter(items::id.gt(after));
+    }
+    query.order(items::id.asc()).limit(limit + 1).load(conn)
+}
+
+// ---------------------------------------------------------------- stock levels
+
+/// (location id, quantity) of every location holding the item.
+pub fn levels_of(conn: &mut DbConn, item_id: i64) -> QueryResult<Vec<(i64, i64)>> {
+    stock_levels::table
+        .filter(stock_levels::item_id.eq(item_id))
+        .filter(stock_levels::quantity.gt(0i64))
+        .select((stock_levels::location_id, stock_levels::quantity))
+        .order(stock_levels::location_id.asc())
+        .load(conn)
+}
+
+pub fn level(conn: &mut DbConn, item_id: i64, location_id: i64) -> QueryResult<i64> {
+    Ok(stock_levels::table
+        .find((item_id, location_id))
+        .select(stock_levels::quantity)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Adds to a location's stock (creating its row).
+pub fn add_stock(conn: &mut DbConn, item_id: i64, location_id: i64, quantity: i64) -> QueryResult<()> {
+    let changed = diesel::update(stock_levels::table.find((item_id, location_id)))
+        .set(stock_levels::quantity.eq(stock_levels::quantity + quantity))
+        .execute(conn)?;
+    if changed == 0 {
+        diesel::insert_into(stock_levels::table)
+            .values((
+                stock_levels::item_id.eq(item_id),
+                stock_levels::location_id.eq(location_id),
+                stock_levels::quantity.eq(quantity),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Takes stock out of a location only if it holds enough: one conditional statement, so two
+/// parallel takers can never both take the last units. False when it does not hold enough.
+pub fn take_stock(conn: &mut DbConn, item_id: i64, location_id: i64, quantity: i64) -> QueryResult<bool> {
+    diesel::update(stock_levels::table.find((item_id, location_id)).filter(stock_levels::quantity.ge(quantity)))
+        .set(stock_levels::quantity.eq(stock_levels::quantity - quantity))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+// ---------------------------------------------------------------- movements
+
+pub struct NewMovement<'a> {
+    pub item_id: i64,
+    pub kind: &'static str,
+    pub quantity: i64,
+    pub from_location_id: Option<i64>,
+    pub to_location_id: Option<i64>,
+    pub quantity_delta: i64,
+    pub value_delta: i64,
+    pub unit_cost: i64,
+    pub value: i64,
+    pub on_hand_after: i64,
+    pub ticket_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub invoice_line_id: Option<i64>,
+    pub reason: Option<&'a str>,
+    pub reverses_id: Option<i64>,
+    pub created_by: Option<i64>,
+}
+
+pub fn insert_movement(conn: &mut DbConn, m: &NewMovement) -> QueryResult<MovementRow> {
+    let id: i64 = diesel::insert_into(stock_movements::table)
+        .values((
+            (
+                stock_movements::item_id.eq(m.item_id),
+                stock_movements::kind.eq(m.kind),
+                stock_movements::quantity.eq(m.quantity),
+                stock_movements::from_location_id.eq(m.from_location_id),
+                stock_movements::to_location_id.eq(m.to_location_id),
+                stock_movements::quantity_delta.eq(m.quantity_delta),
+                stock_movements::value_delta.eq(m.value_delta),
+                stock_movements::unit_cost.eq(m.unit_cost),
+                stock_movements::value.eq(m.value),
+            ),
+            (
+                stock_movements::on_hand_after.eq(m.on_hand_after),
+                stock_movements::ticket_id.eq(m.ticket_id),
+                stock_movements::department_id.eq(m.department_id),
+                stock_movements::invoice_line_id.eq(m.invoice_line_id),
+                stock_movements::reason.eq(m.reason),
+                stock_movements::reverses_id.eq(m.reverses_id),
+                stock_movements::created_by.eq(m.created_by),
+                stock_movements::created_at.eq(db::now()),
+            ),
+        ))
+        .returning(stock_movements::id)
+        .get_result(conn)?;
+    stock_movements::table.find(id).select(MovementRow::as_select()).first(conn)
+}
+
+pub fn movement(conn: &mut DbConn, id: i64) -> QueryResult<Option<MovementRow>> {
+    stock_movements::table.find(id).select(MovementRow::as_select()).first(conn).optional()
+}
+
+pub fn reversal_of(conn: &mut DbConn, id: i64) -> QueryResult<Option<i64>> {
+    stock_movements::table
+        .filter(stock_movements::reverses_id.eq(id))
+        .select(stock_movements::id)
+        .first(conn)
+        .optional()
+}
+
+#[derive(Debug, Default)]
+pub struct MovementFilter {
+    pub item_id: Option<i64>,
+    pub location_id: Option<i64>,
+    pub kind: Option<&'static str>,
+    pub ticket_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+}
+
+/// A page of movements in ledger order (oldest first).
+pub fn list_movements(
+    conn: &mut DbConn,
+    filter: &MovementFilter,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<MovementRow>> {
+    let mut query = stock_movements::table.select(MovementRow::as_select()).into_boxed();
+    if let Some(item) = filter.item_id {
+        query = query.filter(stock_movements::item_id.eq(item));
+    }
+    if let Some(location) = filter.location_id {
+        query = query
+            .filter(stock_movements::from_location_id.eq(location).or(stock_movements::to_location_id.eq(location)));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(stock_movements::kind.eq(kind));
+    }
+    if let Some(ticket) = filter.ticket_id {
+        query = query.filter(stock_movements::ticket_id.eq(ticket));
+    }
+    if let Some(department) = filter.department_id {
+        query = query.filter(stock_movements::department_id.eq(department));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(stock_movements::created_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(stock_movements::created_at.lt(to));
+    }
+    if let Some(after) = after {
+        query = query.filter(stock_movements::id.gt(after));
+    }
+    query.order(stock_movements::id.asc()).limit(limit + 1).load(conn)
+}
+
+// ---------------------------------------------------------------- reports
+
+#[derive(QueryableByName, Debug)]
+pub struct ValuationRow {
+    #[diesel(sql_type = BigInt)]
+    pub item_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub on_hand: i64,
+    #[diesel(sql_type = BigInt)]
+    pub value: i64,
+}
+
+/// Each item's quantity and value at `before` (exclusive), summed from the ledger.
+pub fn valuation_at(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<Vec<ValuationRow>> {
+    let sql =
+        "SELECT item_id, CAST(SUM(quantity_delta) AS BIGINT) AS on_hand, CAST(SUM(value_delta) AS BIGINT) AS value \
+               FROM stock_movements WHERE created_at < ? GROUP BY item_id ORDER BY item_id";
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query(db::numbered_placeholders(sql)).bind::<Timestamp, _>(before).load(c),
+        DbConn::Sqlite(c) => diesel::sql_query(sql).bind::<Timestamp, _>(before).load(c),
+    }
+}
+
+#[derive(Debug)]
+pub struct PartsCostRow {
+    pub ticket_id: i64,
+    pub currency: String,
+    pub cost: i64,
+}
+
+/// The value of parts issued to tickets (less returns) by movements in [from, to), per ticket
+/// and currency.
+pub fn parts_cost_by_ticket(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<PartsCostRow>> {
+    let rows: Vec<(Option<i64>, String, i64)> = stock_movements::table
+        .inner_join(items::table.on(items::id.eq(stock_movements::item_id)))
+        .filter(stock_movements::ticket_id.is_not_null())
+        .filter(stock_movements::created_at.ge(from))
+        .filter(stock_movements::created_at.lt(to))
+        .select((stock_movements::ticket_id, items::currency, stock_movements::value_delta))
+        .load(conn)?;
+    let mut sums: std::collections::BTreeMap<(i64, String), i64> = std::collections::BTreeMap::new();
+    for (ticket, currency, delta) in rows {
+        if let Some(ticket) = ticket {
+            *sums.entry((ticket, currency)).or_default() -= delta;
+        }
+    }
+    Ok(sums.into_iter().map(|((ticket_id, currency), cost)| PartsCostRow { ticket_id, currency, cost }).collect())
+}

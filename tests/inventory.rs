@@ -1,0 +1,321 @@
+//! Inventory: the moving average through receipts and issues (exact money), transfers, counts,
+//! reversals, the negative-stock race, valuation as of a day, reorder crossings, parts on tickets.
+
+mod common;
+
+use common::{pointers, problem, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn location(app: &TestApp, token: &str, code: &str) -> i64 {
+    let created = app.post("/api/v1/inventory/locations", token, &json!({"code": code, "name": code})).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    created.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+async fn item(app: &TestApp, token: &str, sku: &str, reorder_point: &str) -> i64 {
+    let created = app
+        .post("/api/v1/inventory/items", token, &json!({"sku": sku, "name": format!("Item {sku}"), "reorder_point": reorder_point, "reorder_quantity": "20"}))
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    created.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+async fn move_stock(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+    app.post("/api/v1/inventory/movements", token, &body).await
+}
+
+async fn posted(app: &TestApp, token: &str, body: Value) -> Value {
+    let response = move_stock(app, token, body).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.unwrap()
+}
+
+async fn get_item(app: &TestApp, token: &str, id: i64) -> Value {
+    app.get(&format!("/api/v1/inventory/items/{id}"), token).await.json().await.unwrap()
+}
+
+async fn average_cost_and_the_ledger(app: TestApp) {
+    let admin = app.admin_token().await;
+    let ops = app.user_token(&admin, "ops@example.com", &["ops"]).await;
+    let finance = app.user_token(&admin, "fin@example.com", &["finance"]).await;
+    let employee = app.user_token(&admin, "emp@example.com", &["employee"]).await;
+    let (a, b) = (location(&app, &ops, "wh1-a").await, location(&app, &ops, "WH1-B").await);
+    let filter = item(&app, &ops, "flt-42", "0").await;
+    problem(app.get("/api/v1/inventory/items", &employee).await, StatusCode::FORBIDDEN).await;
+    problem(
+        move_stock(
+            &app,
+            &finance,
+            json!({"kind": "receipt", "item_id": filter, "location_id": a, "quantity": "1", "unit_cost": "1"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+
+    // 10 at 1.00 and 5 at 4.00: 15 worth 30.00, average 2.0000.
+    posted(
+        &app,
+        &ops,
+        json!({"kind": "receipt", "item_id": filter, "location_id": a, "quantity": "10", "unit_cost": "1.00"}),
+    )
+    .await;
+    posted(
+        &app,
+        &ops,
+        json!({"kind": "receipt", "item_id": filter, "location_id": a, "quantity": "5", "unit_cost": "4"}),
+    )
+    .await;
+    let held = get_item(&app, &finance, filter).await;
+    assert_eq!(
+        (held["on_hand"].as_str(), held["stock_value"].as_str(), held["average_unit_cost"].as_str()),
+        (Some("15.000"), Some("30.00"), Some("2.0000"))
+    );
+    // An issue takes its share: 1.5 of 15 = 3.00 (department), then 1 of 13.5 worth 27.00 = 2.00.
+    let departments: Value =
+        app.post("/api/v1/departments", &admin, &json!({"code": "OPS", "name": "Ops"})).await.json().await.unwrap();
+    let issued = posted(&app, &ops, json!({"kind": "issue", "item_id": filter, "location_id": a, "quantity": "1.5", "department_id": departments["id"]})).await;
+    assert_eq!(
+        (issued["value"].as_str(), issued["value_change"].as_str(), issued["on_hand_after"].as_str()),
+        (Some("3.00"), Some("-3.00"), Some("13.500"))
+    );
+    // Transfer 4 to B: totals stay; then too much from B is 409 naming what is there.
+    posted(
+        &app,
+        &ops,
+        json!({"kind": "transfer", "item_id": filter, "from_location_id": a, "to_location_id": b, "quantity": "4"}),
+    )
+    .await;
+    let short = move_stock(
+        &app,
+        &ops,
+        json!({"kind": "transfer", "item_id": filter, "from_location_id": b, "to_location_id": a, "quantity": "4.001"}),
+    )
+    .await;
+    let detail = problem(short, StatusCode::CONFLICT).await["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains("4.000 available"), "{detail}");
+    let held = get_item(&app, &finance, filter).await;
+    assert_eq!(
+        held["locations"],
+        json!([{"location_id": a, "quantity": "9.500"}, {"location_id": b, "quantity": "4.000"}])
+    );
+    assert_eq!(held["stock_value"], "27.00");
+    // A count at B finds 3: one short, posted at the average (2.00) with the reason.
+    let counted = posted(&app, &ops, json!({"kind": "adjustment", "item_id": filter, "location_id": b, "counted_quantity": "3", "reason": "cycle count"})).await;
+    assert_eq!((counted["quantity_change"].as_str(), counted["value"].as_str()), (Some("-1.000"), Some("2.00")));
+    let unchanged = move_stock(
+        &app,
+        &ops,
+        json!({"kind": "adjustment", "item_id": filter, "location_id": b, "counted_quantity": "3", "reason": "again"}),
+    )
+    .await;
+    problem(unchanged, StatusCode::CONFLICT).await;
+    let no_reason = move_stock(
+        &app,
+        &ops,
+        json!({"kind": "adjustment", "item_id": filter, "location_id": b, "counted_quantity": "2"}),
+    )
+    .await;
+    assert_eq!(pointers(&problem(no_reason, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/reason"]);
+
+    // A reversal undoes a movement at its value, once.
+    let reversal: Value = app
+        .post(
+            &format!("/api/v1/inventory/movements/{}/reversal", issued["id"]),
+            &ops,
+            &json!({"reason": "wrong department"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (reversal["value_change"].as_str(), reversal["reverses_id"].clone()),
+        (Some("3.00"), issued["id"].clone())
+    );
+    problem(
+        app.post(&format!("/api/v1/inventory/movements/{}/reversal", issued["id"]), &ops, &json!({"reason": "x"}))
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    problem(
+        app.post(&format!("/api/v1/inventory/movements/{}/reversal", reversal["id"]), &ops, &json!({"reason": "x"}))
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let held = get_item(&app, &finance, filter).await;
+    assert_eq!((held["on_hand"].as_str(), held["stock_value"].as_str()), (Some("14.000"), Some("28.00")));
+
+    // The ledger with its running balance; every value change adds up to the stock value.
+    let ledger: Value =
+        app.get(&format!("/api/v1/inventory/items/{filter}/movements"), &finance).await.json().await.unwrap();
+    let balances: Vec<&str> =
+        ledger["items"].as_array().unwrap().iter().map(|m| m["on_hand_after"].as_str().unwrap()).collect();
+    assert_eq!(balances, vec!["10.000", "15.000", "13.500", "13.500", "12.500", "14.000"]);
+    let total: rust_decimal::Decimal = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value_change"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    assert_eq!(total.to_string(), "28.00");
+
+    // Valuation reproduces any past day from the ledger: nothing yesterday, 28.00 today.
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
+    let then: Value =
+        app.get(&format!("/api/v1/reports/stock-valuation?as_of={yesterday}"), &finance).await.json().await.unwrap();
+    assert_eq!(then["items"], json!([]));
+    let now: Value = app.get("/api/v1/reports/stock-valuation", &finance).await.json().await.unwrap();
+    assert_eq!(now["items"][0]["value"], json!({"amount": "28.00", "currency": "EUR"}));
+    assert_eq!(now["totals"], json!([{"amount": "28.00", "currency": "EUR"}]));
+}
+both_backends!(inventory_ledger, average_cost_and_the_ledger);
+
+async fn never_negative(app: TestApp) {
+    let admin = app.admin_token().await;
+    let shelf = location(&app, &admin, "SHELF").await;
+    let bolt = item(&app, &admin, "BOLT", "0").await;
+    posted(
+        &app,
+        &admin,
+        json!({"kind": "receipt", "item_id": bolt, "location_id": shelf, "quantity": "3", "unit_cost": "0.10"}),
+    )
+    .await;
+    let departments: Value =
+        app.post("/api/v1/departments", &admin, &json!({"code": "OPS", "name": "Ops"})).await.json().await.unwrap();
+    let node = if app.backend == common::Backend::Postgres { Some(app.another_node().await) } else { None };
+    let takers = (0..12).map(|i| {
+        let target = match (&node, i % 2) {
+            (Some(node), 1) => node,
+            _ => &app,
+        };
+        let token = admin.clone();
+        let body = json!({"kind": "issue", "item_id": bolt, "location_id": shelf, "quantity": "1", "department_id": departments["id"]});
+        async move { move_stock(target, &token, body).await.status() }
+    });
+    let statuses = futures_util::future::join_all(takers).await;
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 3, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT));
+    let held = get_item(&app, &admin, bolt).await;
+    assert_eq!((held["on_hand"].as_str(), held["stock_value"].as_str()), (Some("0.000"), Some("0.00")));
+}
+both_backends!(negative_stock_race, never_negative);
+
+async fn reorder_crossings(app: TestApp) {
+    let admin = app.admin_token().await;
+    let shelf = location(&app, &admin, "SHELF").await;
+    let fuse = item(&app, &admin, "FUSE", "5").await;
+    let departments: Value =
+        app.post("/api/v1/departments", &admin, &json!({"code": "OPS", "name": "Ops"})).await.json().await.unwrap();
+    let issue = |quantity: &str| json!({"kind": "issue", "item_id": fuse, "location_id": shelf, "quantity": quantity, "department_id": departments["id"]});
+    let receipt = json!({"kind": "receipt", "item_id": fuse, "location_id": shelf, "quantity": "10", "unit_cost": "2"});
+    posted(&app, &admin, receipt.clone()).await;
+    let low: Value = app.get("/api/v1/reports/low-stock", &admin).await.json().await.unwrap();
+    assert_eq!(low, json!([]));
+    posted(&app, &admin, issue("5")).await; // 5: at the reorder point — a crossing
+    posted(&app, &admin, issue("1")).await; // 4: still under, no second event
+    let low: Value = app.get("/api/v1/reports/low-stock", &admin).await.json().await.unwrap();
+    assert_eq!(low[0]["suggested_order_quantity"], "20.000");
+    posted(&app, &admin, receipt).await; // 14: above again
+    posted(&app, &admin, issue("9")).await; // 5: a second crossing
+    let events: Value =
+        app.get("/api/v1/audit-events?action=item.reorder_point_reached", &admin).await.json().await.unwrap();
+    assert_eq!(events["items"].as_array().unwrap().len(), 2, "one event per crossing");
+    assert_eq!(events["items"][0]["entity_id"], fuse);
+}
+both_backends!(reorder_point_crossings, reorder_crossings);
+
+async fn parts_on_tickets(app: TestApp) {
+    let admin = app.admin_token().await;
+    let department: Value =
+        app.post("/api/v1/departments", &admin, &json!({"code": "SVC", "name": "Service"})).await.json().await.unwrap();
+    let user = app.create_user(&admin, "ada@corp.example", &["agent"]).await;
+    let ada: Value = app
+        .post("/api/v1/employees", &admin, &json!({"first_name": "Ada", "last_name": "Gent", "work_email": "ada@corp.example",
+            "department_id": department["id"], "employment_type": "full_time", "status": "active", "start_date": "2025-01-06", "user_id": user["id"]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let desk: Value = app
+        .post("/api/v1/desks", &admin, &json!({"key": "SVC", "name": "Service", "department_id": department["id"], "default_billing_rate": "90", "currency": "EUR"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other: Value = app
+        .post("/api/v1/desks", &admin, &json!({"key": "OTH", "name": "Other", "department_id": department["id"], "default_billing_rate": "90", "currency": "EUR"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.request(reqwest::Method::PUT, &format!("/api/v1/desks/{}/members/{}", desk["id"], ada["id"]), Some(&admin))
+        .send()
+        .await
+        .unwrap();
+    let customer: Value = app
+        .post("/api/v1/customers", &admin, &json!({"name": "Northwind", "currency": "EUR"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let agent = app.token_for("ada@corp.example", common::PASSWORD).await;
+    let ticket: Value = app
+        .post(
+            "/api/v1/tickets",
+            &agent,
+            &json!({"desk_id": desk["id"], "subject": "Pump", "requester_customer_id": customer["id"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let foreign: Value = app
+        .post(
+            "/api/v1/tickets",
+            &admin,
+            &json!({"desk_id": other["id"], "subject": "Else", "requester_customer_id": customer["id"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shelf = location(&app, &admin, "SHELF").await;
+    let seal = item(&app, &admin, "SEAL", "0").await;
+    posted(
+        &app,
+        &admin,
+        json!({"kind": "receipt", "item_id": seal, "location_id": shelf, "quantity": "4", "unit_cost": "12.50"}),
+    )
+    .await;
+    // The agent issues parts to their desk's ticket; not to another desk's, and nothing else.
+    let used = posted(
+        &app,
+        &agent,
+        json!({"kind": "issue", "item_id": seal, "location_id": shelf, "quantity": "2", "ticket_id": ticket["id"]}),
+    )
+    .await;
+    assert_eq!((used["value"].as_str(), used["department_id"].clone()), (Some("25.00"), department["id"].clone()));
+    problem(move_stock(&app, &agent, json!({"kind": "issue", "item_id": seal, "location_id": shelf, "quantity": "1", "ticket_id": foreign["id"]})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    problem(
+        move_stock(
+            &app,
+            &agent,
+            json!({"kind": "receipt", "item_id": seal, "location_id": shelf, "quantity": "1", "unit_cost": "1"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    // The parts reach the customer's profitability.
+    let profit: Value = app.get("/api/v1/reports/customer-profitability", &admin).await.json().await.unwrap();
+    assert_eq!(profit["customers"][0]["currencies"][0]["parts_cost"], "25.00");
+    assert_eq!(profit["customers"][0]["currencies"][0]["margin"], "-25.00");
+    let on_ticket: Value =
+        app.get(&format!("/api/v1/inventory/movements?ticket_id={}", ticket["id"]), &admin).await.json().await.unwrap();
+    assert_eq!(on_ticket["items"].as_array().unwrap().len(), 1);
+}
+both_backends!(parts_issued_to_tickets, parts_on_tickets);
