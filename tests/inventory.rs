@@ -67,6 +67,11 @@ async fn average_cost_and_the_ledger(app: TestApp) {
         json!({"kind": "receipt", "item_id": filter, "location_id": a, "quantity": "5", "unit_cost": "4"}),
     )
     .await;
+    // As far as the ledger's dates go, these two receipts were three days ago.
+    app.execute_sql(match app.backend {
+        common::Backend::Sqlite => "UPDATE stock_movements SET created_at = datetime(created_at, '-3 days')",
+        common::Backend::Postgres => "UPDATE stock_movements SET created_at = created_at - INTERVAL '3 days'",
+    });
     let held = get_item(&app, &finance, filter).await;
     assert_eq!(
         (held["on_hand"].as_str(), held["stock_value"].as_str(), held["average_unit_cost"].as_str()),
@@ -163,11 +168,19 @@ async fn average_cost_and_the_ledger(app: TestApp) {
         .sum();
     assert_eq!(total.to_string(), "28.00");
 
-    // Valuation reproduces any past day from the ledger: nothing yesterday, 28.00 today.
-    let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
+    // Valuation reproduces any past day from the ledger: two days ago only the receipts had
+    // happened (15 worth 30.00), a week ago nothing; today 28.00.
+    let day = |days: i64| (chrono::Utc::now().date_naive() - chrono::Duration::days(days)).to_string();
     let then: Value =
-        app.get(&format!("/api/v1/reports/stock-valuation?as_of={yesterday}"), &finance).await.json().await.unwrap();
-    assert_eq!(then["items"], json!([]));
+        app.get(&format!("/api/v1/reports/stock-valuation?as_of={}", day(2)), &finance).await.json().await.unwrap();
+    assert_eq!(
+        (then["items"][0]["on_hand"].as_str(), then["items"][0]["average_unit_cost"].as_str()),
+        (Some("15.000"), Some("2.0000"))
+    );
+    assert_eq!(then["totals"], json!([{"amount": "30.00", "currency": "EUR"}]));
+    let before: Value =
+        app.get(&format!("/api/v1/reports/stock-valuation?as_of={}", day(7)), &finance).await.json().await.unwrap();
+    assert_eq!(before["items"], json!([]));
     let now: Value = app.get("/api/v1/reports/stock-valuation", &finance).await.json().await.unwrap();
     assert_eq!(now["items"][0]["value"], json!({"amount": "28.00", "currency": "EUR"}));
     assert_eq!(now["totals"], json!([{"amount": "28.00", "currency": "EUR"}]));

@@ -128,12 +128,17 @@ pub fn price_lines(
     (priced, TotalsFields { subtotal: totals.subtotal, tax_total: totals.tax_total, total: totals.total })
 }
 
-/// Checks what lines refer to: departments and tickets must exist.
+/// Checks what lines refer to: departments, items and tickets must exist.
 fn check_line_links(conn: &mut DbConn, v: &mut Validator, lines: &[NewLine]) -> Result<(), ApiError> {
     for (i, line) in lines.iter().enumerate() {
         if let Some(department) = line.department_id {
             if crate::employees::repo::department(conn, department)?.is_none() {
                 v.error(&format!("/lines/{i}/department_id"), "no such department");
+            }
+        }
+        if let Some(item) = line.item_id {
+            if crate::inventory::repo::item(conn, item)?.is_none() {
+                v.error(&format!("/lines/{i}/item_id"), "no such item");
             }
         }
         if let Some(ticket) = line.ticket_id {

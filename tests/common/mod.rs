@@ -151,6 +151,21 @@ impl TestApp {
         panic!("the test server did not start");
     }
 
+    /// Runs SQL directly on the app's database: for tests that must set up what the API rightly
+    /// never allows (a ledger entry dated in the past).
+    pub fn execute_sql(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(&self.database_url).expect("open SQLite");
+                diesel::sql_query(sql).execute(&mut conn).expect("execute");
+            }
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.database_url).expect("open PostgreSQL");
+                diesel::sql_query(sql).execute(&mut conn).expect("execute");
+            }
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
