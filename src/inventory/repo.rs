@@ -427,3 +427,17 @@ pub fn parts_cost_by_ticket(
     }
     Ok(sums.into_iter().map(|((ticket_id, currency), cost)| PartsCostRow { ticket_id, currency, cost }).collect())
 }
+
+/// The value of parts issued to one ticket (less returns), per currency.
+pub fn parts_cost_of_ticket(conn: &mut DbConn, ticket_id: i64) -> QueryResult<Vec<(String, i64)>> {
+    let rows: Vec<(String, i64)> = stock_movements::table
+        .inner_join(items::table.on(items::id.eq(stock_movements::item_id)))
+        .filter(stock_movements::ticket_id.eq(ticket_id))
+        .select((items::currency, stock_movements::value_delta))
+        .load(conn)?;
+    let mut sums: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for (currency, delta) in rows {
+        *sums.entry(currency).or_default() -= delta;
+    }
+    Ok(sums.into_iter().collect())
+}

@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(api::update)
         .service(api::transition)
         .service(api::history)
+        .service(api::cost)
         .service(comments::create)
         .service(comments::list)
         .service(time_entries::create_on_ticket)

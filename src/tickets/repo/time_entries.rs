@@ -243,3 +243,18 @@ pub fn billed_on_many(conn: &mut DbConn, invoice_ids: &[i64]) -> QueryResult<Vec
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(line, id)| line.map(|line| (line, id))).collect())
 }
+
+/// The time and its cost on one ticket, per cost currency: (currency, minutes, cost).
+pub fn cost_of_ticket(conn: &mut DbConn, ticket_id: i64) -> QueryResult<Vec<(String, i64, i64)>> {
+    let rows: Vec<(String, i32, i64)> = time_entries::table
+        .filter(time_entries::ticket_id.eq(ticket_id))
+        .select((time_entries::cost_currency, time_entries::minutes, time_entries::cost))
+        .load(conn)?;
+    let mut sums: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
+    for (currency, minutes, cost) in rows {
+        let slot = sums.entry(currency).or_default();
+        slot.0 += i64::from(minutes);
+        slot.1 += cost;
+    }
+    Ok(sums.into_iter().map(|(currency, (minutes, cost))| (currency, minutes, cost)).collect())
+}
