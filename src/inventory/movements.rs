@@ -330,9 +330,10 @@ pub async fn create(
                     }
                 };
                 if let Some(line) = input.invoice_line_id {
-                    match crate::invoices::repo::line_with_kind(conn, line)? {
-                        Some((_, kind)) if kind == "payable" => {}
-                        _ => v.error("/invoice_line_id", "no such line of a payable invoice"),
+                    // Lines of drafts still change; only an issued bill's line is a fixed record.
+                    match crate::invoices::repo::line_with_invoice(conn, line)? {
+                        Some((_, kind, status)) if kind == "payable" && status != "draft" && status != "void" => {}
+                        _ => v.error("/invoice_line_id", "no such line of an issued payable invoice"),
                     }
                 }
                 let currency: Option<Currency> = item.as_ref().and_then(|i| i.currency.parse().ok());

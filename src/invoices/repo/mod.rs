@@ -167,12 +167,12 @@ pub fn lines_of_many(
     Ok(lines)
 }
 
-/// A line with the kind of its invoice.
-pub fn line_with_kind(conn: &mut DbConn, id: i64) -> QueryResult<Option<(LineRow, String)>> {
+/// A line with the kind and status of its invoice.
+pub fn line_with_invoice(conn: &mut DbConn, id: i64) -> QueryResult<Option<(LineRow, String, String)>> {
     invoice_lines::table
         .inner_join(invoices::table)
         .filter(invoice_lines::id.eq(id))
-        .select((LineRow::as_select(), invoices::kind))
+        .select((LineRow::as_select(), invoices::kind, invoices::status))
         .first(conn)
         .optional()
 }
