@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod budgets;
 pub mod config;
 pub mod db;
 pub mod employees;
@@ -46,6 +47,7 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(tickets::configure)
             .configure(invoices::configure)
             .configure(inventory::configure)
+            .configure(budgets::configure)
             .wrap(from_fn(http::idempotency::middleware))
             .wrap(from_fn(auth::principal::middleware)),
     );

@@ -428,6 +428,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    budgets (id) {
+        id -> BigInt,
+        department_id -> BigInt,
+        fiscal_year -> Integer,
+        revision -> Integer,
+        currency -> Text,
+        status -> Text,
+        exceed_policy -> Text,
+        notes -> Nullable<Text>,
+        submitted_by -> Nullable<BigInt>,
+        submitted_at -> Nullable<Timestamp>,
+        approved_by -> Nullable<BigInt>,
+        approved_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    budget_lines (budget_id, category, month) {
+        budget_id -> BigInt,
+        category -> Text,
+        month -> Integer,
+        planned -> BigInt,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(desk_members -> desks (desk_id));
 diesel::joinable!(desk_members -> employees (employee_id));
@@ -442,6 +472,7 @@ diesel::joinable!(time_entries -> tickets (ticket_id));
 diesel::joinable!(invoice_lines -> invoices (invoice_id));
 diesel::joinable!(payments -> invoices (invoice_id));
 diesel::joinable!(stock_levels -> items (item_id));
+diesel::joinable!(budget_lines -> budgets (budget_id));
 diesel::joinable!(stock_levels -> stock_locations (location_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -473,4 +504,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     items,
     stock_levels,
     stock_movements,
+    budgets,
+    budget_lines,
 );

@@ -31,6 +31,15 @@ pub fn employee_id_of_user(conn: &mut DbConn, user_id: i64) -> diesel::QueryResu
     repo::employee_id_of_user(conn, user_id)
 }
 
+/// The departments an employee manages (for budget readers).
+pub fn departments_managed_by(conn: &mut DbConn, employee_id: i64) -> diesel::QueryResult<Vec<i64>> {
+    use diesel::prelude::*;
+    crate::db::schema::departments::table
+        .filter(crate::db::schema::departments::manager_id.eq(employee_id))
+        .select(crate::db::schema::departments::id)
+        .load(conn)
+}
+
 /// Whether the employee exists and may be given work (status active).
 pub fn assignable(conn: &mut DbConn, employee_id: i64) -> diesel::QueryResult<bool> {
     Ok(repo::employee(conn, employee_id)?

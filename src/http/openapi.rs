@@ -37,6 +37,7 @@ use crate::error::PROBLEM_JSON;
         (name = "time-entries", description = "Time worked on tickets, costed at the employee's rate on the work date"),
         (name = "customers", description = "Customers: who is invoiced; kept in sync with a CRM by external reference"),
         (name = "vendors", description = "Vendors: who sends bills"),
+        (name = "budgets", description = "Budgets: plan vs actual per department, revisions, forecast"),
         (name = "inventory", description = "Items, locations, the stock ledger, valuation and reorder"),
         (name = "invoices", description = "Invoices receivable and payable, credit notes, payments, billing desk time, aging and profitability"),
     )

@@ -9,7 +9,7 @@ pub mod movements;
 pub mod repo;
 pub mod reports;
 
-pub use repo::{parts_cost_by_ticket, parts_cost_of_ticket, PartsCostRow};
+pub use repo::{materials_by_department_month, parts_cost_by_ticket, parts_cost_of_ticket, PartsCostRow};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(api::create_location)

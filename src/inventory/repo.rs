@@ -441,3 +441,33 @@ pub fn parts_cost_of_ticket(conn: &mut DbConn, ticket_id: i64) -> QueryResult<Ve
     }
     Ok(sums.into_iter().collect())
 }
+
+/// Materials cost in `currency` per department and month: parts issued to the department or to
+/// its desks' tickets (issues carry the department), less parts returned, in [from, to).
+pub fn materials_by_department_month(
+    conn: &mut DbConn,
+    currency: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<crate::tickets::actuals::MonthlyAmountRow>> {
+    let month = crate::tickets::actuals::month_of(conn.backend(), "m.created_at");
+    let sql = format!(
+        "SELECT m.department_id AS department_id, {month} AS month, CAST(-SUM(m.value_delta) AS BIGINT) AS amount \
+         FROM stock_movements m JOIN items i ON i.id = m.item_id \
+         WHERE m.kind = 'issue' AND m.department_id IS NOT NULL AND m.created_at >= ? AND m.created_at < ? \
+           AND i.currency = ? \
+         GROUP BY m.department_id, month"
+    );
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query(db::numbered_placeholders(&sql))
+            .bind::<Timestamp, _>(from)
+            .bind::<Timestamp, _>(to)
+            .bind::<diesel::sql_types::Text, _>(currency)
+            .load(c),
+        DbConn::Sqlite(c) => diesel::sql_query(sql)
+            .bind::<Timestamp, _>(from)
+            .bind::<Timestamp, _>(to)
+            .bind::<diesel::sql_types::Text, _>(currency)
+            .load(c),
+    }
+}

@@ -26,6 +26,11 @@ pub mod billing {
     pub use super::repo::time_entries::{billed_on, billed_on_many, mark_billed, release_billed, unbilled};
 }
 
+/// What budgets need of the job desk: labour cost per department and month.
+pub mod actuals {
+    pub use super::repo::reports::{labour_by_department_month, month_of, MonthlyAmountRow};
+}
+
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // /tickets/workflow before /tickets/{id}, which would otherwise take it.
     cfg.service(desks::create)

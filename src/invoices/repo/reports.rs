@@ -137,3 +137,43 @@ pub fn days_to_pay(conn: &mut DbConn, from: NaiveDate, to: NaiveDate) -> QueryRe
     );
     load(conn, &sql, &[from, to], &[])
 }
+
+#[derive(QueryableByName, Debug)]
+pub struct PayableSpendRow {
+    #[diesel(sql_type = BigInt)]
+    pub department_id: i64,
+    #[diesel(sql_type = Text)]
+    pub category: String,
+    #[diesel(sql_type = BigInt)]
+    pub month: i64,
+    /// 1: issued (actual); 0: draft (committed).
+    #[diesel(sql_type = BigInt)]
+    pub issued: i64,
+    #[diesel(sql_type = BigInt)]
+    pub amount: i64,
+}
+
+/// Payable invoice lines charged to departments, in `currency`, by department, category and
+/// month of the issue date (drafts: of their issue date, else of their creation) in [from, to):
+/// issued bills are actual, drafts committed; void ones count for nothing. Amounts before tax.
+pub fn payables_by_department(
+    conn: &mut DbConn,
+    currency: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<PayableSpendRow>> {
+    let day = match conn.backend() {
+        db::Backend::Postgres => "COALESCE(i.issue_date, CAST(i.created_at AS DATE))",
+        db::Backend::Sqlite => "COALESCE(i.issue_date, date(i.created_at))",
+    };
+    let month = crate::tickets::actuals::month_of(conn.backend(), day);
+    let sql = format!(
+        "SELECT l.department_id AS department_id, l.budget_category AS category, {month} AS month, \
+           CAST(CASE WHEN i.status = 'draft' THEN 0 ELSE 1 END AS BIGINT) AS issued, CAST(SUM(l.net) AS BIGINT) AS amount \
+         FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
+         WHERE i.kind = 'payable' AND i.status <> 'void' AND l.department_id IS NOT NULL \
+           AND {day} >= ? AND {day} < ? AND i.currency = ? \
+         GROUP BY l.department_id, l.budget_category, month, issued"
+    );
+    load(conn, &sql, &[from, to], &[currency])
+}

@@ -233,3 +233,48 @@ pub fn labour_by_customer(
                GROUP BY t.requester_customer_id, e.cost_currency";
     load(conn, sql, &[Bind::Day(from), Bind::Day(to)])
 }
+
+#[derive(QueryableByName, Debug)]
+pub struct MonthlyAmountRow {
+    #[diesel(sql_type = BigInt)]
+    pub department_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub month: i64,
+    #[diesel(sql_type = BigInt)]
+    pub amount: i64,
+}
+
+/// The month (1–12) of a date column.
+pub fn month_of(backend: db::Backend, column: &str) -> String {
+    match backend {
+        db::Backend::Postgres => format!("CAST(EXTRACT(MONTH FROM {column}) AS BIGINT)"),
+        db::Backend::Sqlite => format!("CAST(strftime('%m', {column}) AS INTEGER)"),
+    }
+}
+
+/// Labour cost in `currency` per department and month of the work date in [from, to): the
+/// labour actuals of budgets.
+pub fn labour_by_department_month(
+    conn: &mut DbConn,
+    currency: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> QueryResult<Vec<MonthlyAmountRow>> {
+    let month = month_of(conn.backend(), "work_date");
+    let sql = format!(
+        "SELECT department_id, {month} AS month, CAST(SUM(cost) AS BIGINT) AS amount FROM time_entries \
+         WHERE work_date >= ? AND work_date < ? AND cost_currency = ? GROUP BY department_id, month"
+    );
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query(db::numbered_placeholders(&sql))
+            .bind::<diesel::sql_types::Date, _>(from)
+            .bind::<diesel::sql_types::Date, _>(to)
+            .bind::<Text, _>(currency)
+            .load(c),
+        DbConn::Sqlite(c) => diesel::sql_query(sql)
+            .bind::<diesel::sql_types::Date, _>(from)
+            .bind::<diesel::sql_types::Date, _>(to)
+            .bind::<Text, _>(currency)
+            .load(c),
+    }
+}

@@ -1,0 +1,754 @@
+//! `/api/v1/budgets`: plans per department and year, their lifecycle and revisions, and plan vs
+//! actual. finance and admin write; auditor reads all; a department's manager reads its budgets.
+//!
+//! Actuals, each counted once: labour — time entries' cost, charged to the department owning the
+//! ticket's desk, in the month of the work date; materials — parts issued to the department or to
+//! its desks' tickets, in the month issued, less returns; every other category — issued payable
+//! invoice lines tagged with the department and category, in the month of the issue date (draft
+//! bills count as committed, not actual; void ones not at all). Only amounts in the budget's
+//! currency count.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{run_rate_forecast, spread_evenly, BudgetCategory, BudgetRow, BudgetStatus, ExceedPolicy};
+use super::repo::{self, BudgetFilter, NewBudget};
+use crate::audit;
+use crate::auth::principal::Principal;
+use crate::auth::roles::Role;
+use crate::db::{self, DbConn};
+use crate::error::{ApiError, Validator};
+use crate::http::etag::{created_response, entity_response, IfMatch};
+use crate::http::json::ValidJson;
+use crate::http::pagination::{Page, PageQuery};
+use crate::money::{self, format_amount, Currency};
+use crate::state::AppState;
+
+pub const ENTITY: &str = "budget";
+const WRITERS: [Role; 1] = [Role::Finance];
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BudgetLine {
+    pub category: BudgetCategory,
+    /// Twelve planned amounts, January first.
+    pub monthly: Vec<String>,
+    pub annual: String,
+}
+
+/// A budget revision with its lines.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Budget {
+    pub id: i64,
+    pub department_id: i64,
+    pub fiscal_year: i32,
+    /// 1 for the first plan; a change to an approved budget is the next revision.
+    pub revision: i32,
+    pub currency: String,
+    pub status: BudgetStatus,
+    pub exceed_policy: ExceedPolicy,
+    pub notes: Option<String>,
+    pub lines: Vec<BudgetLine>,
+    pub total: String,
+    pub submitted_by: Option<i64>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<i64>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+fn currency_of(row: &BudgetRow) -> Result<Currency, ApiError> {
+    row.currency.parse().map_err(ApiError::internal)
+}
+
+/// Planned amounts per category: twelve months each.
+fn plan_of(conn: &mut DbConn, id: i64) -> Result<BTreeMap<String, [i64; 12]>, ApiError> {
+    let mut plan: BTreeMap<String, [i64; 12]> = BTreeMap::new();
+    for (category, month, planned) in repo::lines_of(conn, id)? {
+        if let Some(slot) = plan.entry(category).or_insert([0; 12]).get_mut(month as usize - 1) {
+            *slot = planned;
+        }
+    }
+    Ok(plan)
+}
+
+fn view(conn: &mut DbConn, row: &BudgetRow) -> Result<Budget, ApiError> {
+    let currency = currency_of(row)?;
+    let plan = plan_of(conn, row.id)?;
+    let total: i64 = plan.values().flatten().sum();
+    Ok(Budget {
+        id: row.id,
+        department_id: row.department_id,
+        fiscal_year: row.fiscal_year,
+        revision: row.revision,
+        currency: row.currency.clone(),
+        status: row.status(),
+        exceed_policy: ExceedPolicy::from_stored(&row.exceed_policy),
+        notes: row.notes.clone(),
+        lines: plan
+            .iter()
+            .filter_map(|(category, months)| {
+                Some(BudgetLine {
+                    category: BudgetCategory::from_stored(category)?,
+                    monthly: months.iter().map(|m| format_amount(*m, currency)).collect(),
+                    annual: format_amount(months.iter().sum(), currency),
+                })
+            })
+            .collect(),
+        total: format_amount(total, currency),
+        submitted_by: row.submitted_by,
+        submitted_at: row.submitted_at.map(|t| t.and_utc()),
+        approved_by: row.approved_by,
+        approved_at: row.approved_at.map(|t| t.and_utc()),
+        created_at: row.created_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
+        version: row.version,
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineInput {
+    pub category: BudgetCategory,
+    /// Twelve amounts, January first (or give `annual`).
+    #[schema(min_items = 12, max_items = 12)]
+    pub monthly: Option<Vec<String>>,
+    /// Spread evenly over the months, the remainder in December.
+    pub annual: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBudget {
+    pub department_id: i64,
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub fiscal_year: i32,
+    pub currency: Currency,
+    /// Default warn.
+    pub exceed_policy: Option<ExceedPolicy>,
+    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$")]
+    pub notes: Option<String>,
+    #[schema(max_items = 7)]
+    pub lines: Vec<LineInput>,
+}
+
+/// A draft changes; `lines` replaces every line.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBudget {
+    pub exceed_policy: Option<ExceedPolicy>,
+    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$")]
+    pub notes: Option<String>,
+    #[schema(max_items = 7)]
+    pub lines: Option<Vec<LineInput>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BudgetListQuery {
+    pub department_id: Option<i64>,
+    pub fiscal_year: Option<i32>,
+    pub status: Option<BudgetStatus>,
+}
+
+/// The planned months of each line, checked: one line per category, twelve amounts or an annual
+/// one, in the currency's units, not negative.
+fn parse_lines(v: &mut Validator, lines: &[LineInput], currency: Currency) -> Vec<(String, [i64; 12])> {
+    let mut parsed: Vec<(String, [i64; 12])> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let category = line.category.as_str().to_string();
+        if parsed.iter().any(|(c, _)| *c == category) {
+            v.error(&format!("/lines/{i}/category"), "one line per category");
+        }
+        let amount = |v: &mut Validator, pointer: String, raw: &str| {
+            money::parse_non_negative(raw, currency).map_err(|e| v.error(&pointer, e)).unwrap_or(0)
+        };
+        let months = match (&line.monthly, &line.annual) {
+            (Some(monthly), None) if monthly.len() == 12 => {
+                let mut months = [0; 12];
+                for (m, raw) in monthly.iter().enumerate() {
+                    months[m] = amount(v, format!("/lines/{i}/monthly/{m}"), raw);
+                }
+                months
+            }
+            (Some(_), None) => {
+                v.error(&format!("/lines/{i}/monthly"), "must hold twelve amounts, January first");
+                [0; 12]
+            }
+            (None, Some(annual)) => spread_evenly(amount(v, format!("/lines/{i}/annual"), annual)),
+            _ => {
+                v.error(&format!("/lines/{i}/annual"), "give monthly or annual (one of them)");
+                [0; 12]
+            }
+        };
+        parsed.push((category, months));
+    }
+    parsed
+}
+
+/// Who reads: finance, admin, auditor all budgets; a department's manager its own.
+fn readable_departments(conn: &mut DbConn, principal: &Principal) -> Result<Option<Vec<i64>>, ApiError> {
+    if principal.is(Role::Admin) || principal.is(Role::Finance) || principal.is(Role::Auditor) {
+        return Ok(None);
+    }
+    Ok(Some(match crate::employees::employee_id_of_user(conn, principal.user_id)? {
+        Some(me) => crate::employees::departments_managed_by(conn, me)?,
+        None => Vec::new(),
+    }))
+}
+
+fn visible_budget(conn: &mut DbConn, principal: &Principal, id: i64) -> Result<BudgetRow, ApiError> {
+    let row = repo::budget(conn, id)?.ok_or(ApiError::NotFound)?;
+    match readable_departments(conn, principal)? {
+        Some(departments) if !departments.contains(&row.department_id) => Err(ApiError::NotFound),
+        _ => Ok(row),
+    }
+}
+
+/// Creates the first plan of a department for a year, as a draft (finance, admin).
+#[utoipa::path(operation_id = "create_budget", tag = "budgets", request_body = CreateBudget,
+    responses(
+        (status = 201, description = "The draft", body = Budget, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "The department has a budget for the year: revise it", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/budgets")]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<CreateBudget>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&WRITERS)?;
+    let input = body.into_inner();
+    let mut v = Validator::new();
+    v.check((2000..=2100).contains(&input.fiscal_year), "/fiscal_year", "must be 2000 to 2100");
+    let notes = v.optional_text("/notes", input.notes, 2000);
+    let lines = parse_lines(&mut v, &input.lines, input.currency);
+    let actor = principal.actor();
+    let budget = db::run_write(&state.pool, move |conn| {
+        crate::employees::check_department_choice(conn, &mut v, input.department_id, None)?;
+        v.finish()?;
+        if !repo::revisions(conn, input.department_id, input.fiscal_year)?.is_empty() {
+            return Err(ApiError::Conflict(format!(
+                "department {} has a budget for {}; change it through a revision",
+                input.department_id, input.fiscal_year
+            )));
+        }
+        let row = repo::insert(
+            conn,
+            &NewBudget {
+                department_id: input.department_id,
+                fiscal_year: input.fiscal_year,
+                revision: 1,
+                currency: input.currency.code(),
+                exceed_policy: input.exceed_policy.unwrap_or(ExceedPolicy::Warn).as_str(),
+                notes: notes.as_deref(),
+                created_by: actor.user_id,
+            },
+        )?;
+        repo::set_lines(conn, row.id, &lines)?;
+        let budget = view(conn, &row)?;
+        audit::record(conn, &actor, "budget.created", ENTITY, row.id, None, Some(&budget))?;
+        Ok(budget)
+    })
+    .await?;
+    Ok(created_response(&req, &budget, budget.version, &format!("/api/v1/budgets/{}", budget.id)))
+}
+
+/// Lists the budgets the caller may read, every revision, in id order.
+#[utoipa::path(operation_id = "list_budgets", tag = "budgets", params(PageQuery, BudgetListQuery),
+    responses((status = 200, description = "A page of budgets", body = Page<Budget>)))]
+#[get("/budgets")]
+pub async fn list(
+    state: web::Data<AppState>,
+    principal: Principal,
+    page: web::Query<PageQuery>,
+    query: web::Query<BudgetListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.parse()?;
+    let query = query.into_inner();
+    let limit = page.limit;
+    let body = db::run(&state.pool, move |conn| {
+        let filter = BudgetFilter {
+            department_id: query.department_id,
+            fiscal_year: query.fiscal_year,
+            status: query.status.map(BudgetStatus::as_str),
+            departments: readable_departments(conn, &principal)?,
+        };
+        let rows = repo::list(conn, &filter, page.after, limit)?;
+        let rows = Page::from_rows(rows, limit, |r| r.id, |r| r);
+        let mut items = Vec::with_capacity(rows.items.len());
+        for row in &rows.items {
+            items.push(view(conn, row)?);
+        }
+        Ok(Page { items, next_cursor: rows.next_cursor })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Reads one budget revision.
+#[utoipa::path(operation_id = "get_budget", tag = "budgets", params(("id" = i64, Path, description = "Budget id")),
+    responses((status = 200, description = "The budget", body = Budget, headers(("ETag" = String))), (status = 304, description = "Not modified (If-None-Match)")))]
+#[get("/budgets/{id}")]
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let budget = db::run(&state.pool, move |conn| {
+        let row = visible_budget(conn, &principal, id)?;
+        view(conn, &row)
+    })
+    .await?;
+    Ok(entity_response(&req, StatusCode::OK, &budget, budget.version))
+}
+
+/// Changes a draft (finance, admin). Honors If-Match.
+#[utoipa::path(operation_id = "update_budget", tag = "budgets", params(("id" = i64, Path, description = "Budget id")),
+    request_body = UpdateBudget,
+    responses(
+        (status = 200, description = "Updated", body = Budget, headers(("ETag" = String))),
+        (status = 409, description = "Not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[patch("/budgets/{id}")]
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateBudget>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&WRITERS)?;
+    let id = id.into_inner();
+    let input = body.into_inner();
+    let mut shape = Validator::new();
+    let notes = input.notes.map(|n| shape.optional_text("/notes", Some(n), 2000));
+    if let Some(lines) = &input.lines {
+        // The lines' shape, before If-Match: amounts checked at three decimals here (no currency
+        // has more), at the budget's currency's own below.
+        let widest: Currency = "BHD".parse().map_err(ApiError::internal)?;
+        parse_lines(&mut shape, lines, widest);
+    }
+    shape.finish()?;
+    let actor = principal.actor();
+    let budget = db::run_write(&state.pool, move |conn| {
+        let row = repo::budget(conn, id)?.ok_or(ApiError::NotFound)?;
+        if_match.check(row.version)?;
+        if row.status() != BudgetStatus::Draft {
+            return Err(ApiError::Conflict(format!("the budget is {}; only drafts change", row.status)));
+        }
+        let before = view(conn, &row)?;
+        let mut v = Validator::new();
+        let currency = currency_of(&row)?;
+        let lines = input.lines.as_ref().map(|l| parse_lines(&mut v, l, currency));
+        v.finish()?;
+        let policy = input.exceed_policy.map(ExceedPolicy::as_str).unwrap_or(row.exceed_policy.as_str()).to_string();
+        let notes = notes.unwrap_or(row.notes.clone());
+        if !repo::update_draft(conn, id, row.version, &policy, notes.as_deref())? {
+            return Err(ApiError::changed_concurrently("budget"));
+        }
+        if let Some(lines) = &lines {
+            repo::set_lines(conn, id, lines)?;
+        }
+        let after_row = repo::budget(conn, id)?.ok_or(ApiError::NotFound)?;
+        let after = view(conn, &after_row)?;
+        audit::record(conn, &actor, "budget.updated", ENTITY, id, Some(&before), Some(&after))?;
+        Ok(after)
+    })
+    .await?;
+    Ok(entity_response(&req, StatusCode::OK, &budget, budget.version))
+}
+
+async fn change_status(
+    req: &HttpRequest,
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    if_match: IfMatch,
+    from: BudgetStatus,
+    to: BudgetStatus,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&WRITERS)?;
+    let actor = principal.actor();
+    let user = principal.user_id;
+    let budget = db::run_write(&state.pool, move |conn| {
+        let row = repo::budget(conn, id)?.ok_or(ApiError::NotFound)?;
+        if_match.check(row.version)?;
+        if row.status() != from {
+            return Err(ApiError::Conflict(format!(
+                "the budget is {}; only a {} budget becomes {}",
+                row.status,
+                from.as_str(),
+                to.as_str()
+            )));
+        }
+        if to == BudgetStatus::Approved && row.submitted_by == Some(user) {
+            return Err(ApiError::Forbidden("the person who submitted a budget does not approve it".into()));
+        }
+        let before = view(conn, &row)?;
+        if !repo::move_status(conn, id, row.version, from, to, Some(user))? {
+            return Err(ApiError::changed_concurrently("budget"));
+        }
+        if to == BudgetStatus::Approved {
+            repo::supersede_others(conn, row.department_id, row.fiscal_year, id)?;
+        }
+        let after_row = repo::budget(conn, id)?.ok_or(ApiError::NotFound)?;
+        let after = view(conn, &after_row)?;
+        audit::record(conn, &actor, &format!("budget.{}", to.as_str()), ENTITY, id, Some(&before), Some(&after))?;
+        Ok(after)
+    })
+    .await?;
+    Ok(entity_response(req, StatusCode::OK, &budget, budget.version))
+}
+
+/// Submits a draft for approval (finance, admin). Honors If-Match.
+#[utoipa::path(operation_id = "submit_budget", tag = "budgets",
+    params(("id" = i64, Path, description = "Budget id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    responses((status = 200, description = "Submitted", body = Budget, headers(("ETag" = String))),
+        (status = 409, description = "Not a draft", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/budgets/{id}/submit")]
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    change_status(&req, &state, &principal, id.into_inner(), if_match, BudgetStatus::Draft, BudgetStatus::Submitted)
+        .await
+}
+
+/// Approves a submitted budget (finance, admin; not the person who submitted it): it is locked,
+/// and an earlier approved revision is superseded. Honors If-Match.
+#[utoipa::path(operation_id = "approve_budget", tag = "budgets",
+    params(("id" = i64, Path, description = "Budget id"), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
+    responses((status = 200, description = "Approved", body = Budget, headers(("ETag" = String))),
+        (status = 409, description = "Not submitted", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/budgets/{id}/approve")]
+pub async fn approve(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    change_status(&req, &state, &principal, id.into_inner(), if_match, BudgetStatus::Submitted, BudgetStatus::Approved)
+        .await
+}
+
+/// Starts a new revision of an approved budget: a draft with the same lines (finance, admin).
+/// The approved one stays in force and readable until the revision is approved.
+#[utoipa::path(operation_id = "revise_budget", tag = "budgets", params(("id" = i64, Path, description = "Budget id")),
+    responses((status = 201, description = "The new draft revision", body = Budget, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "Not the approved revision, or a revision is open already", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/budgets/{id}/revisions")]
+pub async fn revise(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require_any(&WRITERS)?;
+    let id = id.into_inner();
+    let actor = principal.actor();
+    let budget = db::run_write(&state.pool, move |conn| {
+        let row = repo::budget(conn, id)?.ok_or(ApiError::NotFound)?;
+        if row.status() != BudgetStatus::Approved {
+            return Err(ApiError::Conflict("only the approved budget is revised".into()));
+        }
+        let all = repo::revisions(conn, row.department_id, row.fiscal_year)?;
+        if let Some(open) = all.iter().find(|b| matches!(b.status(), BudgetStatus::Draft | BudgetStatus::Submitted)) {
+            return Err(ApiError::Conflict(format!("revision {} is open already (budget {})", open.revision, open.id)));
+        }
+        let next = all.iter().map(|b| b.revision).max().unwrap_or(row.revision) + 1;
+        let draft = repo::insert(
+            conn,
+            &NewBudget {
+                department_id: row.department_id,
+                fiscal_year: row.fiscal_year,
+                revision: next,
+                currency: &row.currency,
+                exceed_policy: ExceedPolicy::from_stored(&row.exceed_policy).as_str(),
+                notes: row.notes.as_deref(),
+                created_by: actor.user_id,
+            },
+        )?;
+        let lines: Vec<(String, [i64; 12])> = plan_of(conn, row.id)?.into_iter().collect();
+        repo::set_lines(conn, draft.id, &lines)?;
+        let budget = view(conn, &draft)?;
+        audit::record(conn, &actor, "budget.revised", ENTITY, draft.id, None, Some(&budget))?;
+        Ok(budget)
+    })
+    .await?;
+    Ok(created_response(&req, &budget, budget.version, &format!("/api/v1/budgets/{}", budget.id)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VarianceQuery {
+    /// Actuals up to the end of this day (default: today, UTC).
+    pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MonthVariance {
+    pub month: u32,
+    pub planned: String,
+    pub actual: String,
+    /// Draft bills charged to the line: spending on its way.
+    pub committed: String,
+    /// planned − actual.
+    pub variance: String,
+    /// actual / planned in percent, one decimal; null when nothing was planned.
+    pub percent_used: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LineVariance {
+    pub category: BudgetCategory,
+    pub months: Vec<MonthVariance>,
+    pub planned: String,
+    pub actual: String,
+    pub committed: String,
+    pub variance: String,
+    pub percent_used: Option<String>,
+    /// The actual so far continued at its monthly run rate to year end.
+    pub forecast: String,
+    /// The forecast is above the year's plan.
+    pub forecast_exceeds_plan: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Variance {
+    pub budget_id: i64,
+    pub department_id: i64,
+    pub fiscal_year: i32,
+    pub currency: String,
+    pub as_of: NaiveDate,
+    pub lines: Vec<LineVariance>,
+    pub planned: String,
+    pub actual: String,
+    pub committed: String,
+    pub variance: String,
+    pub forecast: String,
+}
+
+fn percent(part: i64, whole: i64) -> Option<String> {
+    (whole != 0).then(|| {
+        let exact =
+            rust_decimal::Decimal::from(part) * rust_decimal::Decimal::from(100) / rust_decimal::Decimal::from(whole);
+        let mut rounded = exact.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        rounded.rescale(1);
+        rounded.to_string()
+    })
+}
+
+/// (department, category) → twelve months of (actual, committed).
+pub type Spending = BTreeMap<(i64, String), [(i64, i64); 12]>;
+
+/// Actual and committed spending of every department in `currency` for `year` up to the end of
+/// `as_of`.
+pub fn spending(
+    conn: &mut DbConn,
+    currency: &str,
+    year: i32,
+    as_of: NaiveDate,
+) -> Result<Spending, ApiError> {
+    let start = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| ApiError::internal("year"))?;
+    let year_end = NaiveDate::from_ymd_opt(year + 1, 1, 1).ok_or_else(|| ApiError::internal("year"))?;
+    let end = (as_of + chrono::Duration::days(1)).min(year_end);
+    let mut spent = Spending::new();
+    let mut add = |department: i64, category: &str, month: i64, actual: i64, committed: i64| {
+        if let Some(slot) =
+            spent.entry((department, category.to_string())).or_insert([(0, 0); 12]).get_mut(month as usize - 1)
+        {
+            slot.0 += actual;
+            slot.1 += committed;
+        }
+    };
+    if end <= start {
+        return Ok(spent);
+    }
+    for row in crate::tickets::actuals::labour_by_department_month(conn, currency, start, end)? {
+        add(row.department_id, "labour", row.month, row.amount, 0);
+    }
+    let (from, to) = (start.and_time(chrono::NaiveTime::MIN), end.and_time(chrono::NaiveTime::MIN));
+    for row in crate::inventory::materials_by_department_month(conn, currency, from, to)? {
+        add(row.department_id, "materials", row.month, row.amount, 0);
+    }
+    for row in crate::invoices::repo::reports::payables_by_department(conn, currency, start, end)? {
+        let (actual, committed) = if row.issued == 1 { (row.amount, 0) } else { (0, row.amount) };
+        add(row.department_id, &row.category, row.month, actual, committed);
+    }
+    Ok(spent)
+}
+
+fn months_elapsed(year: i32, as_of: NaiveDate) -> u32 {
+    match as_of.year().cmp(&year) {
+        std::cmp::Ordering::Less => 0,
+        std::cmp::Ordering::Greater => 12,
+        std::cmp::Ordering::Equal => as_of.month(),
+    }
+}
+
+/// Plan vs actual of one budget: per line and month planned, actual, committed, variance and %
+/// used, and a run-rate forecast to year end with the lines forecast to exceed their plan.
+pub fn variance_of(conn: &mut DbConn, row: &BudgetRow, as_of: NaiveDate) -> Result<Variance, ApiError> {
+    let currency = currency_of(row)?;
+    let m = |minor: i64| format_amount(minor, currency);
+    let plan = plan_of(conn, row.id)?;
+    let spent = spending(conn, &row.currency, row.fiscal_year, as_of)?;
+    let elapsed = months_elapsed(row.fiscal_year, as_of);
+    let mut categories: Vec<String> = plan.keys().cloned().collect();
+    for (department, category) in spent.keys() {
+        if *department == row.department_id && !categories.contains(category) {
+            categories.push(category.clone());
+        }
+    }
+    categories.sort();
+    let mut lines = Vec::new();
+    let (mut total_planned, mut total_actual, mut total_committed, mut total_forecast) = (0, 0, 0, 0);
+    for category in categories {
+        let planned = plan.get(&category).copied().unwrap_or([0; 12]);
+        let spent = spent.get(&(row.department_id, category.clone())).copied().unwrap_or([(0, 0); 12]);
+        let months: Vec<MonthVariance> = (0..12)
+            .map(|i| MonthVariance {
+                month: i as u32 + 1,
+                planned: m(planned[i]),
+                actual: m(spent[i].0),
+                committed: m(spent[i].1),
+                variance: m(planned[i] - spent[i].0),
+                percent_used: percent(spent[i].0, planned[i]),
+            })
+            .collect();
+        let (p, a, c) = (
+            planned.iter().sum::<i64>(),
+            spent.iter().map(|s| s.0).sum::<i64>(),
+            spent.iter().map(|s| s.1).sum::<i64>(),
+        );
+        let forecast = run_rate_forecast(a, elapsed, p);
+        total_planned += p;
+        total_actual += a;
+        total_committed += c;
+        total_forecast += forecast;
+        if let Some(category) = BudgetCategory::from_stored(&category) {
+            lines.push(LineVariance {
+                category,
+                months,
+                planned: m(p),
+                actual: m(a),
+                committed: m(c),
+                variance: m(p - a),
+                percent_used: percent(a, p),
+                forecast: m(forecast),
+                forecast_exceeds_plan: forecast > p,
+            });
+        }
+    }
+    Ok(Variance {
+        budget_id: row.id,
+        department_id: row.department_id,
+        fiscal_year: row.fiscal_year,
+        currency: row.currency.clone(),
+        as_of,
+        lines,
+        planned: m(total_planned),
+        actual: m(total_actual),
+        committed: m(total_committed),
+        variance: m(total_planned - total_actual),
+        forecast: m(total_forecast),
+    })
+}
+
+/// Plan vs actual of one budget revision (its readers).
+#[utoipa::path(operation_id = "get_budget_variance", tag = "budgets",
+    params(("id" = i64, Path, description = "Budget id"), VarianceQuery),
+    responses((status = 200, description = "Per line and month", body = Variance)))]
+#[get("/budgets/{id}/variance")]
+pub async fn variance(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    query: web::Query<VarianceQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let as_of = query.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    let body = db::run(&state.pool, move |conn| {
+        let row = visible_budget(conn, &principal, id)?;
+        variance_of(conn, &row, as_of)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BudgetReportQuery {
+    /// The fiscal year (default: this year).
+    #[param(minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BudgetReport {
+    pub year: i32,
+    /// Each department's budget in force (approved; else the latest revision), plan vs actual.
+    pub departments: Vec<Variance>,
+}
+
+/// Every department's plan vs actual for a year in one call (finance, admin, auditor; a manager
+/// sees their departments).
+#[utoipa::path(operation_id = "get_budget_report", tag = "budgets", params(BudgetReportQuery),
+    responses((status = 200, description = "Per department", body = BudgetReport)))]
+#[get("/reports/budgets")]
+pub async fn report(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<BudgetReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let year = query.year.unwrap_or_else(|| Utc::now().year());
+    if !(2000..=2100).contains(&year) {
+        return Err(ApiError::invalid_parameter("year", "must be 2000 to 2100"));
+    }
+    let today = Utc::now().date_naive();
+    let body = db::run(&state.pool, move |conn| {
+        let filter = BudgetFilter {
+            fiscal_year: Some(year),
+            departments: readable_departments(conn, &principal)?,
+            ..Default::default()
+        };
+        let rows = repo::list(conn, &filter, None, 10_000)?;
+        // The budget in force per department: the approved revision, else the latest.
+        let mut chosen: BTreeMap<i64, BudgetRow> = BTreeMap::new();
+        for row in rows {
+            let better = match chosen.get(&row.department_id) {
+                None => true,
+                Some(current) => match (current.status(), row.status()) {
+                    (BudgetStatus::Approved, _) => false,
+                    (_, BudgetStatus::Approved) => true,
+                    _ => row.revision > current.revision,
+                },
+            };
+            if better {
+                chosen.insert(row.department_id, row);
+            }
+        }
+        let mut departments = Vec::with_capacity(chosen.len());
+        for row in chosen.values() {
+            departments.push(variance_of(conn, row, today)?);
+        }
+        Ok(BudgetReport { year, departments })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}

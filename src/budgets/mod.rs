@@ -1,0 +1,19 @@
+//! Budgets: plan vs actual per department and fiscal year, fed by labour (time entries), parts
+//! (inventory issues) and bills (payable invoice lines), with revisions, a run-rate forecast and
+//! an exceed policy. See `api.rs` for the rules of actuals.
+
+pub mod api;
+pub mod model;
+pub mod repo;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(api::create)
+        .service(api::list)
+        .service(api::get)
+        .service(api::update)
+        .service(api::submit)
+        .service(api::approve)
+        .service(api::revise)
+        .service(api::variance)
+        .service(api::report);
+}

@@ -1,0 +1,212 @@
+//! Budgets: lines and spreading, the lifecycle with separation of duties, revisions, actuals from
+//! each source in exact sums, variance and forecast on known data, who reads what.
+
+mod common;
+
+use common::{pointers, problem, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+fn year() -> i32 {
+    chrono::Datelike::year(&chrono::Utc::now().date_naive())
+}
+
+fn today() -> String {
+    chrono::Utc::now().date_naive().to_string()
+}
+
+async fn lifecycle_and_revisions(app: TestApp) {
+    let admin = app.admin_token().await;
+    let fiona = app.user_token(&admin, "fiona@example.com", &["finance"]).await;
+    let frank = app.user_token(&admin, "frank@example.com", &["finance"]).await;
+    let ops = app.user_token(&admin, "ops@example.com", &["ops"]).await;
+    let department: Value =
+        app.post("/api/v1/departments", &admin, &json!({"code": "IT", "name": "IT"})).await.json().await.unwrap();
+    let body = json!({"department_id": department["id"], "fiscal_year": year(), "currency": "EUR", "exceed_policy": "stop",
+        "lines": [{"category": "labour", "annual": "1000.00"},
+                  {"category": "software", "monthly": ["10", "10", "10", "10", "10", "10", "10", "10", "10", "10", "10", "10.5"]}]});
+    problem(app.post("/api/v1/budgets", &ops, &body).await, StatusCode::FORBIDDEN).await;
+    let created = app.post("/api/v1/budgets", &fiona, &body).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let budget: Value = created.json().await.unwrap();
+    assert_eq!((budget["status"].as_str(), budget["revision"].as_i64()), (Some("draft"), Some(1)));
+    let labour = budget["lines"].as_array().unwrap().iter().find(|l| l["category"] == "labour").unwrap().clone();
+    assert_eq!(
+        (labour["monthly"][0].as_str(), labour["monthly"][11].as_str(), labour["annual"].as_str()),
+        (Some("83.33"), Some("83.37"), Some("1000.00"))
+    );
+    assert_eq!(budget["total"], "1120.50");
+    problem(app.post("/api/v1/budgets", &fiona, &body).await, StatusCode::CONFLICT).await;
+    let bad = app
+        .post(
+            "/api/v1/budgets",
+            &fiona,
+            &json!({"department_id": 999, "fiscal_year": year(), "currency": "EUR",
+        "lines": [{"category": "travel", "monthly": ["1"]}, {"category": "travel", "annual": "1.001"}]}),
+        )
+        .await;
+    let mut found = pointers(&problem(bad, StatusCode::UNPROCESSABLE_ENTITY).await);
+    found.sort();
+    assert_eq!(found, vec!["/department_id", "/lines/0/monthly", "/lines/1/annual", "/lines/1/category"]);
+
+    // Draft → submitted → approved, and not by the one who submitted.
+    let id = budget["id"].clone();
+    let path = format!("/api/v1/budgets/{id}");
+    let changed: Value = app.patch(&path, &fiona, &json!({"notes": "Plan A"}), None).await.json().await.unwrap();
+    assert_eq!(changed["notes"], "Plan A");
+    problem(app.post(&format!("{path}/approve"), &frank, &json!({})).await, StatusCode::CONFLICT).await;
+    assert_eq!(app.post(&format!("{path}/submit"), &fiona, &json!({})).await.status(), StatusCode::OK);
+    problem(app.patch(&path, &fiona, &json!({"notes": "late"}), None).await, StatusCode::CONFLICT).await;
+    problem(app.post(&format!("{path}/approve"), &fiona, &json!({})).await, StatusCode::FORBIDDEN).await;
+    let approved: Value = app.post(&format!("{path}/approve"), &frank, &json!({})).await.json().await.unwrap();
+    assert_eq!(approved["status"], "approved");
+
+    // A change to an approved budget is a new revision; the old one stays readable.
+    let revision: Value = app.post(&format!("{path}/revisions"), &fiona, &json!({})).await.json().await.unwrap();
+    assert_eq!(
+        (revision["revision"].as_i64(), revision["status"].as_str(), revision["total"].as_str()),
+        (Some(2), Some("draft"), Some("1120.50"))
+    );
+    problem(app.post(&format!("{path}/revisions"), &fiona, &json!({})).await, StatusCode::CONFLICT).await;
+    let r = format!("/api/v1/budgets/{}", revision["id"]);
+    app.patch(&r, &fiona, &json!({"lines": [{"category": "labour", "annual": "1200"}]}), None).await;
+    app.post(&format!("{r}/submit"), &frank, &json!({})).await;
+    let second: Value = app.post(&format!("{r}/approve"), &fiona, &json!({})).await.json().await.unwrap();
+    assert_eq!((second["status"].as_str(), second["total"].as_str()), (Some("approved"), Some("1200.00")));
+    let first: Value = app.get(&path, &fiona).await.json().await.unwrap();
+    assert_eq!((first["status"].as_str(), first["total"].as_str()), (Some("superseded"), Some("1120.50")));
+
+    // Readers: auditor all, a department's manager theirs, others nothing.
+    let auditor = app.user_token(&admin, "audit@example.com", &["auditor"]).await;
+    assert_eq!(app.get(&path, &auditor).await.status(), StatusCode::OK);
+    problem(app.get(&path, &ops).await, StatusCode::NOT_FOUND).await;
+    let listed: Value = app.get("/api/v1/budgets", &ops).await.json().await.unwrap();
+    assert_eq!(listed["items"], json!([]));
+    let user = app.create_user(&admin, "mia@corp.example", &["employee"]).await;
+    let mia: Value = app
+        .post("/api/v1/employees", &admin, &json!({"first_name": "Mia", "last_name": "Manager", "work_email": "mia@corp.example",
+            "department_id": department["id"], "employment_type": "full_time", "status": "active", "start_date": "2025-01-06", "user_id": user["id"]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.patch(&format!("/api/v1/departments/{}", department["id"]), &admin, &json!({"manager_id": mia["id"]}), None)
+        .await;
+    let manager = app.token_for("mia@corp.example", common::PASSWORD).await;
+    assert_eq!(app.get(&path, &manager).await.status(), StatusCode::OK);
+    let mine: Value = app.get("/api/v1/budgets", &manager).await.json().await.unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 2);
+}
+both_backends!(budget_lifecycle, lifecycle_and_revisions);
+
+async fn actuals_from_every_source(app: TestApp) {
+    let admin = app.admin_token().await;
+    let finance = app.user_token(&admin, "fin@example.com", &["finance"]).await;
+    // A department with a desk, an agent costing 40.00 an hour, a vendor, a stock room.
+    let department: Value =
+        app.post("/api/v1/departments", &admin, &json!({"code": "SVC", "name": "Service"})).await.json().await.unwrap();
+    let user = app.create_user(&admin, "ada@corp.example", &["agent"]).await;
+    let ada: Value = app
+        .post("/api/v1/employees", &admin, &json!({"first_name": "Ada", "last_name": "Gent", "work_email": "ada@corp.example",
+            "department_id": department["id"], "employment_type": "full_time", "status": "active", "start_date": "2025-01-06",
+            "user_id": user["id"], "compensation": {"hourly_cost_rate": "40.00", "currency": "EUR"}}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let desk: Value = app
+        .post("/api/v1/desks", &admin, &json!({"key": "SVC", "name": "Service", "department_id": department["id"], "default_billing_rate": "90", "currency": "EUR"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.request(Method::PUT, &format!("/api/v1/desks/{}/members/{}", desk["id"], ada["id"]), Some(&admin))
+        .send()
+        .await
+        .unwrap();
+    let agent = app.token_for("ada@corp.example", common::PASSWORD).await;
+    let ticket: Value = app
+        .post("/api/v1/tickets", &agent, &json!({"desk_id": desk["id"], "subject": "Boiler"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Labour: 90 minutes = 60.00.
+    let logged = app
+        .post(
+            &format!("/api/v1/tickets/{}/time-entries", ticket["id"]),
+            &agent,
+            &json!({"work_date": today(), "minutes": 90}),
+        )
+        .await;
+    assert_eq!(logged.status(), StatusCode::CREATED);
+    // Materials: 2 of 3 seals worth 30.00 issued to the ticket = 20.00.
+    let shelf: Value = app
+        .post("/api/v1/inventory/locations", &admin, &json!({"code": "SHELF", "name": "Shelf"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let seal: Value = app
+        .post("/api/v1/inventory/items", &admin, &json!({"sku": "SEAL", "name": "Seal"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.post("/api/v1/inventory/movements", &admin, &json!({"kind": "receipt", "item_id": seal["id"], "location_id": shelf["id"], "quantity": "3", "unit_cost": "10"})).await;
+    let issued = app.post("/api/v1/inventory/movements", &agent, &json!({"kind": "issue", "item_id": seal["id"], "location_id": shelf["id"], "quantity": "2", "ticket_id": ticket["id"]})).await;
+    assert_eq!(issued.status(), StatusCode::CREATED);
+    // Software: an issued bill line of 99.99 (before tax) and a draft of 50.00 (committed).
+    let vendor: Value = app
+        .post("/api/v1/vendors", &finance, &json!({"name": "CloudHost", "currency": "EUR"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bill = |amount: &str| {
+        json!({"kind": "payable", "vendor_id": vendor["id"], "lines": [{"description": "Licences", "quantity": "1", "unit_price": amount,
+        "tax_rate_percent": "19", "department_id": department["id"], "budget_category": "software"}]})
+    };
+    let issued_bill: Value = app.post("/api/v1/invoices", &finance, &bill("99.99")).await.json().await.unwrap();
+    app.post(&format!("/api/v1/invoices/{}/issue", issued_bill["id"]), &finance, &json!({})).await;
+    app.post("/api/v1/invoices", &finance, &bill("50")).await;
+
+    let budget: Value = app
+        .post(
+            "/api/v1/budgets",
+            &finance,
+            &json!({"department_id": department["id"], "fiscal_year": year(), "currency": "EUR",
+            "lines": [{"category": "labour", "annual": "1200"}, {"category": "software", "annual": "120"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let variance: Value =
+        app.get(&format!("/api/v1/budgets/{}/variance", budget["id"]), &finance).await.json().await.unwrap();
+    let line = |category: &str| {
+        variance["lines"].as_array().unwrap().iter().find(|l| l["category"] == category).unwrap().clone()
+    };
+    let month = chrono::Datelike::month(&chrono::Utc::now().date_naive()) as usize;
+    let labour = line("labour");
+    assert_eq!(
+        (labour["actual"].as_str(), labour["months"][month - 1]["actual"].as_str()),
+        (Some("60.00"), Some("60.00"))
+    );
+    assert_eq!(line("materials")["actual"], "20.00", "parts to the department's desk's ticket");
+    assert_eq!(line("materials")["planned"], "0.00");
+    let software = line("software");
+    assert_eq!((software["actual"].as_str(), software["committed"].as_str()), (Some("99.99"), Some("50.00")));
+    // Forecast at the run rate: 99.99 over the months so far, continued to December.
+    let expected = (rust_decimal::Decimal::new(9_999, 2) * rust_decimal::Decimal::from(12)
+        / rust_decimal::Decimal::from(month as i64))
+    .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    assert_eq!(software["forecast"], expected.to_string());
+    assert_eq!(software["forecast_exceeds_plan"], expected > rust_decimal::Decimal::from(120));
+    assert_eq!(variance["actual"], "179.99");
+    let report: Value =
+        app.get(&format!("/api/v1/reports/budgets?year={}", year()), &finance).await.json().await.unwrap();
+    assert_eq!(report["departments"][0]["actual"], "179.99");
+    problem(app.get("/api/v1/reports/budgets?year=1999", &finance).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+}
+both_backends!(budget_actuals, actuals_from_every_source);
