@@ -210,3 +210,121 @@ async fn actuals_from_every_source(app: TestApp) {
     problem(app.get("/api/v1/reports/budgets?year=1999", &finance).await, StatusCode::UNPROCESSABLE_ENTITY).await;
 }
 both_backends!(budget_actuals, actuals_from_every_source);
+
+/// A new department with an approved budget of one line (through two finance users):
+/// (department, budget).
+async fn approved_budget(app: &TestApp, admin: &str, policy: &str, category: &str, annual: &str) -> (Value, Value) {
+    let code = category.to_uppercase();
+    let department: Value =
+        app.post("/api/v1/departments", admin, &json!({"code": code, "name": category})).await.json().await.unwrap();
+    let a = app.user_token(admin, &format!("a-{category}@example.com"), &["finance"]).await;
+    let b = app.user_token(admin, &format!("b-{category}@example.com"), &["finance"]).await;
+    let budget: Value = app
+        .post(
+            "/api/v1/budgets",
+            &a,
+            &json!({"department_id": department["id"], "fiscal_year": year(), "currency": "EUR",
+            "exceed_policy": policy, "lines": [{"category": category, "annual": annual}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.post(&format!("/api/v1/budgets/{}/submit", budget["id"]), &a, &json!({})).await;
+    let approved: Value =
+        app.post(&format!("/api/v1/budgets/{}/approve", budget["id"]), &b, &json!({})).await.json().await.unwrap();
+    assert_eq!(approved["status"], "approved");
+    (department, approved)
+}
+
+async fn exceed_policy_at_spending(app: TestApp) {
+    let admin = app.admin_token().await;
+    let finance = app.user_token(&admin, "fin@example.com", &["finance"]).await;
+    let vendor: Value = app
+        .post("/api/v1/vendors", &finance, &json!({"name": "CloudHost", "currency": "EUR"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bill = |amount: &str, department: &Value, category: &str| {
+        json!({"kind": "payable", "vendor_id": vendor["id"], "lines": [{"description": "x", "quantity": "1",
+        "unit_price": amount, "department_id": department["id"], "budget_category": category}]})
+    };
+    let month = chrono::Datelike::month(&chrono::Utc::now().date_naive()) as i64;
+
+    // Warn: the bill is issued and the answer and the change feed carry the warning.
+    let (department, budget) = approved_budget(&app, &admin, "warn", "software", "1200").await;
+    let over = format!("{}.00", month * 100 + 1);
+    let draft: Value =
+        app.post("/api/v1/invoices", &finance, &bill(&over, &department, "software")).await.json().await.unwrap();
+    let issued = app.post(&format!("/api/v1/invoices/{}/issue", draft["id"]), &finance, &json!({})).await;
+    assert_eq!(issued.status(), StatusCode::OK);
+    let issued: Value = issued.json().await.unwrap();
+    assert_eq!(issued["budget_warnings"][0]["overrun"], "1.00");
+    assert_eq!(issued["budget_warnings"][0]["budget_id"], budget["id"]);
+    let events: Value = app.get("/api/v1/audit-events?action=budget.exceeded", &admin).await.json().await.unwrap();
+    assert_eq!(events["items"].as_array().unwrap().len(), 1);
+
+    // Stop: 409 naming the budget and overrun; an override with a reason goes through, audited.
+    let (department, _) = approved_budget(&app, &admin, "stop", "travel", "120").await;
+    let draft: Value =
+        app.post("/api/v1/invoices", &finance, &bill("500", &department, "travel")).await.json().await.unwrap();
+    let stopped = problem(
+        app.post(&format!("/api/v1/invoices/{}/issue", draft["id"]), &finance, &json!({})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert!(stopped["detail"].as_str().unwrap().contains("travel"), "{stopped}");
+    let still: Value = app.get(&format!("/api/v1/invoices/{}", draft["id"]), &finance).await.json().await.unwrap();
+    assert_eq!(still["status"], "draft");
+    let overridden = app
+        .post(
+            &format!("/api/v1/invoices/{}/issue", draft["id"]),
+            &finance,
+            &json!({"budget_override_reason": "Conference booked by the board"}),
+        )
+        .await;
+    assert_eq!(overridden.status(), StatusCode::OK);
+    let events: Value = app.get("/api/v1/audit-events?action=budget.overridden", &admin).await.json().await.unwrap();
+    assert_eq!(events["items"][0]["changes"]["override_reason"]["after"], "Conference booked by the board");
+    let bad = app.post(&format!("/api/v1/invoices/{}/issue", draft["id"]), &finance, &json!({"unknown": 1})).await;
+    assert!(bad.status() == StatusCode::UNPROCESSABLE_ENTITY || bad.status() == StatusCode::BAD_REQUEST);
+
+    // Two parallel bills that each fit but together exceed: one goes through, one is stopped.
+    let (department, _) = approved_budget(&app, &admin, "stop", "services", "1200").await;
+    let half = format!("{}.00", month * 100 / 2 + 10);
+    let first: Value =
+        app.post("/api/v1/invoices", &finance, &bill(&half, &department, "services")).await.json().await.unwrap();
+    let second: Value =
+        app.post("/api/v1/invoices", &finance, &bill(&half, &department, "services")).await.json().await.unwrap();
+    let (first_path, second_path) =
+        (format!("/api/v1/invoices/{}/issue", first["id"]), format!("/api/v1/invoices/{}/issue", second["id"]));
+    let empty = json!({});
+    let (a, b) = tokio::join!(app.post(&first_path, &finance, &empty), app.post(&second_path, &finance, &empty));
+    let mut statuses = vec![a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(statuses, vec![StatusCode::OK, StatusCode::CONFLICT]);
+
+    // Materials: a stock issue to the department against a stop budget; admin may override.
+    let (department, _) = approved_budget(&app, &admin, "stop", "materials", "12").await;
+    let shelf: Value = app
+        .post("/api/v1/inventory/locations", &admin, &json!({"code": "SHELF", "name": "Shelf"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let disk: Value =
+        app.post("/api/v1/inventory/items", &admin, &json!({"sku": "SSD", "name": "SSD"})).await.json().await.unwrap();
+    app.post("/api/v1/inventory/movements", &admin, &json!({"kind": "receipt", "item_id": disk["id"], "location_id": shelf["id"], "quantity": "2", "unit_cost": "90"})).await;
+    let issue = json!({"kind": "issue", "item_id": disk["id"], "location_id": shelf["id"], "quantity": "1", "department_id": department["id"]});
+    let ops = app.user_token(&admin, "ops@example.com", &["ops"]).await;
+    problem(app.post("/api/v1/inventory/movements", &ops, &issue).await, StatusCode::CONFLICT).await;
+    let mut forced = issue.clone();
+    forced["budget_override_reason"] = json!("Server down");
+    problem(app.post("/api/v1/inventory/movements", &ops, &forced).await, StatusCode::FORBIDDEN).await;
+    let done = app.post("/api/v1/inventory/movements", &admin, &forced).await;
+    assert_eq!(done.status(), StatusCode::CREATED);
+    let done: Value = done.json().await.unwrap();
+    assert_eq!(done["budget_warnings"][0]["category"], "materials");
+}
+both_backends!(budget_exceed_policy, exceed_policy_at_spending);

@@ -558,12 +558,7 @@ pub type Spending = BTreeMap<(i64, String), [(i64, i64); 12]>;
 
 /// Actual and committed spending of every department in `currency` for `year` up to the end of
 /// `as_of`.
-pub fn spending(
-    conn: &mut DbConn,
-    currency: &str,
-    year: i32,
-    as_of: NaiveDate,
-) -> Result<Spending, ApiError> {
+pub fn spending(conn: &mut DbConn, currency: &str, year: i32, as_of: NaiveDate) -> Result<Spending, ApiError> {
     let start = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| ApiError::internal("year"))?;
     let year_end = NaiveDate::from_ymd_opt(year + 1, 1, 1).ok_or_else(|| ApiError::internal("year"))?;
     let end = (as_of + chrono::Duration::days(1)).min(year_end);
@@ -591,6 +586,18 @@ pub fn spending(
         add(row.department_id, &row.category, row.month, actual, committed);
     }
     Ok(spent)
+}
+
+/// What a department spent on a category in `currency` from January to the end of `on`.
+pub fn spent_to_date(
+    conn: &mut DbConn,
+    department_id: i64,
+    category: &str,
+    currency: &str,
+    on: NaiveDate,
+) -> Result<i64, ApiError> {
+    let spent = spending(conn, currency, on.year(), on)?;
+    Ok(spent.get(&(department_id, category.to_string())).map(|months| months.iter().map(|m| m.0).sum()).unwrap_or(0))
 }
 
 fn months_elapsed(year: i32, as_of: NaiveDate) -> u32 {

@@ -126,6 +126,34 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
     }
 }
 
+/// A JSON body that may be left out: no body at all is `None`; a body must be valid JSON of `T`
+/// (sent as application/json), as with [`ValidJson`].
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let limit =
+                req.app_data::<web::Data<AppState>>().map(|state| state.config.body_limit).unwrap_or(1024 * 1024);
+            let bytes = read_body(&req, &mut payload, limit).await?;
+            if bytes.is_empty() {
+                return Ok(OptionalJson(None));
+            }
+            if !is_json_content_type(&req) {
+                return Err(ApiError::UnsupportedMediaType(
+                    "the request body must be JSON, sent with Content-Type: application/json".into(),
+                ));
+            }
+            parse_json(&bytes).map(|value| OptionalJson(Some(value)))
+        })
+    }
+}
+
 /// For PATCH fields that can be cleared: absent → None (unchanged), null → Some(None) (clear).
 /// Use with `#[serde(default, deserialize_with = "nullable")]`.
 pub fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(

@@ -105,5 +105,6 @@ fn posting(
         invoice_line_id: None,
         reason: None,
         reverses_id: None,
+        budget_override: None,
     }
 }

@@ -54,6 +54,10 @@ pub struct Movement {
     pub reverses_id: Option<i64>,
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// Only in the answer to an issue: the budget line (materials) it takes over its plan to
+    /// date (exceed policy warn, or a stop overridden).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub budget_warnings: Vec<crate::budgets::exceed::BudgetWarning>,
 }
 
 impl Movement {
@@ -77,6 +81,7 @@ impl Movement {
             reverses_id: row.reverses_id,
             created_by: row.created_by,
             created_at: row.created_at.and_utc(),
+            budget_warnings: Vec::new(),
         }
     }
 }
@@ -107,6 +112,13 @@ pub struct CreateMovement {
     pub counted_quantity: Option<String>,
     #[schema(max_length = 500, pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$")]
     pub reason: Option<String>,
+    /// Issues: go ahead although the department's materials budget (policy stop) would be over
+    /// its plan to date — admin only; the override and its reason are audited.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
+    pub budget_override_reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -145,6 +157,8 @@ pub(crate) struct Posting<'a> {
     pub invoice_line_id: Option<i64>,
     pub reason: Option<&'a str>,
     pub reverses_id: Option<i64>,
+    /// Issues to a department or ticket: the override of a budget stop, if any.
+    pub budget_override: Option<&'a str>,
 }
 
 fn not_enough(item: &ItemRow, location: i64, available: i64) -> ApiError {
@@ -162,7 +176,7 @@ pub(crate) fn post(
     actor: &audit::Actor,
     item_id: i64,
     posting: Posting,
-) -> Result<(MovementRow, Currency), ApiError> {
+) -> Result<(MovementRow, Currency, Vec<crate::budgets::exceed::BudgetWarning>), ApiError> {
     let item = repo::lock_item(conn, item_id)?.ok_or(ApiError::NotFound)?;
     let currency = currency_of(&item)?;
     let q = posting.quantity;
@@ -198,6 +212,21 @@ pub(crate) fn post(
     let stock_value = item.stock_value + value_delta;
     if on_hand < 0 || stock_value < 0 {
         return Err(not_enough(&item, posting.from.unwrap_or_default(), item.on_hand));
+    }
+    // Parts going out to a department (or its desks' tickets) are materials spending: checked
+    // against its budget in this transaction. Reversals give back; they are not checked.
+    let mut warnings = Vec::new();
+    if let (MovementKind::Issue, Some(department_id), None, true) =
+        (posting.kind, posting.department_id, posting.reverses_id, value_delta < 0)
+    {
+        let spend = crate::budgets::exceed::Spend {
+            department_id,
+            category: "materials",
+            on: chrono::Utc::now().date_naive(),
+            amount: -value_delta,
+            currency: &item.currency,
+        };
+        warnings.extend(crate::budgets::exceed::check(conn, actor, &spend, posting.budget_override)?);
     }
     let below = on_hand <= item.reorder_point;
     repo::set_totals(conn, item.id, on_hand, stock_value, below)?;
@@ -241,7 +270,7 @@ pub(crate) fn post(
         });
         audit::record(conn, actor, "item.reorder_point_reached", "item", item.id, None, Some(&notice))?;
     }
-    Ok((row, currency))
+    Ok((row, currency, warnings))
 }
 
 fn check_location(
@@ -302,8 +331,13 @@ pub async fn create(
         }
     };
     let reason = v.optional_text("/reason", input.reason.clone(), 500);
+    let budget_override =
+        input.budget_override_reason.as_deref().map(|r| v.required_text("/budget_override_reason", r, 500));
+    if budget_override.is_some() && !principal.is(Role::Admin) {
+        return Err(ApiError::Forbidden("only finance and admin override a budget; finance posts no movements".into()));
+    }
     let actor = principal.actor();
-    let (movement, currency) = db::run_write(&state.pool, move |conn| {
+    let (movement, currency, warnings) = db::run_write(&state.pool, move |conn| {
         let item = repo::item(conn, input.item_id)?;
         match &item {
             None => v.error("/item_id", "no such item"),
@@ -350,6 +384,7 @@ pub async fn create(
                     invoice_line_id: input.invoice_line_id,
                     reason: None,
                     reverses_id: None,
+                    budget_override: None,
                 }
             }
             MovementKind::Issue => {
@@ -402,6 +437,7 @@ pub async fn create(
                     invoice_line_id: None,
                     reason: None,
                     reverses_id: None,
+                    budget_override: None,
                 }
             }
             MovementKind::Transfer => {
@@ -423,6 +459,7 @@ pub async fn create(
                     invoice_line_id: None,
                     reason: None,
                     reverses_id: None,
+                    budget_override: None,
                 }
             }
             MovementKind::Adjustment => {
@@ -458,17 +495,19 @@ pub async fn create(
                     invoice_line_id: None,
                     reason: reason.as_deref(),
                     reverses_id: None,
+                    budget_override: None,
                 }
             }
         };
         v.finish()?;
         let item_id = item.ok_or(ApiError::NotFound)?.id;
         let reason = posting.reason.map(str::to_string);
-        let posting = Posting { reason: reason.as_deref(), ..posting };
+        let posting = Posting { reason: reason.as_deref(), budget_override: budget_override.as_deref(), ..posting };
         post(conn, &actor, item_id, posting)
     })
     .await?;
-    let body = Movement::new(&movement, currency);
+    let mut body = Movement::new(&movement, currency);
+    body.budget_warnings = warnings;
     Ok(created_response(&req, &body, 1, &format!("/api/v1/inventory/movements/{}", body.id)))
 }
 
@@ -495,10 +534,14 @@ pub async fn reverse(
     principal.require_any(&WRITERS)?;
     let id = id.into_inner();
     let mut v = Validator::new();
-    let reason = v.required_text("/reason", &body.into_inner().reason, 500);
+    let reason = v.optional_text("/reason", Some(body.into_inner().reason), 500);
+    if reason.is_none() {
+        v.error("/reason", "must not be empty");
+    }
     v.finish()?;
+    let reason = reason.unwrap_or_default();
     let actor = principal.actor();
-    let (movement, currency) = db::run_write(&state.pool, move |conn| {
+    let (movement, currency, _) = db::run_write(&state.pool, move |conn| {
         let original = repo::movement(conn, id)?.ok_or(ApiError::NotFound)?;
         if original.reverses_id.is_some() {
             return Err(ApiError::Conflict("a reversal is not reversed; post a new movement instead".into()));
@@ -518,6 +561,7 @@ pub async fn reverse(
             invoice_line_id: original.invoice_line_id,
             reason: Some(&reason),
             reverses_id: Some(original.id),
+            budget_override: None,
         };
         post(conn, &actor, original.item_id, posting)
     })

@@ -17,7 +17,7 @@ use crate::auth::principal::Principal;
 use crate::db::{self, counters, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{created_response, entity_response, IfMatch};
-use crate::http::json::ValidJson;
+use crate::http::json::{OptionalJson, ValidJson};
 use crate::http::pagination::{Page, PageQuery};
 use crate::money::Currency;
 use crate::state::AppState;
@@ -450,8 +450,9 @@ pub async fn delete(
 /// Issues a draft: the number is the next of its series and year (`INV-2026-000123`), assigned
 /// in this transaction, so numbers have no gaps and no duplicates on any number of nodes. The
 /// issue date defaults to today and the due date to the issue date plus the party's payment
-/// terms. A credit note reduces its invoice's balance, never below zero. Takes no body. Honors
-/// If-Match.
+/// terms. A credit note reduces its invoice's balance, never below zero. A bill is checked
+/// against the budgets of the departments its lines are charged to (exceed policy: warn answers
+/// with `budget_warnings`, stop is 409 unless `budget_override_reason` is given). Honors If-Match.
 #[utoipa::path(
     operation_id = "issue_invoice",
     tag = "invoices",
@@ -459,6 +460,7 @@ pub async fn delete(
         ("id" = i64, Path, description = "Invoice id"),
         ("If-Match" = Option<String>, Header, description = "The ETag last read"),
     ),
+    request_body(content = Option<IssueInvoice>, description = "Optional: a budget override"),
     responses(
         (status = 200, description = "Issued", body = Invoice, headers(("ETag" = String))),
         (status = 409, description = "Not a draft, or nothing to invoice, or a credit note larger than its invoice's balance", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -471,9 +473,14 @@ pub async fn issue(
     principal: Principal,
     id: web::Path<i64>,
     if_match: IfMatch,
+    body: OptionalJson<IssueInvoice>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_any(&WRITERS)?;
     let id = id.into_inner();
+    let mut v = Validator::new();
+    let override_reason =
+        body.0.and_then(|b| b.budget_override_reason).map(|r| v.required_text("/budget_override_reason", &r, 500));
+    v.finish()?;
     let actor = principal.actor();
     let invoice = db::run_write(&state.pool, move |conn| {
         let (row, before) = load(conn, id)?;
@@ -492,6 +499,30 @@ pub async fn issue(
             return Err(ApiError::Conflict("the due date is before the issue date".into()));
         }
         let kind = row.kind();
+        // Checked while the bill is still a draft, so that it is not counted twice.
+        let mut warnings = Vec::new();
+        if kind == InvoiceKind::Payable {
+            // Per department and category: the bill's lines before tax.
+            let mut spends: std::collections::BTreeMap<(i64, String), i64> = std::collections::BTreeMap::new();
+            for line in repo::lines_of(conn, id)? {
+                if let (Some(department), Some(category)) = (line.department_id, line.budget_category) {
+                    *spends.entry((department, category)).or_default() += line.net;
+                }
+            }
+            for ((department_id, category), amount) in spends {
+                let spend = crate::budgets::exceed::Spend {
+                    department_id,
+                    category: &category,
+                    on: issue_date,
+                    amount,
+                    currency: &row.currency,
+                };
+                if let Some(warning) = crate::budgets::exceed::check(conn, &actor, &spend, override_reason.as_deref())?
+                {
+                    warnings.push(warning);
+                }
+            }
+        }
         let year = issue_date.year();
         let n = counters::next(conn, &format!("invoice:{}:{year}", kind.series()))?;
         let number = invoice_number(kind, year, n);
@@ -511,8 +542,9 @@ pub async fn issue(
             let (_, after_target) = load(conn, target)?;
             audit::record(conn, &actor, "invoice.credited", ENTITY, target, None::<&Invoice>, Some(&after_target))?;
         }
-        let (_, after) = load(conn, id)?;
+        let (_, mut after) = load(conn, id)?;
         audit::record(conn, &actor, "invoice.issued", ENTITY, id, Some(&before), Some(&after))?;
+        after.budget_warnings = warnings;
         Ok(after)
     })
     .await?;

@@ -91,6 +91,10 @@ pub struct Invoice {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// Only in the answer to issuing a bill: the budget lines it takes over their plan to date
+    /// (exceed policy warn, or a stop overridden).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub budget_warnings: Vec<crate::budgets::exceed::BudgetWarning>,
 }
 
 impl Invoice {
@@ -162,8 +166,22 @@ impl Invoice {
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
             version: row.version,
+            budget_warnings: Vec::new(),
         }
     }
+}
+
+/// Issuing takes no body, or this one.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueInvoice {
+    /// Issue a bill although it takes a budget line with the stop policy over its plan to date
+    /// (finance, admin); the override and its reason are audited.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
+    pub budget_override_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
