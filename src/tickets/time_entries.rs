@@ -358,7 +358,7 @@ async fn entries_page(
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// The time logged on a ticket, oldest first.
+/// The time logged on a ticket, by work date.
 #[utoipa::path(
     operation_id = "list_ticket_time_entries",
     tag = "time-entries",
@@ -375,7 +375,8 @@ pub async fn list_on_ticket(
     entries_page(&state, principal, &page, TimeEntryFilter::default(), Some(id.into_inner())).await
 }
 
-/// Time entries across tickets: the source of labour cost, billing and budget actuals. ops,
+/// Time entries across tickets, by work date: the source of labour cost, billing and budget
+/// actuals. ops,
 /// finance, admin and auditor see all; others the entries of desks they work and their own.
 #[utoipa::path(
     operation_id = "list_time_entries",

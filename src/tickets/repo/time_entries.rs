@@ -130,7 +130,7 @@ pub struct TimeEntryFilter {
     pub updated_since: Option<NaiveDateTime>,
 }
 
-/// One page of entries in id order after `after`.
+/// One page of entries after `after`, by work date.
 pub fn list(
     conn: &mut DbConn,
     filter: &TimeEntryFilter,
@@ -176,10 +176,20 @@ pub fn list(
     if let Some(since) = filter.updated_since {
         query = query.filter(time_entries::updated_at.ge(since));
     }
+    // In (work_date, id) order: a period of a desk, person or department is one index range. The
+    // cursor is the last entry's id; its work date is read back.
     if let Some(after) = after {
-        query = query.filter(time_entries::id.gt(after));
+        let last: Option<NaiveDate> =
+            time_entries::table.find(after).select(time_entries::work_date).first(conn).optional()?;
+        query = match last {
+            Some(day) => query.filter(
+                time_entries::work_date.gt(day).or(time_entries::work_date.eq(day).and(time_entries::id.gt(after))),
+            ),
+            // The entry was deleted since: carry on after its id.
+            None => query.filter(time_entries::id.gt(after)),
+        };
     }
-    query.order(time_entries::id.asc()).limit(limit + 1).load(conn)
+    query.order((time_entries::work_date.asc(), time_entries::id.asc())).limit(limit + 1).load(conn)
 }
 
 /// Billable entries not yet invoiced on `ticket_ids`, with work dates in [from, to], oldest first.
