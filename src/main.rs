@@ -155,6 +155,8 @@ fn demo(config: Config) -> Result<(), String> {
     println!("finance: {parties} customers and vendors and {invoices} invoices added (nothing when they exist)");
     let (items, movements) = opsdesk::inventory::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
     println!("inventory: {items} items and {movements} movements added (nothing when the stock room exists)");
+    let budgets = opsdesk::budgets::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
+    println!("budgets: {budgets} approved budgets for this year added (departments with one are kept)");
     println!("Demo users sign in with the password {DEMO_PASSWORD:?}.");
     Ok(())
 }

@@ -78,7 +78,7 @@ fn plan_of(conn: &mut DbConn, id: i64) -> Result<BTreeMap<String, [i64; 12]>, Ap
     Ok(plan)
 }
 
-fn view(conn: &mut DbConn, row: &BudgetRow) -> Result<Budget, ApiError> {
+pub(crate) fn view(conn: &mut DbConn, row: &BudgetRow) -> Result<Budget, ApiError> {
     let currency = currency_of(row)?;
     let plan = plan_of(conn, row.id)?;
     let total: i64 = plan.values().flatten().sum();

@@ -3,6 +3,7 @@
 //! an exceed policy. See `api.rs` for the rules of actuals.
 
 pub mod api;
+pub mod demo;
 pub mod exceed;
 pub mod model;
 pub mod repo;

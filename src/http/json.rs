@@ -126,8 +126,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
     }
 }
 
-/// A JSON body that may be left out: no body at all is `None`; a body must be valid JSON of `T`
-/// (sent as application/json), as with [`ValidJson`].
+/// A JSON body that may be left out: no body at all (or `null`) is `None`; a body must be valid
+/// JSON of `T` (sent as application/json), as with [`ValidJson`].
 pub struct OptionalJson<T>(pub Option<T>);
 
 impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
@@ -149,7 +149,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
                     "the request body must be JSON, sent with Content-Type: application/json".into(),
                 ));
             }
-            parse_json(&bytes).map(|value| OptionalJson(Some(value)))
+            // JSON `null` is no body too.
+            parse_json::<Option<T>>(&bytes).map(OptionalJson)
         })
     }
 }
