@@ -52,7 +52,7 @@ enum Claim {
 
 /// A JSON body in one canonical form (object keys sorted, no insignificant white space), so that a
 /// client that serialises the same retry with its keys in another order sends the same request.
-/// A body that is not JSON is taken byte for byte.
+/// A body that is not JSON is taken byte for byte; `null` is taken as no body.
 fn canonical_body(body: &[u8]) -> Vec<u8> {
     fn write(value: &serde_json::Value, out: &mut Vec<u8>) {
         match value {
@@ -84,6 +84,8 @@ fn canonical_body(body: &[u8]) -> Vec<u8> {
         }
     }
     match serde_json::from_slice::<serde_json::Value>(body) {
+        // JSON null says what no body says (an optional body left out): the same request.
+        Ok(serde_json::Value::Null) => Vec::new(),
         Ok(value) => {
             let mut out = Vec::with_capacity(body.len());
             write(&value, &mut out);
@@ -307,5 +309,8 @@ mod tests {
         assert_ne!(a, c, "array order matters");
         let d = request_hash(&Method::POST, "/x", "", Some(b"\"1\""), br#"{"b": 1, "a": {"d": [1, 2], "c": null}}"#);
         assert_ne!(a, d, "a precondition makes another request");
+        let empty = request_hash(&Method::POST, "/x", "", None, b"");
+        assert_eq!(empty, request_hash(&Method::POST, "/x", "", None, b" null "), "null is no body");
+        assert_ne!(empty, request_hash(&Method::POST, "/x", "", None, b"{}"));
     }
 }

@@ -212,7 +212,10 @@ pub async fn get_location(
 /// Changes a location; `{"active": false}` archives it (ops, admin). Honors If-Match.
 #[utoipa::path(operation_id = "update_location", tag = "inventory", params(("id" = i64, Path, description = "Location id")),
     request_body = UpdateLocation,
-    responses((status = 200, description = "Updated", body = Location, headers(("ETag" = String)))))]
+    responses(
+        (status = 200, description = "Updated", body = Location, headers(("ETag" = String))),
+        (status = 409, description = "The code is taken", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
 #[patch("/inventory/locations/{id}")]
 pub async fn update_location(
     req: HttpRequest,

@@ -477,6 +477,7 @@ macro_rules! party_routes {
             responses(
                 (status = 200, description = "Replaced (or unchanged)", body = Party, headers(("ETag" = String))),
                 (status = 201, description = "Created", body = Party, headers(("ETag" = String), ("Location" = String))),
+                (status = 409, description = "A parallel request created it first; send again", body = crate::error::Problem, content_type = "application/problem+json"),
             ))]
         #[put($by_ref)]
         pub async fn $put(
