@@ -1,0 +1,838 @@
+#!/usr/bin/env bash
+# Finance at scale: receivables and payables aging (today and a year ago), customer
+# profitability, the overdue and per-customer invoice lists, and invoice issuing, at 10k, 100k and
+# 1M invoices, on SQLite and on PostgreSQL. For each backend and size it migrates a fresh
+# database, seeds it with set-based SQL, serves it and measures each endpoint with wrk at low
+# concurrency. Loopback traffic only; every process, database and file it creates is removed on
+# exit. See bench/README.md.
+#
+#   bash bench/finance.sh        # ~15 minutes after the build; table on stdout and in bench/out/finance.md
+#
+# Settings (environment): BENCH_SIZES ("10000 100000 1000000"; multiples of 20),
+# BENCH_BACKENDS ("sqlite postgres"), BENCH_DURATION (s per endpoint, 8), BENCH_WARMUP (s, 2),
+# BENCH_CONNECTIONS (4), BENCH_TIMEOUT (s, wrk's per-request timeout, 30), BENCH_ISSUE_DRAFTS
+# (drafts made for the issue phase, 30000), BENCH_SEED_TIMEOUT (s per seed, 1200),
+# BENCH_PG_URL (postgres://postgres@127.0.0.1), BENCH_NO_BUILD=1 (use the existing binary).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+SIZES=${BENCH_SIZES:-10000 100000 1000000}
+BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
+DURATION=${BENCH_DURATION:-8}
+WARMUP=${BENCH_WARMUP:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-4}
+TIMEOUT=${BENCH_TIMEOUT:-30}
+DRAFTS=${BENCH_ISSUE_DRAFTS:-30000}
+SEED_TIMEOUT=${BENCH_SEED_TIMEOUT:-1200}
+PG_BASE=${BENCH_PG_URL:-postgres://postgres@127.0.0.1}
+PG_BASE=${PG_BASE%/}
+OUT_DIR=$ROOT/bench/out
+LUA=$ROOT/bench/wrk.lua
+ISSUE_LUA=$ROOT/bench/issue.lua
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/opsdesk
+ADMIN_EMAIL=bench-admin@example.com
+ADMIN_PASSWORD=bench-admin-password-2026
+
+# The data set (see seed_sql): the same parties and organisation at every size; invoices grow.
+CUSTOMERS=2000
+VENDORS=200
+DEPARTMENTS=5 # one per desk
+EMPLOYEES=50  # 10 per department
+DESKS=5       # S1..S5
+SPAN=730      # invoices are issued evenly over the last 730 days (day 0 .. day 730 = today)
+LIST_CUSTOMER=7 # the customer of the per-customer list (EUR, like 90 % of customers)
+
+log() { printf '[finance %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# --- tools --------------------------------------------------------------------------------------
+command -v wrk >/dev/null || install_if_root wrk
+command -v sqlite3 >/dev/null || install_if_root sqlite3
+command -v psql >/dev/null || install_if_root postgresql-client
+for tool in curl wrk awk sed timeout; do
+  command -v "$tool" >/dev/null || die "$tool is needed (Debian: apt-get install -y wrk sqlite3 postgresql-client curl)"
+done
+case " $BACKENDS " in *" sqlite "*) command -v sqlite3 >/dev/null || die "sqlite3 is needed (apt-get install -y sqlite3)" ;; esac
+case " $BACKENDS " in *" postgres "*) command -v psql >/dev/null || die "psql is needed (apt-get install -y postgresql-client)" ;; esac
+
+# --- clean-up: everything this script started, and nothing else --------------------------------
+WORK=$(mktemp -d /tmp/opsdesk-finance.XXXXXX)
+PIDS=()
+DATABASES=()
+
+drop_database() { # name
+  psql -X -q "$PG_BASE/postgres" -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" >/dev/null 2>&1 || log "could not drop database $1"
+}
+
+cleanup() {
+  local status=$? pid db
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  for db in "${DATABASES[@]}"; do drop_database "$db"; done
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- helpers ------------------------------------------------------------------------------------
+
+now_s() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# Other work on the machine skews every figure: before each measurement, while this benchmark is
+# idle, sample the machine's CPU use and look for a compiler; the report says how noisy it was,
+# overall and per measurement.
+PHASES=0
+NOISY_PHASES=0
+BACKGROUND_MAX=0
+BACKGROUND_SUM=0
+
+# --- seeding ------------------------------------------------------------------------------------
+# One SQL text for both backends; shell functions spell what differs. Pseudo-random choices come
+# from multiplicative hashes of the invoice's ordinal g (deterministic: the same data every run).
+#
+# Invoice g (1..N) is issued on day (g-1)*731/N of the last two years (ids follow issue dates).
+# Within each block of 20: 16 receivable (80 %), 1 credit note (5 %) against the receivable just
+# before it (a tenth of that invoice's first line, same customer, currency and tax rate), 3
+# payable (15 %). Customers 1..2000 (10 % in USD, terms 14/30/45/60 days), vendors 2001..2200
+# (EUR, 30 days). 1-3 lines (1-12 units at 10.00-499.99, a 10 % discount on some second and third
+# lines), one tax rate per invoice (20 % for 70 %, 7 % for 20 %, 0 % for 10 %); nets and taxes
+# half-up as the server computes them. Statuses: drafts are 10 % of the last 3 weeks' invoices
+# (no number); 2 % void (voided 3 days after issue, nothing paid); of the rest 3 % never pay, 9 %
+# pay 40 %, the others pay in full (a quarter in two halves), on a delay of the terms plus a
+# customer-like lateness (60 % up to 9 days early, 25 % up to 29 days late, 10 % 30-89 days
+# late, 5 % 90-239 days late; vendors are paid within terms + 19 days); payments falling after
+# today are not made yet. paid_on = the day of the last payment (or of the credit note, if later).
+# Numbers SERIES-YEAR-nnnnnn are gapless per series and year in id order; the counters hold the
+# highest. Tickets: N/10 (5 desks, all requested by a customer), 5 time entries each (N/2 in all,
+# on the ticket's day and the 4 following, 15-240 minutes, costed half-up at the worker's rate,
+# 60 % billable at the desk's rate, none billed yet).
+hash1() { printf '(((%s) * 2654435761) %% 4294967291)' "$1"; }
+hash2() { printf '(((%s) * 2246822519 + 374761393) %% 4294967291)' "$1"; }
+hash3() { printf '(((%s) * 3266489917 + 668265263) %% 4294967291)' "$1"; }
+DIV=(0 1 97 9973) # line k's digits of the hashes
+units() { printf '(1 + (%s / %s) %% 12)' "$1" "${DIV[$2]}"; }         # hash k: 1..12 units
+cents() { printf '(1000 + (%s / %s) %% 49000)' "$1" "${DIV[$2]}"; }   # hash k: 10.00..499.99
+disc() { printf '(CASE WHEN (%s / %s) %% 5 = 0 THEN 1000 ELSE 0 END)' "$1" "${DIV[$2]}"; }
+rate() { printf '(CASE WHEN %s %% 10 < 7 THEN 2000 WHEN %s %% 10 < 9 THEN 700 ELSE 0 END)' "$1" "$1"; }
+
+seed_sql() {
+  local backend=$1 n=$2 start=$3 t=$(($2 / 10)) with_n with_t with_p with_e from_n from_t from_p from_e
+  local true false greatest least jd fence
+  if [ "$backend" = postgres ]; then
+    with_n= with_t= with_p= with_e=
+    from_n="generate_series(1::bigint, $n::bigint) AS s(g)"
+    from_t="generate_series(1::bigint, $t::bigint) AS s(g)"
+    from_p="generate_series(1::bigint, $((CUSTOMERS + VENDORS))::bigint) AS s(g)"
+    from_e="generate_series(1::bigint, $EMPLOYEES::bigint) AS s(g)"
+    true=true false=false greatest=GREATEST least=LEAST
+    fence="OFFSET 0" # keeps each layer a subquery: pulled up, the layers' expressions multiply
+    day() { printf "(DATE '%s' + CAST((%s) AS INTEGER))" "$start" "$1"; }
+    stamp() { printf "(DATE '%s' + CAST((%s) AS INTEGER) + TIME '%s')" "$start" "$1" "$2"; }
+    year() { printf "CAST(EXTRACT(YEAR FROM DATE '%s' + CAST((%s) AS INTEGER)) AS INTEGER)" "$start" "$1"; }
+    pad6() { printf "lpad(CAST((%s) AS TEXT), 6, '0')" "$1"; }
+    echo '\set ON_ERROR_STOP on'
+    echo "SET work_mem = '256MB'; SET maintenance_work_mem = '1GB'; SET synchronous_commit = off;"
+  else
+    with_n="WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < $n)"
+    with_t="WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < $t)"
+    with_p="WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < $((CUSTOMERS + VENDORS)))"
+    with_e="WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < $EMPLOYEES)"
+    from_n=s from_t=s from_p=s from_e=s
+    true=1 false=0 greatest=max least=min
+    fence="LIMIT -1 OFFSET 0" # keeps each layer a subquery: flattened, the expressions multiply
+    jd=$(sqlite3 :memory: "SELECT julianday('$start')")
+    day() { printf "date(%s + (%s))" "$jd" "$1"; }
+    stamp() { printf "(date(%s + (%s)) || ' %s')" "$jd" "$1" "$2"; }
+    year() { printf "CAST(strftime('%%Y', %s + (%s)) AS INTEGER)" "$jd" "$1"; }
+    pad6() { printf "printf('%%06d', %s)" "$1"; }
+    echo '.bail on'
+    # A fresh file written in one transaction: no WAL copy of every page (the server turns WAL
+    # back on when it connects), a large cache for the index inserts.
+    echo 'PRAGMA journal_mode = DELETE;'
+    echo 'PRAGMA synchronous = OFF;'
+    echo 'PRAGMA cache_size = -1048576;'
+    echo 'PRAGMA temp_store = MEMORY;'
+  fi
+  local created td=$SPAN
+  created=$(stamp -400 '08:00:00')
+  cat <<SQL
+BEGIN;
+-- Organisation: departments, employees with a cost rate, desks.
+$with_e
+INSERT INTO departments (id, code, name, active, created_at, updated_at, version)
+SELECT s.g, 'SVC' || s.g, 'Service ' || s.g, $true, $created, $created, 1 FROM $from_e WHERE s.g <= $DEPARTMENTS;
+$with_e
+INSERT INTO employees (id, employee_number, first_name, last_name, work_email, job_title,
+    department_id, employment_type, status, start_date, created_at, updated_at, version)
+SELECT s.g, 'E' || (100000 + s.g), 'Agent', 'Number' || s.g, 'agent' || s.g || '@example.com', 'Engineer',
+    1 + (s.g - 1) % $DEPARTMENTS, 'full_time', 'active', '2015-01-01', $created, $created, 1
+FROM $from_e;
+INSERT INTO compensation (employee_id, effective_from, hourly_cost_rate, currency, created_at)
+SELECT id, '2015-01-01', 2500 + (id * 7919) % 6000, 'EUR', $created FROM employees ORDER BY id;
+INSERT INTO counters (name, value) VALUES ('employee_number', 100000 + $EMPLOYEES);
+INSERT INTO desks (id, key, name, department_id, billing_rate, currency, active, created_at, updated_at, version)
+SELECT id, 'S' || id, 'Service desk ' || id, id, 12000, 'EUR', $true, $created, $created, 1 FROM departments;
+
+-- Parties: customers 1..$CUSTOMERS, vendors after them.
+$with_p
+INSERT INTO parties (id, kind, name, email, currency, payment_terms_days, hourly_billing_rate, active,
+    external_ref, created_at, updated_at, version)
+SELECT s.g, CASE WHEN s.g <= $CUSTOMERS THEN 'customer' ELSE 'vendor' END,
+    CASE s.g % 8 WHEN 0 THEN 'Alder' WHEN 1 THEN 'Birch' WHEN 2 THEN 'Cedar' WHEN 3 THEN 'Dune'
+        WHEN 4 THEN 'Elm' WHEN 5 THEN 'Fjord' WHEN 6 THEN 'Granite' ELSE 'Harbour' END || ' '
+    || CASE (s.g / 8) % 6 WHEN 0 THEN 'Logistics' WHEN 1 THEN 'Retail' WHEN 2 THEN 'Foods'
+        WHEN 3 THEN 'Energy' WHEN 4 THEN 'Media' ELSE 'Systems' END || ' ' || s.g
+    || CASE WHEN s.g <= $CUSTOMERS THEN ' Ltd' ELSE ' Supplies' END,
+    'accounts' || s.g || '@example.com',
+    CASE WHEN s.g <= $CUSTOMERS AND s.g % 10 = 0 THEN 'USD' ELSE 'EUR' END,
+    CASE WHEN s.g > $CUSTOMERS THEN 30 WHEN s.g % 5 = 0 THEN 14 WHEN s.g % 5 = 3 THEN 45
+        WHEN s.g % 5 = 4 THEN 60 ELSE 30 END,
+    CASE WHEN s.g <= $CUSTOMERS AND s.g % 3 = 0 THEN 9000 + (s.g % 7) * 1000 END,
+    $true, 'crm-' || s.g, $created, $created, 1
+FROM $from_p;
+
+-- One row of facts per invoice; the inserts below only spell them. Layers: hashes; kind, party,
+-- rate and lines; nets and terms; totals and the plan of payments; payments made by today;
+-- status.
+CREATE TEMP TABLE bench_i AS
+$with_n
+SELECT h.*,
+    CASE WHEN h.st = 'paid' THEN $greatest(COALESCE(h.p2_dd, h.p1_dd), COALESCE(h.cn_dd, 0)) END AS paid_dd,
+    $greatest(h.dd, COALESCE(h.p2_dd, h.p1_dd, h.dd), COALESCE(h.void_dd, h.dd), COALESCE(h.cn_dd, h.dd)) AS upd_dd
+FROM (
+  SELECT gg.*, COALESCE(gg.p1_amt, 0) + COALESCE(gg.p2_amt, 0) AS paid,
+      CASE WHEN gg.kind = 'credit_note' THEN 'issued' WHEN gg.draft = 1 THEN 'draft' WHEN gg.void = 1 THEN 'void'
+          WHEN COALESCE(gg.p1_amt, 0) + COALESCE(gg.p2_amt, 0) + gg.credited = gg.total THEN 'paid'
+          WHEN COALESCE(gg.p1_amt, 0) + COALESCE(gg.p2_amt, 0) + gg.credited = 0 THEN 'issued'
+          ELSE 'partially_paid' END AS st,
+      CASE WHEN gg.void = 1 THEN $least(gg.dd + 3, $td) END AS void_dd,
+      CASE gg.kind WHEN 'receivable' THEN 'INV' WHEN 'credit_note' THEN 'CN' ELSE 'BILL' END AS series,
+      $(year gg.dd) AS yr
+  FROM (
+    SELECT f.g, f.p, f.dd, f.kind, f.party, f.cur, f.terms, f.rate, f.nl, f.h1, f.h2, f.h3,
+        f.a1, f.b1, f.n1, f.a2, f.b2, f.d2, f.n2, f.a3, f.b3, f.d3, f.n3,
+        f.sub, f.tax, f.total, f.credited, f.cn_dd, f.draft, f.void,
+        CASE WHEN f.q1_dd <= $td THEN f.q1_dd END AS p1_dd, CASE WHEN f.q1_dd <= $td THEN f.q1_amt END AS p1_amt,
+        CASE WHEN f.q2_dd <= $td THEN f.q2_dd END AS p2_dd, CASE WHEN f.q2_dd <= $td THEN f.q2_amt END AS p2_amt
+    FROM (
+      SELECT e.*,
+          CASE e.plan WHEN 0 THEN NULL WHEN 3 THEN e.dd + e.delay / 2 ELSE e.dd + e.delay END AS q1_dd,
+          CASE e.plan WHEN 0 THEN NULL WHEN 1 THEN (e.total - e.credited) * 4 / 10
+              WHEN 2 THEN e.total - e.credited ELSE (e.total - e.credited) / 2 END AS q1_amt,
+          CASE WHEN e.plan = 3 THEN e.dd + e.delay END AS q2_dd,
+          CASE WHEN e.plan = 3 THEN (e.total - e.credited) - (e.total - e.credited) / 2 END AS q2_amt
+      FROM (
+        SELECT d.*, d.sub + d.tax AS total,
+            CASE WHEN d.kind = 'credit_note' OR d.draft = 1 OR d.void = 1 OR d.u < 3 THEN 0
+                WHEN d.u < 12 THEN 1 WHEN d.u % 4 = 0 THEN 3 ELSE 2 END AS plan
+        FROM (
+          SELECT c.*, c.n1 + c.n2 + c.n3 AS sub, ((c.n1 + c.n2 + c.n3) * c.rate + 5000) / 10000 AS tax,
+              CASE WHEN c.p = 15 THEN c.cnsub + (c.cnsub * c.rate + 5000) / 10000 ELSE 0 END AS credited,
+              CASE WHEN c.p = 15 THEN c.g * 731 / $n END AS cn_dd,
+              CASE WHEN c.kind <> 'credit_note' AND c.p <> 15 AND c.dd >= $((td - 20)) AND c.u < 10 THEN 1 ELSE 0 END AS draft,
+              CASE WHEN c.kind <> 'credit_note' AND c.p <> 15 AND NOT (c.dd >= $((td - 20)) AND c.u < 10)
+                  AND c.u >= 98 THEN 1 ELSE 0 END AS void,
+              $greatest(1, c.terms + CASE WHEN c.kind = 'payable' THEN
+                      (CASE WHEN c.v < 80 THEN -(c.v % 5) ELSE c.v % 20 END)
+                  ELSE (CASE WHEN c.v < 60 THEN -(c.v % 10) WHEN c.v < 85 THEN c.v % 30
+                      WHEN c.v < 95 THEN 30 + c.v % 60 ELSE 90 + (c.v * 7) % 150 END) END) AS delay
+          FROM (
+            SELECT b.*, b.a1 * b.b1 AS n1,
+                CASE WHEN b.nl >= 2 THEN (b.a2 * b.b2 * (10000 - b.d2) + 5000) / 10000 ELSE 0 END AS n2,
+                CASE WHEN b.nl >= 3 THEN (b.a3 * b.b3 * (10000 - b.d3) + 5000) / 10000 ELSE 0 END AS n3,
+                CASE WHEN b.party <= $CUSTOMERS AND b.party % 10 = 0 THEN 'USD' ELSE 'EUR' END AS cur,
+                CASE WHEN b.party > $CUSTOMERS THEN 30 WHEN b.party % 5 = 0 THEN 14 WHEN b.party % 5 = 3 THEN 45
+                    WHEN b.party % 5 = 4 THEN 60 ELSE 30 END AS terms,
+                (b.h3 / 1000) % 100 AS u, (b.h3 / 100000) % 100 AS v
+            FROM (
+              SELECT a.g, a.p, a.dd, a.h1, a.h2, a.h3,
+                  CASE WHEN a.p < 16 THEN 'receivable' WHEN a.p = 16 THEN 'credit_note' ELSE 'payable' END AS kind,
+                  CASE WHEN a.p < 16 THEN 1 + a.h2 % $CUSTOMERS WHEN a.p = 16 THEN 1 + a.t2 % $CUSTOMERS
+                      ELSE $CUSTOMERS + 1 + a.h2 % $VENDORS END AS party,
+                  CASE WHEN a.p = 16 THEN $(rate a.t3) ELSE $(rate a.h3) END AS rate,
+                  CASE WHEN a.p = 16 THEN 1 ELSE 1 + a.h1 % 3 END AS nl,
+                  CASE WHEN a.p = 16 THEN 1 ELSE $(units a.h1 1) END AS a1,
+                  CASE WHEN a.p = 16 THEN $(units a.t1 1) * $(cents a.t2 1) / 10 ELSE $(cents a.h2 1) END AS b1,
+                  $(units a.h1 2) AS a2, $(cents a.h2 2) AS b2, $(disc a.h3 2) AS d2,
+                  $(units a.h1 3) AS a3, $(cents a.h2 3) AS b3, $(disc a.h3 3) AS d3,
+                  CASE WHEN a.p = 15 THEN $(units a.h1 1) * $(cents a.h2 1) / 10 ELSE 0 END AS cnsub
+              FROM (
+                SELECT s.g AS g, (s.g - 1) % 20 AS p, (s.g - 1) * 731 / $n AS dd,
+                    $(hash1 s.g) AS h1, $(hash2 s.g) AS h2, $(hash3 s.g) AS h3,
+                    $(hash1 "s.g - 1") AS t1, $(hash2 "s.g - 1") AS t2, $(hash3 "s.g - 1") AS t3
+                FROM $from_n
+                $fence
+              ) AS a
+              $fence
+            ) AS b
+            $fence
+          ) AS c
+          $fence
+        ) AS d
+        $fence
+      ) AS e
+      $fence
+    ) AS f
+    $fence
+  ) AS gg
+) AS h;
+
+INSERT INTO invoices (id, kind, status, customer_id, vendor_id, credited_invoice_id, number, vendor_reference,
+    currency, issue_date, due_date, subtotal, tax_total, total, paid_total, credited_total, paid_on,
+    void_reason, issued_at, voided_at, created_at, updated_at, version)
+SELECT i.g, i.kind, i.st,
+    CASE WHEN i.kind <> 'payable' THEN i.party END, CASE WHEN i.kind = 'payable' THEN i.party END,
+    CASE WHEN i.kind = 'credit_note' THEN i.g - 1 END,
+    CASE WHEN i.draft = 0 THEN i.series || '-' || i.yr || '-'
+        || $(pad6 "ROW_NUMBER() OVER (PARTITION BY i.draft, i.series, i.yr ORDER BY i.g)") END,
+    CASE WHEN i.kind = 'payable' THEN 'VREF-' || i.h2 END,
+    i.cur,
+    CASE WHEN i.draft = 0 THEN $(day i.dd) END, CASE WHEN i.draft = 0 THEN $(day "i.dd + i.terms") END,
+    i.sub, i.tax, i.total, i.paid, i.credited, $(day i.paid_dd),
+    CASE WHEN i.void = 1 THEN 'Issued in error' END,
+    CASE WHEN i.draft = 0 THEN $(stamp i.dd '06:10:00') END, $(stamp i.void_dd '06:30:00'),
+    $(stamp i.dd '06:00:00'), $(stamp i.upd_dd '06:40:00'),
+    1 + (1 - i.draft) + i.void + (CASE WHEN i.p1_amt IS NULL THEN 0 ELSE 1 END) + (CASE WHEN i.p2_amt IS NULL THEN 0 ELSE 1 END)
+FROM bench_i i
+ORDER BY i.g;
+
+INSERT INTO invoice_lines (invoice_id, position, description, quantity, unit_price, discount, tax_rate, net,
+    department_id, budget_category)
+SELECT i.g, k.k,
+    CASE WHEN i.kind = 'credit_note' THEN 'Credit: service level not met'
+        WHEN i.kind = 'payable' THEN CASE (i.h1 / 7 + k.k) % 4 WHEN 0 THEN 'Spare parts' WHEN 1 THEN 'Subcontracted work'
+            WHEN 2 THEN 'Software subscription' ELSE 'Travel' END
+        ELSE CASE (i.h1 / 7 + k.k) % 4 WHEN 0 THEN 'Maintenance contract' WHEN 1 THEN 'On-site support'
+            WHEN 2 THEN 'Spare parts' ELSE 'Training day' END END,
+    1000 * CASE k.k WHEN 1 THEN i.a1 WHEN 2 THEN i.a2 ELSE i.a3 END,
+    100 * CASE k.k WHEN 1 THEN i.b1 WHEN 2 THEN i.b2 ELSE i.b3 END,
+    CASE k.k WHEN 1 THEN 0 WHEN 2 THEN i.d2 ELSE i.d3 END,
+    i.rate,
+    CASE k.k WHEN 1 THEN i.n1 WHEN 2 THEN i.n2 ELSE i.n3 END,
+    CASE WHEN i.kind = 'payable' THEN 1 + i.g % $DEPARTMENTS END,
+    CASE WHEN i.kind = 'payable' THEN CASE (i.h1 / 7 + k.k) % 4 WHEN 0 THEN 'materials' WHEN 1 THEN 'services'
+        WHEN 2 THEN 'software' ELSE 'travel' END END
+FROM bench_i i JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3) AS k ON k.k <= i.nl
+ORDER BY i.g, k.k;
+
+INSERT INTO payments (invoice_id, amount, paid_on, method, reference, created_at)
+SELECT x.g, x.amount, $(day x.dd), x.method, 'BANK-' || x.g || '-' || x.k, $(stamp x.dd '07:00:00')
+FROM (
+  SELECT g, p1_amt AS amount, p1_dd AS dd, 1 AS k,
+      CASE WHEN h2 % 10 < 7 THEN 'bank_transfer' WHEN h2 % 10 < 9 THEN 'direct_debit' ELSE 'card' END AS method
+  FROM bench_i WHERE p1_amt IS NOT NULL
+  UNION ALL
+  SELECT g, p2_amt, p2_dd, 2, 'bank_transfer' FROM bench_i WHERE p2_amt IS NOT NULL
+) AS x
+ORDER BY x.dd, x.g, x.k;
+
+INSERT INTO counters (name, value)
+SELECT 'invoice:' || series || ':' || yr, COUNT(*) FROM bench_i WHERE draft = 0 GROUP BY series, yr;
+
+-- Tickets of customers ($t), 5 time entries each.
+$with_t
+INSERT INTO tickets (id, desk_id, number, reference, subject, description, kind, priority, priority_rank, status,
+    requester_name, requester_email, requester_customer_id, created_at, updated_at, first_response_due_at,
+    first_response_at, resolution_due_at, resolved_at, closed_at, version)
+SELECT x.g, x.desk, x.num, 'S' || x.desk || '-' || x.num,
+    CASE x.g % 5 WHEN 0 THEN 'Machine down' WHEN 1 THEN 'Quarterly maintenance' WHEN 2 THEN 'Install request'
+        WHEN 3 THEN 'Parts replacement' ELSE 'Training session' END,
+    'Requested by the customer.', 'request', 'normal', 2,
+    CASE WHEN x.dd >= $((td - 14)) THEN 'open' ELSE 'closed' END,
+    'Contact of customer ' || x.cust, 'contact' || x.cust || '@example.com', x.cust,
+    $(stamp x.dd '08:00:00'), $(stamp "CASE WHEN x.dd >= $((td - 14)) THEN x.dd ELSE x.dd + 5 END" '09:00:00'),
+    $(stamp x.dd '12:00:00'), $(stamp x.dd '09:00:00'), $(stamp "x.dd + 1" '08:00:00'),
+    CASE WHEN x.dd < $((td - 14)) THEN $(stamp "x.dd + 3" '16:00:00') END,
+    CASE WHEN x.dd < $((td - 14)) THEN $(stamp "x.dd + 5" '09:00:00') END, 1
+FROM (
+  SELECT s.g, 1 + (s.g - 1) % $DESKS AS desk, (s.g - 1) / $DESKS + 1 AS num, (s.g - 1) * 731 / $t AS dd,
+      1 + $(hash2 s.g) % $CUSTOMERS AS cust
+  FROM $from_t
+) AS x
+ORDER BY x.g;
+
+INSERT INTO time_entries (ticket_id, desk_id, department_id, employee_id, work_date, minutes, billable,
+    hourly_cost_rate, cost, cost_currency, billing_rate, billing_currency, billable_amount,
+    created_at, updated_at, version)
+SELECT y.ticket, y.desk, y.desk, y.emp, $(day y.wd), y.m, CASE WHEN y.k % 5 < 3 THEN $true ELSE $false END,
+    2500 + (y.emp * 7919) % 6000, (y.m * (2500 + (y.emp * 7919) % 6000) + 30) / 60, 'EUR',
+    CASE WHEN y.k % 5 < 3 THEN 12000 END, CASE WHEN y.k % 5 < 3 THEN 'EUR' END,
+    CASE WHEN y.k % 5 < 3 THEN (y.m * 12000 + 30) / 60 END,
+    $(stamp y.wd '17:00:00'), $(stamp y.wd '17:00:00'), 1
+FROM (
+  SELECT t.id AS ticket, t.desk_id AS desk, k.k,
+      t.desk_id + $DEPARTMENTS * ((t.id + k.k) % ($EMPLOYEES / $DEPARTMENTS)) AS emp,
+      15 + $(hash1 "t.id * 5 + k.k") % 226 AS m,
+      $least((t.id - 1) * 731 / $t + k.k, $td) AS wd
+  FROM tickets t CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) AS k
+) AS y
+ORDER BY y.ticket, y.k;
+UPDATE tickets SET time_spent_minutes = (SELECT SUM(e.minutes) FROM time_entries e WHERE e.ticket_id = tickets.id);
+INSERT INTO counters (name, value)
+SELECT 'ticket:' || d.key, MAX(t.number) FROM tickets t JOIN desks d ON d.id = t.desk_id GROUP BY d.key;
+DROP TABLE bench_i;
+SQL
+  if [ "$backend" = postgres ]; then
+    cat <<SQL
+SELECT setval(pg_get_serial_sequence('departments', 'id'), $DEPARTMENTS);
+SELECT setval(pg_get_serial_sequence('employees', 'id'), $EMPLOYEES);
+SELECT setval(pg_get_serial_sequence('desks', 'id'), $DESKS);
+SELECT setval(pg_get_serial_sequence('parties', 'id'), $((CUSTOMERS + VENDORS)));
+SELECT setval(pg_get_serial_sequence('invoices', 'id'), $n);
+SELECT setval(pg_get_serial_sequence('tickets', 'id'), $t);
+COMMIT;
+VACUUM ANALYZE;
+SQL
+  else
+    cat <<SQL
+COMMIT;
+ANALYZE;
+PRAGMA journal_mode = WAL;
+SQL
+  fi
+}
+
+# The drafts the issue phase numbers: ids FIRST..FIRST+COUNT-1, one line each, no dates (the server
+# issues them today, due after the customer's terms), spread over the customers.
+drafts_sql() { # backend first count
+  local backend=$1 first=$2 count=$3 with from now
+  if [ "$backend" = postgres ]; then
+    with= from="generate_series($first::bigint, $((first + count - 1))::bigint) AS s(g)"
+    now="CAST(now() AT TIME ZONE 'UTC' AS TIMESTAMP(0))"
+    echo '\set ON_ERROR_STOP on'
+  else
+    with="WITH RECURSIVE s(g) AS (SELECT $first UNION ALL SELECT g + 1 FROM s WHERE g < $((first + count - 1)))"
+    from=s now="datetime('now')"
+    echo '.bail on'
+    echo '.timeout 30000'
+  fi
+  cat <<SQL
+BEGIN;
+$with
+INSERT INTO invoices (id, kind, status, customer_id, currency, subtotal, tax_total, total, paid_total,
+    credited_total, created_at, updated_at, version)
+SELECT s.g, 'receivable', 'draft', 1 + s.g % $CUSTOMERS,
+    CASE WHEN (1 + s.g % $CUSTOMERS) % 10 = 0 THEN 'USD' ELSE 'EUR' END,
+    10000, 2000, 12000, 0, 0, $now, $now, 1
+FROM $from;
+INSERT INTO invoice_lines (invoice_id, position, description, quantity, unit_price, discount, tax_rate, net)
+SELECT id, 1, 'Bench issue', 1000, 1000000, 0, 2000, 10000 FROM invoices WHERE id >= $first;
+SQL
+  [ "$backend" = postgres ] && echo "SELECT setval(pg_get_serial_sequence('invoices', 'id'), $((first + count - 1)));"
+  echo 'COMMIT;'
+}
+
+# q BACKEND URL SQL: one value (or row, |-separated) from the database
+q() {
+  if [ "$1" = postgres ]; then psql -X -At -v ON_ERROR_STOP=1 "$2" -c "$3"; else sqlite3 -bail -cmd '.timeout 30000' "$2" "$3"; fi
+}
+
+# seed_check BACKEND URL: rows that break what the server would keep true (all must be 0).
+seed_check() {
+  local backend=$1 url=$2 greatest=GREATEST
+  [ "$backend" = sqlite ] && greatest=max
+  q "$backend" "$url" "SELECT
+    (SELECT COUNT(*) FROM invoices i WHERE i.paid_total <> COALESCE((SELECT SUM(p.amount) FROM payments p WHERE p.invoice_id = i.id), 0)),
+    (SELECT COUNT(*) FROM invoices i WHERE i.credited_total <> COALESCE((SELECT SUM(c.total) FROM invoices c WHERE c.credited_invoice_id = i.id AND c.status NOT IN ('draft', 'void')), 0)),
+    (SELECT COUNT(*) FROM invoices i WHERE i.kind <> 'credit_note' AND i.status NOT IN ('draft', 'void') AND
+        (CASE WHEN i.paid_total + i.credited_total = i.total THEN 'paid' WHEN i.paid_total + i.credited_total = 0 THEN 'issued' ELSE 'partially_paid' END) <> i.status),
+    (SELECT COUNT(*) FROM invoices i WHERE i.status = 'paid' AND i.paid_on IS DISTINCT FROM $greatest(
+        (SELECT MAX(p.paid_on) FROM payments p WHERE p.invoice_id = i.id),
+        COALESCE((SELECT MAX(c.issue_date) FROM invoices c WHERE c.credited_invoice_id = i.id AND c.status NOT IN ('draft', 'void')), '0001-01-01'))),
+    (SELECT COUNT(*) FROM invoices i WHERE i.status <> 'paid' AND i.paid_on IS NOT NULL),
+    (SELECT COUNT(*) FROM invoices i WHERE i.subtotal <> (SELECT SUM(l.net) FROM invoice_lines l WHERE l.invoice_id = i.id)),
+    (SELECT COUNT(*) FROM counters c WHERE c.name LIKE 'invoice:%' AND c.value <> (SELECT COUNT(*) FROM invoices i
+        WHERE i.number LIKE substr(c.name, 9, length(c.name) - 13) || '-' || substr(c.name, length(c.name) - 3) || '-%'))" | tr '|' ' '
+}
+
+# --- server -------------------------------------------------------------------------------------
+SERVER_PID=
+BASE=
+TOKEN=
+start_server() { # label database_url
+  local label=$1 url=$2 port i body
+  port=$(free_port 18400 18499)
+  BASE=http://127.0.0.1:$port
+  env DATABASE_URL="$url" \
+    OPSDESK_BIND="127.0.0.1:$port" \
+    OPSDESK_ADMIN_EMAIL="$ADMIN_EMAIL" \
+    OPSDESK_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
+    OPSDESK_ACCESS_TOKEN_TTL_SECS=7200 \
+    RUST_LOG=warn \
+    "$BIN" serve >"$WORK/$label.log" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  for i in $(seq 1 300); do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      tail -n 20 "$WORK/$label.log" >&2
+      die "the $label server exited during start-up"
+    fi
+    [ "$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$BASE/health/ready")" = 200 ] && break
+    [ "$i" = 300 ] && { tail -n 20 "$WORK/$label.log" >&2; die "the $label server was not ready within 60 s"; }
+    sleep 0.2
+  done
+  body=$(curl -sS --max-time 30 -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}")
+  TOKEN=$(printf '%s' "$body" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+  [ -n "$TOKEN" ] || die "sign-in failed ($label): $body"
+}
+
+# check NAME URL: the URL must answer 200 (or the figures mean nothing); the body is kept in
+# $WORK/NAME.json. Then three requests one at a time: their median is the unloaded latency.
+declare -A SINGLE
+check() {
+  local name=$1 url=$2 code i times=()
+  code=$(curl -sS --max-time 300 -o "$WORK/$name.json" -w '%{http_code}' "$url" -H "Authorization: Bearer $TOKEN") || code=000
+  if [ "$code" != 200 ]; then
+    head -c 600 "$WORK/$name.json" >&2 2>/dev/null || true
+    echo >&2
+    die "$url answered $code"
+  fi
+  for i in 1 2 3; do
+    times+=("$(curl -sS --max-time 300 -o /dev/null -w '%{time_total}' "$url" -H "Authorization: Bearer $TOKEN")")
+  done
+  SINGLE[$name]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p | awk '{ printf "%.1f", $1 * 1000 }')
+}
+count_items() { grep -o "\"$2\":" "$WORK/$1.json" | wc -l | tr -d ' '; }
+
+declare -A RPS P50 P99 ERRS SEED SIZE NREQ DUR BUSY SERVER_LOG
+# wrk_run LUA URL DURATION OUT [NAME=VALUE...]: one wrk run with the token and extra environment.
+wrk_run() {
+  local lua=$1 url=$2 duration=$3 out=$4
+  shift 4
+  env BENCH_TOKEN="$TOKEN" "$@" wrk -t1 -c"$CONNECTIONS" -d"${duration}s" --timeout "${TIMEOUT}s" -s "$lua" "$url" >"$out" 2>&1
+}
+field() { sed -n "s/.* $1=\([0-9-]*\).*/\1/p" "$2"; } # NAME FILE: a field of wrk's RESULT line
+# measure KEY URL SINGLE_MS: warm-up, then wrk; records req/s, p50/p99 (ms), answers >= 400 plus
+# socket errors (timeouts included), and the machine's CPU use just before, under KEY. An
+# endpoint that answers in SINGLE_MS one at a time and would finish fewer than ~3 requests per
+# connection in BENCH_DURATION is measured longer (up to 60 s) without a warm-up (the check warmed
+# it), and the requests wrk leaves in flight are given time to finish before the next measurement.
+measure() {
+  local key=$1 url=$2 single=$3 duration=$DURATION drain=0.3 need before
+  need=$(awk -v s="$single" -v c="$CONNECTIONS" 'BEGIN { n = s * c * 3 / 1000; printf "%d", (n == int(n)) ? n : int(n) + 1 }')
+  if [ "$need" -gt "$DURATION" ]; then
+    duration=$((need > 60 ? 60 : need))
+    drain=$(awk -v s="$single" -v c="$CONNECTIONS" 'BEGIN { printf "%.1f", s * c / 1000 + 1 }')
+  else
+    wrk_run "$LUA" "$url" "$WARMUP" "$WORK/warmup.out" || true
+    sleep 0.3 # let the warm-up's last answers finish before sampling the machine
+  fi
+  before=$BACKGROUND_SUM
+  sample_noise
+  BUSY[$key]=$((BACKGROUND_SUM - before))
+  DUR[$key]=$duration
+  wrk_run "$LUA" "$url" "$duration" "$WORK/wrk.out" || { cat "$WORK/wrk.out" >&2; die "wrk failed ($key)"; }
+  sleep "$drain"
+  record "$key" "$WORK/wrk.out"
+}
+record() { # KEY FILE: the figures of one wrk RESULT line
+  local key=$1 out=$2
+  grep -q '^RESULT ' "$out" || { cat "$out" >&2; die "no result from wrk ($key)"; }
+  NREQ[$key]=$(field requests "$out")
+  RPS[$key]=$(awk -v n="$(field requests "$out")" -v d="$(field duration_us "$out")" 'BEGIN { printf "%.1f", n / (d / 1e6) }')
+  if [ "${NREQ[$key]}" -gt 0 ]; then
+    P50[$key]=$(awk -v v="$(field p50_us "$out")" 'BEGIN { printf "%.2f", v / 1000 }')
+    P99[$key]=$(awk -v v="$(field p99_us "$out")" 'BEGIN { printf "%.2f", v / 1000 }')
+  else
+    P50[$key]=n/a P99[$key]=n/a
+  fi
+  ERRS[$key]=$(($(field status_errors "$out") + $(field socket_errors "$out")))
+  log "$key: ${RPS[$key]} req/s, p50 ${P50[$key]} ms, p99 ${P99[$key]} ms, errors ${ERRS[$key]} (${NREQ[$key]} requests in ${DUR[$key]} s, CPU busy ${BUSY[$key]} % before)"
+}
+
+ENDPOINTS=(ar_today ar_year ap_today profit overdue customer)
+declare -A LABEL=(
+  [ar_today]="GET /reports/receivables-aging (today)"
+  [ar_year]="GET /reports/receivables-aging?as_of=(a year ago)"
+  [ap_today]="GET /reports/payables-aging (today)"
+  [profit]="GET /reports/customer-profitability (last 365 days)"
+  [overdue]="GET /invoices?overdue=true"
+  [customer]="GET /invoices?customer_id=(one customer)"
+  [issue]="POST /invoices/{id}/issue (distinct drafts)"
+)
+
+# --- query plans (what the server runs, spelled with literals) ------------------------------------
+plans() { # backend url today year_ago from customer
+  local backend=$1 url=$2 today=$3 year_ago=$4 from=$5 customer=$6 explain ids
+  local days_due days_paid credit_voided voided
+  if [ "$backend" = postgres ]; then
+    explain="EXPLAIN (ANALYZE, BUFFERS)"
+    days_paid="(paid_on - issue_date)"
+    ids=$(q "$backend" "$url" "SELECT string_agg(id::text, ',') FROM (SELECT id FROM invoices WHERE customer_id = $customer ORDER BY id DESC LIMIT 51) AS p")
+  else
+    explain="EXPLAIN QUERY PLAN"
+    days_paid="CAST(julianday(paid_on) - julianday(issue_date) AS INTEGER)"
+    ids=$(q "$backend" "$url" "SELECT group_concat(id, ',') FROM (SELECT id FROM invoices WHERE customer_id = $customer ORDER BY id DESC LIMIT 51)")
+  fi
+  aging_sql() { # kind as_of
+    local kind=$1 d=$2 days party=i.customer_id cv v
+    [ "$kind" = payable ] && party=i.vendor_id
+    if [ "$backend" = postgres ]; then
+      days="(CAST('$d' AS DATE) - i.due_date)" cv="CAST(c.voided_at AS DATE)" v="CAST(i.voided_at AS DATE)"
+    else
+      days="CAST(julianday('$d') - julianday(i.due_date) AS INTEGER)" cv="date(c.voided_at)" v="date(i.voided_at)"
+    fi
+    printf '%s' "SELECT party_id, currency, bucket, CAST(SUM(balance) AS BIGINT) AS amount, COUNT(*) AS invoices FROM ( SELECT $party AS party_id, i.currency, CAST(CASE WHEN $days <= 0 THEN 0 WHEN $days <= 30 THEN 1 WHEN $days <= 60 THEN 2 WHEN $days <= 90 THEN 3 ELSE 4 END AS BIGINT) AS bucket, i.total - COALESCE((SELECT SUM(p.amount) FROM payments p WHERE p.invoice_id = i.id AND p.paid_on <= '$d'), 0) - COALESCE((SELECT SUM(c.total) FROM invoices c WHERE c.credited_invoice_id = i.id AND c.status <> 'draft' AND c.issue_date <= '$d' AND (c.voided_at IS NULL OR $cv > '$d')), 0) AS balance FROM invoices i WHERE i.issue_date <= '$d' AND i.status <> 'draft' AND (i.paid_on IS NULL OR i.paid_on > '$d') AND (i.voided_at IS NULL OR $v > '$d') AND i.kind = '$kind' ) owed WHERE balance > 0 GROUP BY party_id, currency, bucket ORDER BY party_id, currency, bucket"
+  }
+  local in_ids="invoice_id IN ($ids)"
+  [ "$backend" = postgres ] && in_ids="invoice_id = ANY('{$ids}'::bigint[])"
+  local -a queries=(
+    "$(aging_sql receivable "$today")"
+    "$(aging_sql receivable "$year_ago")"
+    "$(aging_sql payable "$today")"
+    "SELECT customer_id AS party_id, currency, CAST(SUM(CASE WHEN kind = 'credit_note' THEN -subtotal ELSE subtotal END) AS BIGINT) AS amount FROM invoices WHERE kind IN ('receivable', 'credit_note') AND status NOT IN ('draft', 'void') AND issue_date >= '$from' AND issue_date <= '$today' GROUP BY customer_id, currency"
+    "SELECT t.requester_customer_id AS customer_id, e.cost_currency AS currency, CAST(SUM(e.minutes) AS BIGINT) AS minutes, CAST(SUM(e.cost) AS BIGINT) AS cost FROM time_entries e JOIN tickets t ON t.id = e.ticket_id WHERE t.requester_customer_id IS NOT NULL AND e.work_date >= '$from' AND e.work_date <= '$today' GROUP BY t.requester_customer_id, e.cost_currency"
+    "SELECT customer_id AS party_id, COUNT(*) AS invoices, CAST(SUM($days_paid) AS BIGINT) AS total_days FROM invoices WHERE kind = 'receivable' AND status = 'paid' AND paid_on >= '$from' AND paid_on <= '$today' GROUP BY customer_id"
+    "SELECT stock_movements.ticket_id, items.currency, stock_movements.value_delta FROM stock_movements INNER JOIN items ON items.id = stock_movements.item_id WHERE stock_movements.ticket_id IS NOT NULL AND stock_movements.created_at >= '$from 00:00:00' AND stock_movements.created_at < '$today 23:59:59'"
+    "SELECT * FROM parties WHERE id = 1 AND kind = 'customer' LIMIT 1"
+    "SELECT * FROM invoices WHERE status IN ('issued', 'partially_paid') AND due_date < '$today' ORDER BY id DESC LIMIT 51"
+    "SELECT * FROM invoices WHERE customer_id = $customer ORDER BY id DESC LIMIT 51"
+    "SELECT * FROM invoice_lines WHERE $in_ids ORDER BY invoice_id, position"
+    "SELECT invoice_line_id, id FROM time_entries WHERE $in_ids ORDER BY id"
+  )
+  local sql
+  for sql in "${queries[@]}"; do
+    printf '\n-- %s\n' "$sql"
+    q "$backend" "$url" "$explain $sql"
+    # EXPLAIN QUERY PLAN has no timing: run the query once, counting its rows.
+    [ "$backend" = sqlite ] && printf '.timer on\nSELECT COUNT(*) AS n FROM (%s);\n' "$sql" | sqlite3 -bail "$url"
+  done
+}
+
+# --- build --------------------------------------------------------------------------------------
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+  log "cargo build --release"
+  cargo build --release --quiet
+fi
+[ -x "$BIN" ] || die "$BIN is missing"
+
+STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes)"
+CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+PG_VERSION=n/a
+SECONDS=0
+LARGEST=$(printf '%s\n' $SIZES | sort -n | tail -n 1)
+SMALLEST=$(printf '%s\n' $SIZES | sort -n | head -n 1)
+mkdir -p "$OUT_DIR"
+PLANS=$OUT_DIR/finance-plans.txt
+: >"$PLANS"
+declare -A ITEMS CHECKED ISSUED NUMBERS COUNTS
+
+for backend in $BACKENDS; do
+  case $backend in sqlite | postgres) ;; *) die "unknown backend $backend (sqlite, postgres)" ;; esac
+  if [ "$backend" = postgres ]; then
+    PG_VERSION=$(psql -X -At "$PG_BASE/postgres" -c 'SHOW server_version') || die "cannot reach PostgreSQL at $PG_BASE"
+  fi
+  for n in $SIZES; do
+    [ "$n" -ge 1000 ] && [ $((n % 20)) = 0 ] || die "sizes must be multiples of 20, at least 1000"
+    label=$backend-$n
+    if [ "$backend" = postgres ]; then
+      db=bench_fin_$$_$n
+      psql -X -q -v ON_ERROR_STOP=1 "$PG_BASE/postgres" -c "CREATE DATABASE \"$db\"" >/dev/null || die "cannot create a database on $PG_BASE"
+      DATABASES+=("$db")
+      url=$PG_BASE/$db
+    else
+      url=$WORK/$label.db
+    fi
+
+    log "$label: migrate"
+    DATABASE_URL=$url RUST_LOG=warn "$BIN" migrate >"$WORK/$label-migrate.log" 2>&1 || { cat "$WORK/$label-migrate.log" >&2; die "opsdesk migrate failed ($label)"; }
+
+    today=$(date -u +%F)
+    start=$(date -u -d "$today -$SPAN days" +%F)
+    log "$label: seed $n invoices ($start .. $today)"
+    seed_sql "$backend" "$n" "$start" >"$WORK/seed.sql"
+    t0=$(now_s)
+    if [ "$backend" = postgres ]; then
+      timeout "$SEED_TIMEOUT" psql -X -q "$url" -f "$WORK/seed.sql" >"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log" >&2; die "seed failed or took over $SEED_TIMEOUT s ($label)"; }
+      SIZE[$label]=$(q postgres "$url" "SELECT round(pg_database_size(current_database()) / 1048576.0, 1)")
+    else
+      timeout "$SEED_TIMEOUT" sqlite3 "$url" <"$WORK/seed.sql" >"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log" >&2; die "seed failed or took over $SEED_TIMEOUT s ($label)"; }
+      SIZE[$label]=$(awk -v b="$(stat -c %s "$url")" 'BEGIN { printf "%.1f", b / 1048576 }')
+    fi
+    SEED[$label]=$(elapsed "$t0")
+    [ "$(q "$backend" "$url" "SELECT COUNT(*) FROM invoices")" = "$n" ] || die "seed did not produce $n invoices ($label)"
+    [ "$(q "$backend" "$url" "SELECT COUNT(*) FROM time_entries")" = "$((n / 2))" ] || die "seed did not produce $((n / 2)) time entries ($label)"
+    COUNTS[$label]=$(q "$backend" "$url" "SELECT (SELECT COUNT(*) FROM invoice_lines) || ' lines, ' || (SELECT COUNT(*) FROM payments) || ' payments, ' || (SELECT COUNT(*) FROM tickets) || ' tickets, ' || (SELECT COUNT(*) FROM time_entries) || ' time entries'")
+    log "$label: seeded in ${SEED[$label]} s, ${SIZE[$label]} MiB: $n invoices, ${COUNTS[$label]}"
+    log "$label: statuses $(q "$backend" "$url" "SELECT kind || '/' || status || '=' || COUNT(*) FROM invoices GROUP BY kind, status ORDER BY kind, status" | tr '\n' ' ')"
+    t0=$(now_s)
+    read -r bad_paid bad_credited bad_status bad_paid_on bad_unpaid_on bad_subtotal bad_counters < <(seed_check "$backend" "$url")
+    if [ "$bad_paid$bad_credited$bad_status$bad_paid_on$bad_unpaid_on$bad_subtotal$bad_counters" = 0000000 ]; then
+      CHECKED[$label]="consistent"
+    else
+      CHECKED[$label]="**inconsistent**: paid $bad_paid, credited $bad_credited, status $bad_status, paid_on $bad_paid_on/$bad_unpaid_on, subtotal $bad_subtotal, counters $bad_counters"
+      die "the seed is inconsistent ($label): ${CHECKED[$label]}"
+    fi
+    log "$label: seed checked in $(elapsed "$t0") s: ${CHECKED[$label]}"
+
+    year_ago=$(date -u -d "$today -365 days" +%F)
+    profit_from=$(date -u -d "$today -364 days" +%F)
+
+    start_server "$label" "$url"
+    declare -A URL=(
+      [ar_today]="$BASE/api/v1/reports/receivables-aging"
+      [ar_year]="$BASE/api/v1/reports/receivables-aging?as_of=$year_ago"
+      [ap_today]="$BASE/api/v1/reports/payables-aging"
+      [profit]="$BASE/api/v1/reports/customer-profitability"
+      [overdue]="$BASE/api/v1/invoices?overdue=true"
+      [customer]="$BASE/api/v1/invoices?customer_id=$LIST_CUSTOMER"
+    )
+    for ep in "${ENDPOINTS[@]}"; do
+      check "$label-$ep" "${URL[$ep]}"
+      case $ep in
+        ar_* | ap_*) ITEMS[$label|$ep]=$(count_items "$label-$ep" party_id) ;;
+        profit) ITEMS[$label|$ep]=$(count_items "$label-$ep" customer_id) ;;
+        *) ITEMS[$label|$ep]=$(count_items "$label-$ep" number) ;;
+      esac
+      [ "${ITEMS[$label|$ep]}" -ge 1 ] || die "$ep is empty ($label): nothing would be measured"
+      log "$label: $ep answers 200 with ${ITEMS[$label|$ep]} rows; one at a time ${SINGLE[$label-$ep]} ms"
+    done
+    grep -q '"labour_cost":"[1-9]' "$WORK/$label-profit.json" || die "no labour cost in the profitability report ($label)"
+
+    for ep in "${ENDPOINTS[@]}"; do measure "$label|$ep" "${URL[$ep]}" "${SINGLE[$label-$ep]}"; done
+
+    if [ "$n" = "$LARGEST" ]; then
+      log "$label: query plans -> $PLANS"
+      { printf '==== %s, %s invoices ====\n' "$backend" "$n"; plans "$backend" "$url" "$today" "$year_ago" "$profit_from" "$LIST_CUSTOMER"; echo; } >>"$PLANS" 2>&1 || log "could not explain the queries ($label)"
+    fi
+
+    # Issuing: DRAFTS fresh drafts (SQL), then POST /invoices/{id}/issue for distinct ids from
+    # bench/issue.lua: a warm-up on the first ids, the measurement on the next. Afterwards this
+    # year's INV numbers must be unique and gapless and end at the counter.
+    first=$((n + 1))
+    drafts_sql "$backend" "$first" "$DRAFTS" >"$WORK/drafts.sql"
+    if [ "$backend" = postgres ]; then
+      psql -X -q "$url" -f "$WORK/drafts.sql" >"$WORK/drafts.log" 2>&1 || { cat "$WORK/drafts.log" >&2; die "drafts failed ($label)"; }
+    else
+      sqlite3 "$url" <"$WORK/drafts.sql" >"$WORK/drafts.log" 2>&1 || { cat "$WORK/drafts.log" >&2; die "drafts failed ($label)"; }
+    fi
+    year=$(date -u +%Y)
+    counter_before=$(q "$backend" "$url" "SELECT value FROM counters WHERE name = 'invoice:INV:$year'")
+    last=$((n + DRAFTS))
+    wrk_run "$ISSUE_LUA" "$BASE/api/v1/invoices" "$WARMUP" "$WORK/issue-warmup.out" BENCH_FIRST_ID="$first" || true
+    sleep 0.5
+    warm=$(field requests "$WORK/issue-warmup.out")
+    first=$((first + ${warm:-0} + 2 * CONNECTIONS + 10))
+    before=$BACKGROUND_SUM
+    sample_noise
+    BUSY[$label|issue]=$((BACKGROUND_SUM - before))
+    DUR[$label|issue]=$DURATION
+    wrk_run "$ISSUE_LUA" "$BASE/api/v1/invoices" "$DURATION" "$WORK/issue.out" BENCH_FIRST_ID="$first" \
+      || { cat "$WORK/issue.out" >&2; die "wrk failed ($label issue)"; }
+    sleep 1
+    record "$label|issue" "$WORK/issue.out"
+    i2=$(field n2xx "$WORK/issue.out") i4=$(field n4xx "$WORK/issue.out") i5=$(field n5xx "$WORK/issue.out")
+    RPS[$label|issue]=$(awk -v n="$i2" -v d="$(field duration_us "$WORK/issue.out")" 'BEGIN { printf "%.1f", n / (d / 1e6) }')
+    ERRS[$label|issue]="${ERRS[$label|issue]} (2xx $i2, 4xx $i4, 5xx $i5)"
+    [ "$((first + NREQ[$label|issue]))" -le "$last" ] || log "$label: the issue phase ran out of drafts (raise BENCH_ISSUE_DRAFTS)"
+    read -r total distinct lowest highest counter issued < <(q "$backend" "$url" \
+      "SELECT COUNT(*), COUNT(DISTINCT number), MIN(CAST(substr(number, 10) AS INTEGER)), MAX(CAST(substr(number, 10) AS INTEGER)), (SELECT value FROM counters WHERE name = 'invoice:INV:$year'), (SELECT COUNT(*) FROM invoices WHERE id > $n AND status <> 'draft') FROM invoices WHERE number LIKE 'INV-$year-%'" | tr '|' ' ')
+    ISSUED[$label]=$issued
+    if [ "$total" = "$distinct" ] && [ "$lowest" = 1 ] && [ "$highest" = "$total" ] && [ "$counter" = "$highest" ] \
+      && [ "$counter" = "$((counter_before + issued))" ]; then
+      NUMBERS[$label]="INV-$year: gapless 1..$highest, unique, counter $counter_before → $counter"
+    else
+      NUMBERS[$label]="**INV-$year not gapless**: $total invoices, $distinct numbers, $lowest..$highest, counter $counter_before → $counter, $issued issued"
+    fi
+    warm2=$(field n2xx "$WORK/issue-warmup.out")
+    if [ "$issued" -lt "$((i2 + ${warm2:-0}))" ] || [ "$issued" -gt "$((i2 + ${warm2:-0} + 2 * CONNECTIONS))" ]; then
+      NUMBERS[$label]="${NUMBERS[$label]}; **$issued issued but $((i2 + ${warm2:-0})) answered 2xx**"
+    fi
+    log "$label: issued $issued drafts (${i2} + ${warm2:-0} answered 2xx): ${NUMBERS[$label]}"
+    unset URL
+
+    stop_pid "$SERVER_PID"
+    # The server logs at warn: every line is a warning or an error (a 5xx says why here).
+    SERVER_LOG[$label]=$(grep -c . "$WORK/$label.log" || true)
+    if [ "${SERVER_LOG[$label]}" != 0 ]; then
+      log "$label: the server logged ${SERVER_LOG[$label]} lines, the first ones:"
+      head -n 5 "$WORK/$label.log" | cut -c1-400 >&2
+      SERVER_LOG[$label]="${SERVER_LOG[$label]}: $(head -n 1 "$WORK/$label.log" | cut -c1-200 | tr '|' '/')"
+    fi
+    if [ "$backend" = postgres ]; then drop_database "$db"; else rm -f "$url" "$url-wal" "$url-shm" "$url-journal"; fi
+  done
+done
+ELAPSED=$SECONDS
+ALL_ENDPOINTS=("${ENDPOINTS[@]}" issue)
+
+# --- report -------------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.1f", a / b; else print "n/a" }'; }
+verdict() { # backend endpoint
+  local b=$1 ep=$2 rp50 rs grow word small big
+  small="$b-$SMALLEST|$ep" big="$b-$LARGEST|$ep"
+  [ -n "${P50[$small]:-}" ] && [ -n "${P50[$big]:-}" ] || return 0
+  rp50=$(ratio "${P50[$big]}" "${P50[$small]}")
+  rs=$(ratio "${SINGLE[$b-$LARGEST-$ep]:-0}" "${SINGLE[$b-$SMALLEST-$ep]:-0}")
+  grow=$(ratio "$LARGEST" "$SMALLEST")
+  word=$(awk -v r="$rp50" -v s="$rs" -v g="$grow" 'BEGIN {
+    x = (r == "n/a") ? s : r
+    if (x == "n/a") print "n/a"
+    else if (x <= 1.5) print "roughly flat"
+    else if (x <= 3) print "grows mildly"
+    else if (x > g / 3) print "**grows about as N or faster**"
+    else print "**grows with N**" }')
+  printf -- '- %s, %s: %s: p50 ×%s (%s → %s ms), one at a time ×%s (%s → %s ms), rows %s → %s, from %s to %s invoices (×%s).\n' \
+    "$b" "${LABEL[$ep]}" "$word" "$rp50" "${P50[$small]}" "${P50[$big]}" "$rs" \
+    "${SINGLE[$b-$SMALLEST-$ep]:-n/a}" "${SINGLE[$b-$LARGEST-$ep]:-n/a}" "${ITEMS[$small]:--}" "${ITEMS[$big]:--}" \
+    "$SMALLEST" "$LARGEST" "$grow"
+}
+
+BACKGROUND_AVG=$((BACKGROUND_SUM / (PHASES > 0 ? PHASES : 1)))
+NOISE="background CPU use before each measurement: average ${BACKGROUND_AVG} %, at most ${BACKGROUND_MAX} %"
+if [ "$NOISY_PHASES" != 0 ]; then
+  NOISE="$NOISE; **other work (over 10 % CPU, or rustc) at the start of $NOISY_PHASES of $PHASES measurements: figures are noisy**"
+else
+  NOISE="$NOISE: quiet"
+fi
+
+{
+  echo "# opsdesk finance benchmark, $STARTED_AT"
+  echo
+  echo "- Machine: $(nproc) cores ($CPU), $(uname -sr); load average $LOAD_AT_START at start, $(cut -d' ' -f1-3 /proc/loadavg) at end; $NOISE"
+  echo "- Build: commit $COMMIT, release; PostgreSQL $PG_VERSION on loopback; SQLite bundled, WAL"
+  echo "- Data: $CUSTOMERS customers (10 % USD), $VENDORS vendors; N invoices over the last $SPAN days (80 % receivable, 15 % payable, 5 % credit notes; 1-3 lines; mostly paid, some partially paid, overdue, void, draft), their payments; N/10 customer tickets with N/2 time entries; signed in as admin"
+  echo "- Load: wrk -t1 -c$CONNECTIONS -d${DURATION}s per endpoint after ${WARMUP} s of warm-up (timeout ${TIMEOUT} s; endpoints slower than ~${DURATION}/(3×$CONNECTIONS) s one at a time run longer, up to 60 s, without warm-up: see Requests (s)); \"1 at a time\" is the median of 3 sequential requests; \"CPU %\" is the machine's CPU use in the half second before the measurement (other work); server RUST_LOG=warn; run took ${ELAPSED} s"
+  echo
+  echo "| Backend | N | Endpoint | Rows | Requests (s) | Requests/s | p50 ms | p99 ms | 1 at a time ms | Errors | CPU % before |"
+  echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|"
+  for backend in $BACKENDS; do
+    for n in $SIZES; do
+      for ep in "${ALL_ENDPOINTS[@]}"; do
+        key="$backend-$n|$ep"
+        printf '| %s | %s | %s | %s | %s (%s) | %s | %s | %s | %s | %s | %s |\n' "$backend" "$n" "${LABEL[$ep]}" "${ITEMS[$key]:--}" \
+          "${NREQ[$key]}" "${DUR[$key]}" "${RPS[$key]}" "${P50[$key]}" "${P99[$key]}" "${SINGLE[$backend-$n-$ep]:--}" "${ERRS[$key]}" "${BUSY[$key]}"
+      done
+    done
+  done
+  echo
+  echo "Issue rows: Requests/s counts 2xx answers only (issues/s)."
+  echo
+  echo "| Backend | N | Seed + ANALYZE s | Database MiB | Rows besides the invoices | Seed check | Drafts issued | Numbers after | Server log lines |"
+  echo "|---|---:|---:|---:|---|---|---:|---|---|"
+  for backend in $BACKENDS; do
+    for n in $SIZES; do
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$backend" "$n" "${SEED[$backend-$n]}" "${SIZE[$backend-$n]}" \
+        "${COUNTS[$backend-$n]}" "${CHECKED[$backend-$n]}" "${ISSUED[$backend-$n]}" "${NUMBERS[$backend-$n]}" "${SERVER_LOG[$backend-$n]}"
+    done
+  done
+  if [ "$SMALLEST" != "$LARGEST" ]; then
+    echo
+    echo "Growth from $SMALLEST to $LARGEST invoices (lists return at most 50 rows, reports at most one row per party and currency, at every size):"
+    echo
+    for backend in $BACKENDS; do
+      for ep in "${ALL_ENDPOINTS[@]}"; do verdict "$backend" "$ep"; done
+    done
+  fi
+  echo
+  echo "Query plans at $LARGEST invoices: bench/out/finance-plans.txt."
+} | tee "$OUT_DIR/finance.md"

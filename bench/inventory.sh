@@ -1,0 +1,606 @@
+#!/usr/bin/env bash
+# Inventory at scale: the stock valuation (today and six months ago), the low-stock report, one
+# item's ledger, the below-reorder item list, and posting movements, with 10k items and a ledger
+# of 1M movements, on SQLite and on PostgreSQL. For each backend and ledger size it migrates a
+# fresh database, seeds it with set-based SQL, serves it and measures each endpoint with wrk at
+# low concurrency. Loopback traffic only; every process, database and file it creates is removed
+# on exit. See bench/README.md.
+#
+#   bash bench/inventory.sh      # ~4 minutes after the build; table on stdout and in bench/out/inventory.md
+#
+# Settings (environment): BENCH_ITEMS (10000), BENCH_MOVEMENTS ("1000000"; several sizes, e.g.
+# "10000 100000 1000000", show how the costs grow with the ledger), BENCH_BACKENDS
+# ("sqlite postgres"), BENCH_DURATION (s per endpoint, 8), BENCH_WARMUP (s, 2),
+# BENCH_CONNECTIONS (4), BENCH_TIMEOUT (s, wrk's per-request timeout, 30), BENCH_SEED_TIMEOUT
+# (s per seed, 1200), BENCH_PG_URL (postgres://postgres@127.0.0.1), BENCH_NO_BUILD=1 (use the
+# existing binary).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+ITEMS=${BENCH_ITEMS:-10000}
+SIZES=${BENCH_MOVEMENTS:-1000000}
+BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
+DURATION=${BENCH_DURATION:-8}
+WARMUP=${BENCH_WARMUP:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-4}
+TIMEOUT=${BENCH_TIMEOUT:-30}
+SEED_TIMEOUT=${BENCH_SEED_TIMEOUT:-1200}
+PG_BASE=${BENCH_PG_URL:-postgres://postgres@127.0.0.1}
+PG_BASE=${PG_BASE%/}
+OUT_DIR=$ROOT/bench/out
+LUA=$ROOT/bench/wrk.lua
+MOVE_LUA=$ROOT/bench/movement.lua
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/opsdesk
+ADMIN_EMAIL=bench-admin@example.com
+ADMIN_PASSWORD=bench-admin-password-2026
+
+# The data set (see seed_sql): the same items and locations at every size; the ledger grows.
+DEPARTMENTS=5
+BINS=10          # per warehouse: WH1 bins are locations 3..12, WH2 bins 13..22
+LOC_A=3          # item i is received into and mostly issued from bin LOC_A + i % BINS (WH1) ...
+LOC_B=13         # ... and keeps some stock in bin LOC_B + i % BINS (WH2)
+LEDGER_ITEM=7    # the item whose ledger is listed
+SPAN=$((365 * 86400)) # movements are spread evenly over the last 365 days
+
+log() { printf '[inventory %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# --- tools --------------------------------------------------------------------------------------
+command -v wrk >/dev/null || install_if_root wrk
+command -v sqlite3 >/dev/null || install_if_root sqlite3
+command -v psql >/dev/null || install_if_root postgresql-client
+for tool in curl wrk awk sed timeout; do
+  command -v "$tool" >/dev/null || die "$tool is needed (Debian: apt-get install -y wrk sqlite3 postgresql-client curl)"
+done
+case " $BACKENDS " in *" sqlite "*) command -v sqlite3 >/dev/null || die "sqlite3 is needed (apt-get install -y sqlite3)" ;; esac
+case " $BACKENDS " in *" postgres "*) command -v psql >/dev/null || die "psql is needed (apt-get install -y postgresql-client)" ;; esac
+
+# --- clean-up: everything this script started, and nothing else --------------------------------
+WORK=$(mktemp -d /tmp/opsdesk-inventory.XXXXXX)
+PIDS=()
+DATABASES=()
+
+drop_database() { # name
+  psql -X -q "$PG_BASE/postgres" -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" >/dev/null 2>&1 || log "could not drop database $1"
+}
+
+cleanup() {
+  local status=$? pid db
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  for db in "${DATABASES[@]}"; do drop_database "$db"; done
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- helpers ------------------------------------------------------------------------------------
+
+now_s() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# Other work on the machine skews every figure: before each measurement, while this benchmark is
+# idle, sample the machine's CPU use and look for a compiler; the report says how noisy it was,
+# overall and per measurement.
+PHASES=0
+NOISY_PHASES=0
+BACKGROUND_MAX=0
+BACKGROUND_SUM=0
+
+# --- seeding ------------------------------------------------------------------------------------
+# One SQL text for both backends; shell functions spell what differs.
+#
+# Items 1..ITEMS (SKU-000001...), each with its own unit cost (0.50-200.49 EUR, whole cents, the
+# same on every receipt, so the moving average is exact and issues are valued as the server
+# values them), a step size u = 1..5 units, bin A in WH1 and bin B in WH2. Movement g (1..K)
+# belongs to item 1 + (g-1) % ITEMS (so every item's movements are spread over the year, in id
+# order) and is that item's j-th, j = (g-1) / ITEMS. Each item's ledger repeats one cycle of 20:
+# 2 receipts of 12u into A, 15 issues of u (from A or B) to a department, 2 transfers of 4u A -> B,
+# and 1 count adjustment of one unit at A (down in even cycles, up in odd ones): 10 % receipts,
+# 75 % issues, 10 % transfers, 5 % adjustments; each cycle adds 9u units, and no location is
+# ever negative at any point. on_hand_after is the running balance (closed form from the cycle;
+# checked against a window sum). Items, totals and stock levels are then summed from the ledger.
+# Every 20th item (5 %) gets a reorder point above what it holds (below_reorder = true); the
+# others a quarter of it.
+seed_sql() {
+  local backend=$1 k=$2 now=$3 t0 with_k with_i with_l from_k from_i from_l true pad6 ts
+  t0=$((now - SPAN))
+  if [ "$backend" = postgres ]; then
+    with_k= with_i= with_l=
+    from_k="generate_series(1::bigint, $k::bigint) AS s(g)"
+    from_i="generate_series(1::bigint, $ITEMS::bigint) AS s(g)"
+    from_l="generate_series(1::bigint, $((2 + 2 * BINS))::bigint) AS s(g)"
+    true=true
+    pad6() { printf "lpad(CAST((%s) AS TEXT), 6, '0')" "$1"; }
+    ts() { printf "(to_timestamp(%s) AT TIME ZONE 'UTC')" "$1"; }
+    echo '\set ON_ERROR_STOP on'
+    echo "SET work_mem = '256MB'; SET maintenance_work_mem = '1GB'; SET synchronous_commit = off;"
+  else
+    with_k="WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < $k)"
+    with_i="WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < $ITEMS)"
+    with_l="WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < $((2 + 2 * BINS)))"
+    from_k=s from_i=s from_l=s
+    true=1
+    pad6() { printf "printf('%%06d', %s)" "$1"; }
+    ts() { printf "datetime(%s, 'unixepoch')" "$1"; }
+    echo '.bail on'
+    echo 'PRAGMA journal_mode = DELETE;'
+    echo 'PRAGMA synchronous = OFF;'
+    echo 'PRAGMA cache_size = -1048576;'
+    echo 'PRAGMA temp_store = MEMORY;'
+  fi
+  local created
+  created=$(ts "$t0 - 86400 * 30")
+  cat <<SQL
+BEGIN;
+INSERT INTO departments (id, code, name, active, created_at, updated_at, version)
+SELECT id, 'STK' || id, 'Stock user ' || id, $true, $created, $created, 1
+FROM (SELECT 1 AS id UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) AS d;
+$with_l
+INSERT INTO stock_locations (id, code, name, parent_id, active, created_at, updated_at, version)
+SELECT s.g,
+    CASE WHEN s.g <= 2 THEN 'WH' || s.g ELSE 'WH' || (1 + (s.g - 3) / $BINS) || '-B' || (1 + (s.g - 3) % $BINS) END,
+    CASE WHEN s.g <= 2 THEN 'Warehouse ' || s.g ELSE 'Bin ' || (1 + (s.g - 3) % $BINS) || ' of warehouse ' || (1 + (s.g - 3) / $BINS) END,
+    CASE WHEN s.g > 2 THEN 1 + (s.g - 3) / $BINS END,
+    $true, $created, $created, 1
+FROM $from_l;
+$with_i
+INSERT INTO items (id, sku, name, unit, category, reorder_point, reorder_quantity, currency, active, on_hand,
+    stock_value, below_reorder, created_at, updated_at, version)
+SELECT s.g, 'SKU-' || $(pad6 s.g),
+    CASE s.g % 8 WHEN 0 THEN 'Filter' WHEN 1 THEN 'Bearing' WHEN 2 THEN 'Cable' WHEN 3 THEN 'Fuse'
+        WHEN 4 THEN 'Valve' WHEN 5 THEN 'Belt' WHEN 6 THEN 'Sensor' ELSE 'Gasket' END || ' type ' || s.g,
+    'pcs',
+    CASE s.g % 8 WHEN 0 THEN 'filters' WHEN 1 THEN 'mechanical' WHEN 2 THEN 'electrical' WHEN 3 THEN 'electrical'
+        WHEN 4 THEN 'plumbing' WHEN 5 THEN 'mechanical' WHEN 6 THEN 'electronics' ELSE 'plumbing' END,
+    0, 20000 * (1 + s.g % 5), 'EUR', $true, 0, 0, $true, $created, $created, 1
+FROM $from_i;
+
+-- The cycle of 20 movements: kind, size in steps u, from/to (A or B), running total after (in u).
+CREATE TEMP TABLE bench_slot (slot INTEGER PRIMARY KEY, kind TEXT, qu INTEGER, src TEXT, dst TEXT, cum INTEGER);
+INSERT INTO bench_slot (slot, kind, qu, src, dst, cum) VALUES
+    (0, 'receipt', 12, NULL, 'A', 12), (1, 'issue', 1, 'A', NULL, 11), (2, 'issue', 1, 'A', NULL, 10),
+    (3, 'transfer', 4, 'A', 'B', 10), (4, 'issue', 1, 'B', NULL, 9), (5, 'issue', 1, 'A', NULL, 8),
+    (6, 'issue', 1, 'B', NULL, 7), (7, 'issue', 1, 'A', NULL, 6), (8, 'issue', 1, 'B', NULL, 5),
+    (9, 'issue', 1, 'A', NULL, 4), (10, 'receipt', 12, NULL, 'A', 16), (11, 'issue', 1, 'A', NULL, 15),
+    (12, 'issue', 1, 'B', NULL, 14), (13, 'transfer', 4, 'A', 'B', 14), (14, 'issue', 1, 'A', NULL, 13),
+    (15, 'issue', 1, 'B', NULL, 12), (16, 'issue', 1, 'A', NULL, 11), (17, 'issue', 1, 'B', NULL, 10),
+    (18, 'issue', 1, 'A', NULL, 9), (19, 'adjustment', 0, NULL, NULL, 9);
+
+$with_k
+INSERT INTO stock_movements (id, item_id, kind, quantity, from_location_id, to_location_id, quantity_delta,
+    value_delta, unit_cost, value, on_hand_after, department_id, reason, created_at)
+SELECT x.g, x.item, x.kind,
+    1000 * x.units,
+    CASE WHEN x.slot = 19 THEN (CASE WHEN x.cyc % 2 = 0 THEN x.la END)
+        WHEN x.src = 'A' THEN x.la WHEN x.src = 'B' THEN x.lb END,
+    CASE WHEN x.slot = 19 THEN (CASE WHEN x.cyc % 2 = 1 THEN x.la END)
+        WHEN x.dst = 'A' THEN x.la WHEN x.dst = 'B' THEN x.lb END,
+    1000 * x.units * x.sign, x.cost * x.units * x.sign, 100 * x.cost, x.cost * x.units,
+    1000 * (x.u * (9 * x.cyc + x.cum) - x.cyc % 2 + CASE WHEN x.slot = 19 THEN x.sign ELSE 0 END),
+    CASE WHEN x.kind = 'issue' THEN 1 + x.item % $DEPARTMENTS END,
+    CASE WHEN x.slot = 19 THEN 'Cycle count' END,
+    $(ts "$t0 + (x.g - 1) * $SPAN / $k")
+FROM (
+  SELECT y.*,
+      CASE WHEN y.slot = 19 THEN 1 ELSE y.qu * y.u END AS units,
+      CASE WHEN y.slot = 19 THEN (CASE WHEN y.cyc % 2 = 0 THEN -1 ELSE 1 END)
+          WHEN y.kind = 'receipt' THEN 1 WHEN y.kind = 'issue' THEN -1 ELSE 0 END AS sign
+  FROM (
+    SELECT z.*, b.kind, b.qu, b.src, b.dst, b.cum
+    FROM (
+      SELECT s.g, 1 + (s.g - 1) % $ITEMS AS item, ((s.g - 1) / $ITEMS) % 20 AS slot, ((s.g - 1) / $ITEMS) / 20 AS cyc,
+          1 + (1 + (s.g - 1) % $ITEMS) % 5 AS u,
+          50 + ((1 + (s.g - 1) % $ITEMS) * 7919) % 20000 AS cost,
+          $LOC_A + (1 + (s.g - 1) % $ITEMS) % $BINS AS la, $LOC_B + (1 + (s.g - 1) % $ITEMS) % $BINS AS lb
+      FROM $from_k
+    ) AS z JOIN bench_slot b ON b.slot = z.slot
+  ) AS y
+) AS x
+ORDER BY x.g;
+
+CREATE TEMP TABLE bench_tot AS
+SELECT item_id, SUM(quantity_delta) AS q, SUM(value_delta) AS v, MAX(created_at) AS at, COUNT(*) AS n
+FROM stock_movements GROUP BY item_id;
+UPDATE items SET on_hand = t.q, stock_value = t.v, updated_at = t.at, version = 1 + t.n
+FROM bench_tot AS t WHERE t.item_id = items.id;
+UPDATE items SET reorder_point = CASE WHEN id % 20 = 0 THEN on_hand + 5000 * (1 + id % 5) ELSE (on_hand / 4000) * 1000 END;
+UPDATE items SET below_reorder = (on_hand <= reorder_point);
+INSERT INTO stock_levels (item_id, location_id, quantity)
+SELECT item_id, loc, SUM(d) FROM (
+  SELECT item_id, to_location_id AS loc, quantity AS d FROM stock_movements WHERE to_location_id IS NOT NULL
+  UNION ALL
+  SELECT item_id, from_location_id, -quantity FROM stock_movements WHERE from_location_id IS NOT NULL
+) AS x GROUP BY item_id, loc ORDER BY item_id, loc;
+DROP TABLE bench_tot;
+DROP TABLE bench_slot;
+SQL
+  if [ "$backend" = postgres ]; then
+    cat <<SQL
+SELECT setval(pg_get_serial_sequence('departments', 'id'), $DEPARTMENTS);
+SELECT setval(pg_get_serial_sequence('stock_locations', 'id'), $((2 + 2 * BINS)));
+SELECT setval(pg_get_serial_sequence('items', 'id'), $ITEMS);
+SELECT setval(pg_get_serial_sequence('stock_movements', 'id'), $k);
+COMMIT;
+VACUUM ANALYZE;
+SQL
+  else
+    cat <<SQL
+COMMIT;
+ANALYZE;
+PRAGMA journal_mode = WAL;
+SQL
+  fi
+}
+
+# q BACKEND URL SQL: one value (or row, |-separated) from the database
+q() {
+  if [ "$1" = postgres ]; then psql -X -At -v ON_ERROR_STOP=1 "$2" -c "$3"; else sqlite3 -bail -cmd '.timeout 30000' "$2" "$3"; fi
+}
+
+# ledger_check BACKEND URL: items whose totals differ from their ledger, items whose stock levels
+# do not add up to what they hold, negative stock levels, wrong reorder flags, running balances
+# that differ from the ledger's running sum (all must be 0), then the items flagged low.
+ledger_check() {
+  local backend=$1 url=$2 true=true
+  [ "$backend" = sqlite ] && true=1
+  q "$backend" "$url" "SELECT
+    (SELECT COUNT(*) FROM items i LEFT JOIN (SELECT item_id, SUM(quantity_delta) AS q, SUM(value_delta) AS v FROM stock_movements GROUP BY item_id) t
+        ON t.item_id = i.id WHERE i.on_hand <> COALESCE(t.q, 0) OR i.stock_value <> COALESCE(t.v, 0)),
+    (SELECT COUNT(*) FROM items i LEFT JOIN (SELECT item_id, SUM(quantity) AS q FROM stock_levels GROUP BY item_id) l
+        ON l.item_id = i.id WHERE i.on_hand <> COALESCE(l.q, 0)),
+    (SELECT COUNT(*) FROM stock_levels WHERE quantity < 0),
+    (SELECT COUNT(*) FROM items WHERE below_reorder <> (on_hand <= reorder_point)),
+    (SELECT COUNT(*) FROM (SELECT on_hand_after, SUM(quantity_delta) OVER (PARTITION BY item_id ORDER BY id) AS running
+        FROM stock_movements) AS r WHERE r.running <> r.on_hand_after),
+    (SELECT COUNT(*) FROM items WHERE below_reorder = $true)" | tr '|' ' '
+}
+
+# --- server -------------------------------------------------------------------------------------
+SERVER_PID=
+BASE=
+TOKEN=
+start_server() { # label database_url
+  local label=$1 url=$2 port i body
+  port=$(free_port 18500 18599)
+  BASE=http://127.0.0.1:$port
+  env DATABASE_URL="$url" \
+    OPSDESK_BIND="127.0.0.1:$port" \
+    OPSDESK_ADMIN_EMAIL="$ADMIN_EMAIL" \
+    OPSDESK_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
+    OPSDESK_ACCESS_TOKEN_TTL_SECS=7200 \
+    RUST_LOG=warn \
+    "$BIN" serve >"$WORK/$label.log" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  for i in $(seq 1 300); do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      tail -n 20 "$WORK/$label.log" >&2
+      die "the $label server exited during start-up"
+    fi
+    [ "$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$BASE/health/ready")" = 200 ] && break
+    [ "$i" = 300 ] && { tail -n 20 "$WORK/$label.log" >&2; die "the $label server was not ready within 60 s"; }
+    sleep 0.2
+  done
+  body=$(curl -sS --max-time 30 -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}")
+  TOKEN=$(printf '%s' "$body" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+  [ -n "$TOKEN" ] || die "sign-in failed ($label): $body"
+}
+
+# check NAME URL: the URL must answer 200 (or the figures mean nothing); the body is kept in
+# $WORK/NAME.json. Then three requests one at a time: their median is the unloaded latency.
+declare -A SINGLE
+check() {
+  local name=$1 url=$2 code i times=()
+  code=$(curl -sS --max-time 300 -o "$WORK/$name.json" -w '%{http_code}' "$url" -H "Authorization: Bearer $TOKEN") || code=000
+  if [ "$code" != 200 ]; then
+    head -c 600 "$WORK/$name.json" >&2 2>/dev/null || true
+    echo >&2
+    die "$url answered $code"
+  fi
+  for i in 1 2 3; do
+    times+=("$(curl -sS --max-time 300 -o /dev/null -w '%{time_total}' "$url" -H "Authorization: Bearer $TOKEN")")
+  done
+  SINGLE[$name]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p | awk '{ printf "%.1f", $1 * 1000 }')
+}
+count_items() { grep -o "\"$2\":" "$WORK/$1.json" | wc -l | tr -d ' '; }
+
+declare -A RPS P50 P99 ERRS SEED SIZE NREQ DUR BUSY SERVER_LOG
+# wrk_run LUA URL DURATION OUT [NAME=VALUE...]: one wrk run with the token and extra environment.
+wrk_run() {
+  local lua=$1 url=$2 duration=$3 out=$4
+  shift 4
+  env BENCH_TOKEN="$TOKEN" "$@" wrk -t1 -c"$CONNECTIONS" -d"${duration}s" --timeout "${TIMEOUT}s" -s "$lua" "$url" >"$out" 2>&1
+}
+field() { sed -n "s/.* $1=\([0-9-]*\).*/\1/p" "$2"; } # NAME FILE: a field of wrk's RESULT line
+# measure KEY URL SINGLE_MS: warm-up, then wrk; records req/s, p50/p99 (ms), answers >= 400 plus
+# socket errors (timeouts included), and the machine's CPU use just before, under KEY. An
+# endpoint that answers in SINGLE_MS one at a time and would finish fewer than ~3 requests per
+# connection in BENCH_DURATION is measured longer (up to 60 s) without a warm-up (the check warmed
+# it), and the requests wrk leaves in flight are given time to finish before the next measurement.
+measure() {
+  local key=$1 url=$2 single=$3 duration=$DURATION drain=0.3 need before
+  need=$(awk -v s="$single" -v c="$CONNECTIONS" 'BEGIN { n = s * c * 3 / 1000; printf "%d", (n == int(n)) ? n : int(n) + 1 }')
+  if [ "$need" -gt "$DURATION" ]; then
+    duration=$((need > 60 ? 60 : need))
+    drain=$(awk -v s="$single" -v c="$CONNECTIONS" 'BEGIN { printf "%.1f", s * c / 1000 + 1 }')
+  else
+    wrk_run "$LUA" "$url" "$WARMUP" "$WORK/warmup.out" || true
+    sleep 0.3 # let the warm-up's last answers finish before sampling the machine
+  fi
+  before=$BACKGROUND_SUM
+  sample_noise
+  BUSY[$key]=$((BACKGROUND_SUM - before))
+  DUR[$key]=$duration
+  wrk_run "$LUA" "$url" "$duration" "$WORK/wrk.out" || { cat "$WORK/wrk.out" >&2; die "wrk failed ($key)"; }
+  sleep "$drain"
+  record "$key" "$WORK/wrk.out"
+}
+record() { # KEY FILE: the figures of one wrk RESULT line
+  local key=$1 out=$2
+  grep -q '^RESULT ' "$out" || { cat "$out" >&2; die "no result from wrk ($key)"; }
+  NREQ[$key]=$(field requests "$out")
+  RPS[$key]=$(awk -v n="$(field requests "$out")" -v d="$(field duration_us "$out")" 'BEGIN { printf "%.1f", n / (d / 1e6) }')
+  if [ "${NREQ[$key]}" -gt 0 ]; then
+    P50[$key]=$(awk -v v="$(field p50_us "$out")" 'BEGIN { printf "%.2f", v / 1000 }')
+    P99[$key]=$(awk -v v="$(field p99_us "$out")" 'BEGIN { printf "%.2f", v / 1000 }')
+  else
+    P50[$key]=n/a P99[$key]=n/a
+  fi
+  ERRS[$key]=$(($(field status_errors "$out") + $(field socket_errors "$out")))
+  log "$key: ${RPS[$key]} req/s, p50 ${P50[$key]} ms, p99 ${P99[$key]} ms, errors ${ERRS[$key]} (${NREQ[$key]} requests in ${DUR[$key]} s, CPU busy ${BUSY[$key]} % before)"
+}
+
+ENDPOINTS=(valuation valuation_past low ledger below)
+declare -A LABEL=(
+  [valuation]="GET /reports/stock-valuation (today)"
+  [valuation_past]="GET /reports/stock-valuation?as_of=(6 months ago)"
+  [low]="GET /reports/low-stock"
+  [ledger]="GET /inventory/items/{id}/movements (one item)"
+  [below]="GET /inventory/items?below_reorder_point=true"
+  [post]="POST /inventory/movements (receipt 10 / issue 1)"
+)
+
+# --- query plans (what the server runs, spelled with literals) ------------------------------------
+plans() { # backend url today past
+  local backend=$1 url=$2 today=$3 past=$4 explain end_today end_past
+  end_today=$(date -u -d "$today +1 day" +%F)
+  end_past=$(date -u -d "$past +1 day" +%F)
+  if [ "$backend" = postgres ]; then explain="EXPLAIN (ANALYZE, BUFFERS)"; else explain="EXPLAIN QUERY PLAN"; fi
+  local true=true
+  [ "$backend" = sqlite ] && true=1
+  local -a queries=(
+    "SELECT item_id, CAST(SUM(quantity_delta) AS BIGINT) AS on_hand, CAST(SUM(value_delta) AS BIGINT) AS value FROM stock_movements WHERE created_at < '$end_today 00:00:00' GROUP BY item_id ORDER BY item_id"
+    "SELECT item_id, CAST(SUM(quantity_delta) AS BIGINT) AS on_hand, CAST(SUM(value_delta) AS BIGINT) AS value FROM stock_movements WHERE created_at < '$end_past 00:00:00' GROUP BY item_id ORDER BY item_id"
+    "SELECT * FROM items WHERE id = $LEDGER_ITEM LIMIT 1"
+    "SELECT * FROM items WHERE active = $true AND below_reorder = $true ORDER BY id LIMIT 501"
+    "SELECT * FROM stock_movements WHERE item_id = $LEDGER_ITEM ORDER BY id LIMIT 51"
+    "SELECT * FROM items WHERE below_reorder = $true ORDER BY id LIMIT 51"
+  )
+  local sql
+  for sql in "${queries[@]}"; do
+    printf '\n-- %s\n' "$sql"
+    q "$backend" "$url" "$explain $sql"
+    # EXPLAIN QUERY PLAN has no timing: run the query once, counting its rows.
+    [ "$backend" = sqlite ] && printf '.timer on\nSELECT COUNT(*) AS n FROM (%s);\n' "$sql" | sqlite3 -bail "$url"
+  done
+}
+
+# --- build --------------------------------------------------------------------------------------
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+  log "cargo build --release"
+  cargo build --release --quiet
+fi
+[ -x "$BIN" ] || die "$BIN is missing"
+
+STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes)"
+CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+PG_VERSION=n/a
+SECONDS=0
+LARGEST=$(printf '%s\n' $SIZES | sort -n | tail -n 1)
+SMALLEST=$(printf '%s\n' $SIZES | sort -n | head -n 1)
+mkdir -p "$OUT_DIR"
+PLANS=$OUT_DIR/inventory-plans.txt
+: >"$PLANS"
+declare -A ROWS CHECKED AFTER POSTED LOW
+
+[ "$ITEMS" -ge 20 ] || die "BENCH_ITEMS must be at least 20"
+[ $((ITEMS % 7919)) != 0 ] || die "BENCH_ITEMS must not be a multiple of 7919 (bench/movement.lua)"
+for backend in $BACKENDS; do
+  case $backend in sqlite | postgres) ;; *) die "unknown backend $backend (sqlite, postgres)" ;; esac
+  if [ "$backend" = postgres ]; then
+    PG_VERSION=$(psql -X -At "$PG_BASE/postgres" -c 'SHOW server_version') || die "cannot reach PostgreSQL at $PG_BASE"
+  fi
+  for k in $SIZES; do
+    [ "$k" -ge "$ITEMS" ] || die "BENCH_MOVEMENTS must be at least BENCH_ITEMS (every item gets a receipt first)"
+    label=$backend-$k
+    if [ "$backend" = postgres ]; then
+      db=bench_inv_$$_$k
+      psql -X -q -v ON_ERROR_STOP=1 "$PG_BASE/postgres" -c "CREATE DATABASE \"$db\"" >/dev/null || die "cannot create a database on $PG_BASE"
+      DATABASES+=("$db")
+      url=$PG_BASE/$db
+    else
+      url=$WORK/$label.db
+    fi
+
+    log "$label: migrate"
+    DATABASE_URL=$url RUST_LOG=warn "$BIN" migrate >"$WORK/$label-migrate.log" 2>&1 || { cat "$WORK/$label-migrate.log" >&2; die "opsdesk migrate failed ($label)"; }
+
+    log "$label: seed $ITEMS items, $k movements"
+    seed_sql "$backend" "$k" "$(date -u +%s)" >"$WORK/seed.sql"
+    t0=$(now_s)
+    if [ "$backend" = postgres ]; then
+      timeout "$SEED_TIMEOUT" psql -X -q "$url" -f "$WORK/seed.sql" >"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log" >&2; die "seed failed or took over $SEED_TIMEOUT s ($label)"; }
+      SIZE[$label]=$(q postgres "$url" "SELECT round(pg_database_size(current_database()) / 1048576.0, 1)")
+    else
+      timeout "$SEED_TIMEOUT" sqlite3 "$url" <"$WORK/seed.sql" >"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log" >&2; die "seed failed or took over $SEED_TIMEOUT s ($label)"; }
+      SIZE[$label]=$(awk -v b="$(stat -c %s "$url")" 'BEGIN { printf "%.1f", b / 1048576 }')
+    fi
+    SEED[$label]=$(elapsed "$t0")
+    [ "$(q "$backend" "$url" "SELECT COUNT(*) FROM stock_movements")" = "$k" ] || die "seed did not produce $k movements ($label)"
+    log "$label: seeded in ${SEED[$label]} s, ${SIZE[$label]} MiB; kinds $(q "$backend" "$url" "SELECT kind || '=' || COUNT(*) FROM stock_movements GROUP BY kind ORDER BY kind" | tr '\n' ' ')"
+    t0=$(now_s)
+    read -r bad_totals bad_levels negative bad_flags bad_running low < <(ledger_check "$backend" "$url")
+    if [ "$bad_totals$bad_levels$negative$bad_flags$bad_running" = 00000 ]; then
+      CHECKED[$label]="consistent; $low items low"
+    else
+      CHECKED[$label]="**inconsistent**: totals $bad_totals, levels $bad_levels, negative $negative, flags $bad_flags, running $bad_running"
+      die "the seed is inconsistent ($label): ${CHECKED[$label]}"
+    fi
+    LOW[$label]=$low
+    log "$label: seed checked in $(elapsed "$t0") s: ${CHECKED[$label]}"
+
+    today=$(date -u +%F)
+    past=$(date -u -d "$today -182 days" +%F)
+    start_server "$label" "$url"
+    declare -A URL=(
+      [valuation]="$BASE/api/v1/reports/stock-valuation"
+      [valuation_past]="$BASE/api/v1/reports/stock-valuation?as_of=$past"
+      [low]="$BASE/api/v1/reports/low-stock"
+      [ledger]="$BASE/api/v1/inventory/items/$LEDGER_ITEM/movements"
+      [below]="$BASE/api/v1/inventory/items?below_reorder_point=true"
+    )
+    for ep in "${ENDPOINTS[@]}"; do
+      check "$label-$ep" "${URL[$ep]}"
+      case $ep in
+        ledger) ROWS[$label|$ep]=$(count_items "$label-$ep" on_hand_after) ;;
+        *) ROWS[$label|$ep]=$(count_items "$label-$ep" sku) ;;
+      esac
+      [ "${ROWS[$label|$ep]}" -ge 1 ] || die "$ep is empty ($label): nothing would be measured"
+      log "$label: $ep answers 200 with ${ROWS[$label|$ep]} rows; one at a time ${SINGLE[$label-$ep]} ms"
+    done
+    [ "${ROWS[$label|low]}" = "$low" ] || die "the low-stock report has ${ROWS[$label|low]} items, not $low ($label)"
+    [ "${ROWS[$label|valuation]}" = "$ITEMS" ] || die "the valuation has ${ROWS[$label|valuation]} items, not $ITEMS ($label)"
+
+    for ep in "${ENDPOINTS[@]}"; do measure "$label|$ep" "${URL[$ep]}" "${SINGLE[$label-$ep]}"; done
+
+    if [ "$k" = "$LARGEST" ]; then
+      log "$label: query plans -> $PLANS"
+      { printf '==== %s, %s items, %s movements ====\n' "$backend" "$ITEMS" "$k"; plans "$backend" "$url" "$today" "$past"; echo; } >>"$PLANS" 2>&1 || log "could not explain the queries ($label)"
+    fi
+
+    # Posting: receipts of 10 and issues of 1 from bench/movement.lua, a warm-up then the
+    # measurement; afterwards the ledger must still explain every item's totals and stock levels.
+    lua_env=(BENCH_ITEMS="$ITEMS" BENCH_LOC_BASE="$LOC_A" BENCH_BINS="$BINS" BENCH_DEPARTMENT=1)
+    wrk_run "$MOVE_LUA" "$BASE/api/v1/inventory/movements" "$WARMUP" "$WORK/post-warmup.out" "${lua_env[@]}" BENCH_OFFSET=0 || true
+    sleep 0.5
+    offset=$(($(field requests "$WORK/post-warmup.out") / 2 + CONNECTIONS))
+    before=$BACKGROUND_SUM
+    sample_noise
+    BUSY[$label|post]=$((BACKGROUND_SUM - before))
+    DUR[$label|post]=$DURATION
+    wrk_run "$MOVE_LUA" "$BASE/api/v1/inventory/movements" "$DURATION" "$WORK/post.out" "${lua_env[@]}" BENCH_OFFSET="$offset" \
+      || { cat "$WORK/post.out" >&2; die "wrk failed ($label post)"; }
+    sleep 1
+    record "$label|post" "$WORK/post.out"
+    m2=$(field n2xx "$WORK/post.out") m4=$(field n4xx "$WORK/post.out") m5=$(field n5xx "$WORK/post.out")
+    RPS[$label|post]=$(awk -v n="$m2" -v d="$(field duration_us "$WORK/post.out")" 'BEGIN { printf "%.1f", n / (d / 1e6) }')
+    ERRS[$label|post]="${ERRS[$label|post]} (2xx $m2, 4xx $m4, 5xx $m5)"
+    warm2=$(field n2xx "$WORK/post-warmup.out")
+    POSTED[$label]=$(q "$backend" "$url" "SELECT COUNT(*) FROM stock_movements WHERE id > $k")
+    read -r bad_totals bad_levels negative bad_flags bad_running low < <(ledger_check "$backend" "$url")
+    if [ "$bad_totals$bad_levels$negative$bad_flags$bad_running" = 00000 ]; then
+      AFTER[$label]="no negative level; every item's on_hand and stock_value = its ledger's sums; levels add up"
+    else
+      AFTER[$label]="**broken**: totals $bad_totals, levels $bad_levels, negative $negative, flags $bad_flags, running $bad_running"
+    fi
+    if [ "${POSTED[$label]}" -lt "$((m2 + ${warm2:-0}))" ] || [ "${POSTED[$label]}" -gt "$((m2 + ${warm2:-0} + 2 * CONNECTIONS))" ]; then
+      AFTER[$label]="${AFTER[$label]}; **${POSTED[$label]} posted but $((m2 + ${warm2:-0})) answered 2xx**"
+    fi
+    log "$label: posted ${POSTED[$label]} movements ($m2 + ${warm2:-0} answered 2xx): ${AFTER[$label]}"
+    unset URL
+
+    stop_pid "$SERVER_PID"
+    # The server logs at warn: every line is a warning or an error (a 5xx says why here).
+    SERVER_LOG[$label]=$(grep -c . "$WORK/$label.log" || true)
+    if [ "${SERVER_LOG[$label]}" != 0 ]; then
+      log "$label: the server logged ${SERVER_LOG[$label]} lines, the first ones:"
+      head -n 5 "$WORK/$label.log" | cut -c1-400 >&2
+      SERVER_LOG[$label]="${SERVER_LOG[$label]}: $(head -n 1 "$WORK/$label.log" | cut -c1-200 | tr '|' '/')"
+    fi
+    if [ "$backend" = postgres ]; then drop_database "$db"; else rm -f "$url" "$url-wal" "$url-shm" "$url-journal"; fi
+  done
+done
+ELAPSED=$SECONDS
+ALL_ENDPOINTS=("${ENDPOINTS[@]}" post)
+
+# --- report -------------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.1f", a / b; else print "n/a" }'; }
+verdict() { # backend endpoint
+  local b=$1 ep=$2 rp50 rs grow word small big
+  small="$b-$SMALLEST|$ep" big="$b-$LARGEST|$ep"
+  [ -n "${P50[$small]:-}" ] && [ -n "${P50[$big]:-}" ] || return 0
+  rp50=$(ratio "${P50[$big]}" "${P50[$small]}")
+  rs=$(ratio "${SINGLE[$b-$LARGEST-$ep]:-0}" "${SINGLE[$b-$SMALLEST-$ep]:-0}")
+  grow=$(ratio "$LARGEST" "$SMALLEST")
+  word=$(awk -v r="$rp50" -v s="$rs" -v g="$grow" 'BEGIN {
+    x = (r == "n/a") ? s : r
+    if (x == "n/a") print "n/a"
+    else if (x <= 1.5) print "roughly flat"
+    else if (x <= 3) print "grows mildly"
+    else if (x > g / 3) print "**grows about as the ledger or faster**"
+    else print "**grows with the ledger**" }')
+  printf -- '- %s, %s: %s: p50 ×%s (%s → %s ms), one at a time ×%s (%s → %s ms), rows %s → %s, from %s to %s movements (×%s).\n' \
+    "$b" "${LABEL[$ep]}" "$word" "$rp50" "${P50[$small]}" "${P50[$big]}" "$rs" \
+    "${SINGLE[$b-$SMALLEST-$ep]:-n/a}" "${SINGLE[$b-$LARGEST-$ep]:-n/a}" "${ROWS[$small]:--}" "${ROWS[$big]:--}" \
+    "$SMALLEST" "$LARGEST" "$grow"
+}
+
+BACKGROUND_AVG=$((BACKGROUND_SUM / (PHASES > 0 ? PHASES : 1)))
+NOISE="background CPU use before each measurement: average ${BACKGROUND_AVG} %, at most ${BACKGROUND_MAX} %"
+if [ "$NOISY_PHASES" != 0 ]; then
+  NOISE="$NOISE; **other work (over 10 % CPU, or rustc) at the start of $NOISY_PHASES of $PHASES measurements: figures are noisy**"
+else
+  NOISE="$NOISE: quiet"
+fi
+
+{
+  echo "# opsdesk inventory benchmark, $STARTED_AT"
+  echo
+  echo "- Machine: $(nproc) cores ($CPU), $(uname -sr); load average $LOAD_AT_START at start, $(cut -d' ' -f1-3 /proc/loadavg) at end; $NOISE"
+  echo "- Build: commit $COMMIT, release; PostgreSQL $PG_VERSION on loopback; SQLite bundled, WAL"
+  echo "- Data: $ITEMS items (EUR, 5 % at or under their reorder point), 2 warehouses of $BINS bins; a ledger of K movements over the last 365 days (10 % receipts, 75 % issues to departments, 10 % transfers, 5 % count adjustments), stock levels and item totals summed from it; signed in as admin"
+  echo "- Load: wrk -t1 -c$CONNECTIONS -d${DURATION}s per endpoint after ${WARMUP} s of warm-up (timeout ${TIMEOUT} s; endpoints slower than ~${DURATION}/(3×$CONNECTIONS) s one at a time run longer, up to 60 s, without warm-up: see Requests (s)); \"1 at a time\" is the median of 3 sequential requests; \"CPU %\" is the machine's CPU use in the half second before the measurement (other work); server RUST_LOG=warn; run took ${ELAPSED} s"
+  echo
+  echo "| Backend | Movements | Endpoint | Rows | Requests (s) | Requests/s | p50 ms | p99 ms | 1 at a time ms | Errors | CPU % before |"
+  echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|"
+  for backend in $BACKENDS; do
+    for k in $SIZES; do
+      for ep in "${ALL_ENDPOINTS[@]}"; do
+        key="$backend-$k|$ep"
+        printf '| %s | %s | %s | %s | %s (%s) | %s | %s | %s | %s | %s | %s |\n' "$backend" "$k" "${LABEL[$ep]}" "${ROWS[$key]:--}" \
+          "${NREQ[$key]}" "${DUR[$key]}" "${RPS[$key]}" "${P50[$key]}" "${P99[$key]}" "${SINGLE[$backend-$k-$ep]:--}" "${ERRS[$key]}" "${BUSY[$key]}"
+      done
+    done
+  done
+  echo
+  echo "POST rows: Requests/s counts 2xx answers only (movements/s)."
+  echo
+  echo "| Backend | Movements | Seed + ANALYZE s | Database MiB | Seed check | Movements posted | After posting | Server log lines |"
+  echo "|---|---:|---:|---:|---|---:|---|---|"
+  for backend in $BACKENDS; do
+    for k in $SIZES; do
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$backend" "$k" "${SEED[$backend-$k]}" "${SIZE[$backend-$k]}" \
+        "${CHECKED[$backend-$k]}" "${POSTED[$backend-$k]}" "${AFTER[$backend-$k]}" "${SERVER_LOG[$backend-$k]}"
+    done
+  done
+  if [ "$SMALLEST" != "$LARGEST" ]; then
+    echo
+    echo "Growth from $SMALLEST to $LARGEST movements ($ITEMS items at every size: the valuation returns $ITEMS rows, the other reads at most 50):"
+    echo
+    for backend in $BACKENDS; do
+      for ep in "${ALL_ENDPOINTS[@]}"; do verdict "$backend" "$ep"; done
+    done
+  fi
+  echo
+  echo "Query plans at $LARGEST movements: bench/out/inventory-plans.txt."
+} | tee "$OUT_DIR/inventory.md"
