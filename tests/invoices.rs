@@ -290,6 +290,11 @@ async fn credit_notes_and_currencies(app: TestApp) {
     let still: Value = app.get(&format!("/api/v1/invoices/{}", too_much["id"]), &admin).await.json().await.unwrap();
     assert_eq!(still["status"], "draft", "a refused issue leaves the draft and uses no number");
     problem(pay(&app, &admin, &credit["id"], "1", &today()).await, StatusCode::CONFLICT).await;
+    assert_eq!(
+        (credit["balance"].as_str(), credit["overdue"].as_bool()),
+        (Some("0"), Some(false)),
+        "a credit note owes nothing"
+    );
     app.post(&format!("/api/v1/invoices/{}/void", credit["id"]), &admin, &json!({"reason": "Wrong part"})).await;
     let restored: Value = app.get(&format!("/api/v1/invoices/{id}"), &admin).await.json().await.unwrap();
     assert_eq!(restored["balance"], "1101");

@@ -101,6 +101,10 @@ pub fn item(conn: &mut DbConn, id: i64) -> QueryResult<Option<ItemRow>> {
     items::table.find(id).select(ItemRow::as_select()).first(conn).optional()
 }
 
+pub fn items_by_id(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ItemRow>> {
+    items::table.filter(items::id.eq_any(ids)).select(ItemRow::as_select()).load(conn)
+}
+
 pub fn item_by_sku(conn: &mut DbConn, sku: &str) -> QueryResult<Option<ItemRow>> {
     items::table.filter(items::sku.eq(sku)).select(ItemRow::as_select()).first(conn).optional()
 }

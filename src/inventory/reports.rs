@@ -58,12 +58,15 @@ pub async fn stock_valuation(
         let end = (as_of + Duration::days(1)).and_time(chrono::NaiveTime::MIN);
         let mut items = Vec::new();
         let mut totals: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
-        for row in repo::valuation_at(conn, end)? {
-            if row.on_hand == 0 && row.value == 0 {
-                continue;
-            }
-            let item = repo::item(conn, row.item_id)?.ok_or(ApiError::NotFound)?;
-            let currency = currency_of(&item)?;
+        let rows: Vec<repo::ValuationRow> =
+            repo::valuation_at(conn, end)?.into_iter().filter(|r| r.on_hand != 0 || r.value != 0).collect();
+        // The items of the report in one query, not one each.
+        let ids: Vec<i64> = rows.iter().map(|r| r.item_id).collect();
+        let known: std::collections::HashMap<i64, super::model::ItemRow> =
+            repo::items_by_id(conn, &ids)?.into_iter().map(|i| (i.id, i)).collect();
+        for row in rows {
+            let item = known.get(&row.item_id).ok_or(ApiError::NotFound)?;
+            let currency = currency_of(item)?;
             *totals.entry(item.currency.clone()).or_default() += row.value;
             items.push(ItemValue {
                 item_id: item.id,

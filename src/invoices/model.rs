@@ -229,10 +229,10 @@ impl InvoiceRow {
         InvoiceStatus::from_stored(&self.status).unwrap_or(InvoiceStatus::Draft)
     }
 
-    /// What is left to pay.
+    /// What is left to pay (a credit note is applied when issued: nothing to pay).
     pub fn balance(&self) -> i64 {
-        match self.status() {
-            InvoiceStatus::Draft | InvoiceStatus::Void => 0,
+        match (self.kind(), self.status()) {
+            (InvoiceKind::CreditNote, _) | (_, InvoiceStatus::Draft | InvoiceStatus::Void) => 0,
             _ => self.total - self.paid_total - self.credited_total,
         }
     }

@@ -114,9 +114,11 @@ async fn aging(
             );
             per_currency.entry(row.currency).or_default().add(row.bucket, row.amount, row.invoices);
         }
+        let ids: Vec<i64> = per_party.keys().map(|(id, _)| *id).collect();
+        let names = super::repo::parties::names(conn, &ids)?;
         let mut parties = Vec::with_capacity(per_party.len());
         for ((party_id, currency), sums) in per_party {
-            let name = super::repo::parties::party(conn, kind, party_id)?.map(|p| p.name).unwrap_or_default();
+            let name = names.get(&party_id).cloned().unwrap_or_default();
             parties.push(PartyAging { party_id, name, buckets: sums.show(&currency), currency });
         }
         parties.sort_by_key(|p| (p.name.to_lowercase(), p.party_id));
@@ -267,8 +269,9 @@ pub async fn customer_profitability(
         ids.sort_unstable();
         ids.dedup();
         let mut customers = Vec::with_capacity(ids.len());
+        let names = super::repo::parties::names(conn, &ids)?;
         for id in ids {
-            let name = super::repo::parties::party(conn, PartyKind::Customer, id)?.map(|p| p.name).unwrap_or_default();
+            let name = names.get(&id).cloned().unwrap_or_default();
             let currencies = money
                 .range((id, String::new())..(id + 1, String::new()))
                 .map(|((_, currency), (revenue, labour, parts))| {

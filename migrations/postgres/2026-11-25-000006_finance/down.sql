@@ -1,3 +1,4 @@
+DROP INDEX time_entries_invoice;
 DROP INDEX time_entries_unbilled;
 ALTER TABLE time_entries DROP COLUMN invoice_line_id;
 DROP TABLE payments;

@@ -65,6 +65,9 @@ CREATE TABLE invoices (
 );
 CREATE INDEX invoices_open ON invoices (kind, status, due_date);
 CREATE INDEX invoices_customer ON invoices (customer_id, issue_date);
+-- A party's invoices newest first (bench/finance.sh).
+CREATE INDEX invoices_customer_id ON invoices (customer_id, id);
+CREATE INDEX invoices_vendor_id ON invoices (vendor_id, id);
 CREATE INDEX invoices_vendor ON invoices (vendor_id, issue_date);
 CREATE INDEX invoices_issue_date ON invoices (kind, issue_date);
 CREATE INDEX invoices_updated_at ON invoices (updated_at, id);
@@ -104,3 +107,5 @@ CREATE INDEX payments_invoice ON payments (invoice_id, id);
 -- The line a billed time entry is on (the invoice marker is time_entries.invoice_id).
 ALTER TABLE time_entries ADD COLUMN invoice_line_id BIGINT REFERENCES invoice_lines (id);
 CREATE INDEX time_entries_unbilled ON time_entries (ticket_id) WHERE billable AND invoice_id IS NULL;
+-- The entries billed on an invoice, read with every invoice (bench/finance.sh: a scan before).
+CREATE INDEX time_entries_invoice ON time_entries (invoice_id) WHERE invoice_id IS NOT NULL;

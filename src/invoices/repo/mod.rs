@@ -7,7 +7,7 @@ pub mod reports;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::model::{InvoiceRow, InvoiceStatus, LineRow, PaymentRow};
+use super::model::{InvoiceKind, InvoiceRow, InvoiceStatus, LineRow, PaymentRow};
 use crate::db::schema::{invoice_lines, invoices, payments};
 use crate::db::{self, DbConn};
 
@@ -359,11 +359,23 @@ pub fn list(conn: &mut DbConn, filter: &InvoiceFilter, after: Option<i64>, limit
         query = query.filter(invoices::vendor_id.eq(vendor));
     }
     let open = [InvoiceStatus::Issued.as_str(), InvoiceStatus::PartiallyPaid.as_str()];
+    // Credit notes are never overdue: they take no payments.
+    let credit_note = InvoiceKind::CreditNote.as_str();
     match filter.overdue {
-        Some((day, true)) => query = query.filter(invoices::status.eq_any(open)).filter(invoices::due_date.lt(day)),
-        Some((day, false)) => {
+        Some((day, true)) => {
             query = query
-                .filter(invoices::status.ne_all(open).or(invoices::due_date.ge(day)).or(invoices::due_date.is_null()))
+                .filter(invoices::status.eq_any(open))
+                .filter(invoices::due_date.lt(day))
+                .filter(invoices::kind.ne(credit_note))
+        }
+        Some((day, false)) => {
+            query = query.filter(
+                invoices::status
+                    .ne_all(open)
+                    .or(invoices::due_date.ge(day))
+                    .or(invoices::due_date.is_null())
+                    .or(invoices::kind.eq(credit_note)),
+            )
         }
         None => {}
     }

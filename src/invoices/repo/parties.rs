@@ -142,3 +142,10 @@ pub fn list(
 pub fn terms_of(conn: &mut DbConn, id: i64) -> QueryResult<i32> {
     parties::table.find(id).select(parties::payment_terms_days).first(conn)
 }
+
+/// The names of parties, in one query (for reports).
+pub fn names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<std::collections::HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> =
+        parties::table.filter(parties::id.eq_any(ids)).select((parties::id, parties::name)).load(conn)?;
+    Ok(rows.into_iter().collect())
+}
