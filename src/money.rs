@@ -191,6 +191,22 @@ impl Money {
     }
 }
 
+/// `part` of `whole` in percent with one decimal, half-up ("12.5", "100.0"); None when `whole`
+/// is 0. Reports use it for shares (SLA compliance, margin, budget used).
+pub fn percent_one_decimal(part: Decimal, whole: Decimal) -> Option<String> {
+    if whole.is_zero() {
+        return None;
+    }
+    Some(one_decimal(part * Decimal::from(100) / whole))
+}
+
+/// A value with exactly one decimal, half-up.
+pub fn one_decimal(value: Decimal) -> String {
+    let mut rounded = value.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(1);
+    rounded.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -544,13 +544,7 @@ pub struct Variance {
 }
 
 fn percent(part: i64, whole: i64) -> Option<String> {
-    (whole != 0).then(|| {
-        let exact =
-            rust_decimal::Decimal::from(part) * rust_decimal::Decimal::from(100) / rust_decimal::Decimal::from(whole);
-        let mut rounded = exact.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-        rounded.rescale(1);
-        rounded.to_string()
-    })
+    money::percent_one_decimal(rust_decimal::Decimal::from(part), rust_decimal::Decimal::from(whole))
 }
 
 /// (department, category) → twelve months of (actual, committed).

@@ -15,7 +15,7 @@ use super::repo::reports as sql;
 use crate::auth::principal::Principal;
 use crate::db;
 use crate::error::{ApiError, Validator};
-use crate::money::Money;
+use crate::money::{one_decimal, Money};
 use crate::state::AppState;
 use crate::tickets::billing;
 
@@ -210,12 +210,6 @@ pub struct ProfitabilityReport {
     pub to: NaiveDate,
     /// Customers with revenue, labour or payments in the period, by margin (largest first).
     pub customers: Vec<CustomerProfitability>,
-}
-
-fn one_decimal(value: Decimal) -> String {
-    let mut rounded = value.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-    rounded.rescale(1);
-    rounded.to_string()
 }
 
 /// Per customer: revenue invoiced, labour cost of their tickets, margin, and how fast they pay —

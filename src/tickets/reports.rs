@@ -138,13 +138,7 @@ fn percentiles(mut seconds: Vec<i64>) -> Percentiles {
 
 /// `part` of `whole` in percent, one decimal, half-up.
 fn percent(part: i64, whole: i64) -> Option<String> {
-    if whole == 0 {
-        return None;
-    }
-    let exact = Decimal::from(part) * Decimal::from(100) / Decimal::from(whole);
-    let mut rounded = exact.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-    rounded.rescale(1);
-    Some(rounded.to_string())
+    money::percent_one_decimal(Decimal::from(part), Decimal::from(whole))
 }
 
 /// Durations and SLA outcomes gathered for one desk or agent.
