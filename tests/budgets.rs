@@ -208,6 +208,113 @@ async fn actuals_from_every_source(app: TestApp) {
         app.get(&format!("/api/v1/reports/budgets?year={}", year()), &finance).await.json().await.unwrap();
     assert_eq!(report["departments"][0]["actual"], "179.99");
     problem(app.get("/api/v1/reports/budgets?year=1999", &finance).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+
+    // Voids, credit notes and reversals flow through. Another department's spending stays its own.
+    let other: Value = app
+        .post("/api/v1/departments", &admin, &json!({"code": "OPS", "name": "Operations"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other_bill: Value = app
+        .post(
+            "/api/v1/invoices",
+            &finance,
+            &json!({"kind": "payable", "vendor_id": vendor["id"], "lines": [{"description": "Seats",
+            "quantity": "1", "unit_price": "700", "department_id": other["id"], "budget_category": "software"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.post(&format!("/api/v1/invoices/{}/issue", other_bill["id"]), &finance, &json!({})).await;
+    // The vendor credits 9.99 of the issued bill, charged back to the department's software line.
+    let credit: Value = app
+        .post(
+            "/api/v1/invoices",
+            &finance,
+            &json!({"kind": "credit_note", "credited_invoice_id": issued_bill["id"],
+            "vendor_reference": "CR-17", "lines": [{"description": "Unused seat", "quantity": "1", "unit_price": "9.99",
+            "tax_rate_percent": "19", "department_id": department["id"], "budget_category": "software"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((credit["vendor_id"].clone(), credit["customer_id"].clone()), (vendor["id"].clone(), Value::Null));
+    let software_actual = |variance: Value| {
+        let line = variance["lines"].as_array().unwrap().iter().find(|l| l["category"] == "software").unwrap().clone();
+        (line["actual"].as_str().unwrap().to_string(), line["committed"].as_str().unwrap().to_string())
+    };
+    let variance_now = || async {
+        app.get(&format!("/api/v1/budgets/{}/variance", budget["id"]), &finance).await.json::<Value>().await.unwrap()
+    };
+    assert_eq!(
+        software_actual(variance_now().await),
+        ("99.99".into(), "50.00".into()),
+        "a draft credit counts nothing"
+    );
+    let credited: Value =
+        app.post(&format!("/api/v1/invoices/{}/issue", credit["id"]), &finance, &json!({})).await.json().await.unwrap();
+    assert!(credited["number"].as_str().unwrap().starts_with(&format!("VCN-{}-", year())), "{credited}");
+    assert_eq!(software_actual(variance_now().await), ("90.00".into(), "50.00".into()));
+    let bill_after: Value =
+        app.get(&format!("/api/v1/invoices/{}", issued_bill["id"]), &finance).await.json().await.unwrap();
+    assert_eq!(
+        (bill_after["status"].as_str(), bill_after["balance"].as_str()),
+        (Some("partially_paid"), Some("107.10"))
+    );
+    // The parts go back to the shelf, the labour entry is deleted: both actuals fall back.
+    let reversed = app
+        .post(
+            &format!("/api/v1/inventory/movements/{}/reversal", issued.json::<Value>().await.unwrap()["id"]),
+            &admin,
+            &json!({"reason": "Not used"}),
+        )
+        .await;
+    assert_eq!(reversed.status(), StatusCode::CREATED);
+    let entry: Value = logged.json().await.unwrap();
+    let deleted = app
+        .request(Method::DELETE, &format!("/api/v1/time-entries/{}", entry["id"]), Some(&agent))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    // Voiding the credit note gives the 9.99 back to the actual.
+    let voided =
+        app.post(&format!("/api/v1/invoices/{}/void", credit["id"]), &finance, &json!({"reason": "Sent twice"})).await;
+    assert_eq!(voided.status(), StatusCode::OK);
+    let variance = variance_now().await;
+    assert_eq!(software_actual(variance.clone()), ("99.99".into(), "50.00".into()));
+    let line = |category: &str| {
+        variance["lines"].as_array().unwrap().iter().find(|l| l["category"] == category).unwrap().clone()
+    };
+    assert_eq!((line("labour")["actual"].as_str(), line("materials")["actual"].as_str()), (Some("0.00"), Some("0.00")));
+    assert_eq!(variance["actual"], "99.99", "the other department's 700.00 is not this one's");
+    // In the report each department has its own actuals.
+    let other_budget: Value = app
+        .post(
+            "/api/v1/budgets",
+            &finance,
+            &json!({"department_id": other["id"], "fiscal_year": year(), "currency": "EUR",
+            "lines": [{"category": "software", "annual": "6000"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let report: Value =
+        app.get(&format!("/api/v1/reports/budgets?year={}", year()), &finance).await.json().await.unwrap();
+    let actual_of = |id: &Value| {
+        report["departments"].as_array().unwrap().iter().find(|d| d["budget_id"] == *id).unwrap()["actual"].clone()
+    };
+    assert_eq!((actual_of(&budget["id"]), actual_of(&other_budget["id"])), (json!("99.99"), json!("700.00")));
+    // Voiding the other bill takes it out.
+    app.post(&format!("/api/v1/invoices/{}/void", other_bill["id"]), &finance, &json!({"reason": "Wrong vendor"}))
+        .await;
+    let after: Value =
+        app.get(&format!("/api/v1/budgets/{}/variance", other_budget["id"]), &finance).await.json().await.unwrap();
+    assert_eq!(after["actual"], "0.00");
 }
 both_backends!(budget_actuals, actuals_from_every_source);
 

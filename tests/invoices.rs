@@ -496,10 +496,70 @@ async fn aging_and_profitability(app: TestApp) {
     );
     let payables: Value = app.get("/api/v1/reports/payables-aging", &admin).await.json().await.unwrap();
     assert_eq!(payables["parties"], json!([]));
+    // A vendor's bill of 200.00 and their credit note of 50.00 (VCN series): 150.00 owed to them,
+    // and nothing of it in any customer's figures.
+    let vendor: Value = app
+        .post("/api/v1/vendors", &admin, &json!({"name": "Parts Ltd", "currency": "EUR"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bill = draft(
+        &app,
+        &admin,
+        json!({"kind": "payable", "vendor_id": vendor["id"], "issue_date": days_ago(10),
+        "lines": [{"description": "Parts", "quantity": "1", "unit_price": "200"}]}),
+    )
+    .await;
+    let on_draft = app
+        .post(
+            "/api/v1/invoices",
+            &admin,
+            &json!({"kind": "credit_note", "credited_invoice_id": bill["id"],
+            "lines": [{"description": "Returned", "quantity": "1", "unit_price": "50"}]}),
+        )
+        .await;
+    assert_eq!(
+        problem(on_draft, StatusCode::UNPROCESSABLE_ENTITY).await["errors"][0]["pointer"],
+        "/credited_invoice_id"
+    );
+    issue(&app, &admin, &bill["id"]).await;
+    let vendor_credit = draft(
+        &app,
+        &admin,
+        json!({"kind": "credit_note", "credited_invoice_id": bill["id"],
+        "issue_date": days_ago(2), "lines": [{"description": "Returned", "quantity": "1", "unit_price": "50"}]}),
+    )
+    .await;
+    let vendor_credit: Value = issue(&app, &admin, &vendor_credit["id"]).await.json().await.unwrap();
+    assert!(vendor_credit["number"].as_str().unwrap().starts_with("VCN-"), "{vendor_credit}");
+    assert_eq!(vendor_credit["vendor_id"], vendor["id"]);
+    let payables: Value = app.get("/api/v1/reports/payables-aging", &admin).await.json().await.unwrap();
+    assert_eq!(
+        (payables["parties"][0]["name"].as_str(), payables["parties"][0]["current"].as_str()),
+        (Some("Parts Ltd"), Some("150.00"))
+    );
+    // Only vendors' documents are charged to a department's budget.
+    let department: Value =
+        app.post("/api/v1/departments", &admin, &json!({"code": "FIN", "name": "Finance"})).await.json().await.unwrap();
+    let charged = app
+        .post(
+            "/api/v1/invoices",
+            &admin,
+            &json!({"kind": "credit_note", "credited_invoice_id": ids[0],
+            "lines": [{"description": "Goodwill", "quantity": "1", "unit_price": "5", "department_id": department["id"],
+            "budget_category": "other"}]}),
+        )
+        .await;
+    assert_eq!(
+        problem(charged, StatusCode::UNPROCESSABLE_ENTITY).await["errors"][0]["pointer"],
+        "/lines/0/department_id"
+    );
 
     // Profitability: 160.00 revenue, 1 h 45 min at 40.00 = 70.00 labour, one invoice paid.
     pay(&app, &admin, &ids[2], "10.00", &today()).await;
     let profit: Value = app.get("/api/v1/reports/customer-profitability", &admin).await.json().await.unwrap();
+    assert_eq!(profit["customers"].as_array().map(Vec::len), Some(1), "{profit}");
     let c = &profit["customers"][0];
     assert_eq!(
         c["currencies"],

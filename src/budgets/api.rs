@@ -550,9 +550,15 @@ fn percent(part: i64, whole: i64) -> Option<String> {
 /// (department, category) → twelve months of (actual, committed).
 pub type Spending = BTreeMap<(i64, String), [(i64, i64); 12]>;
 
-/// Actual and committed spending of every department in `currency` for `year` up to the end of
-/// `as_of`.
-pub fn spending(conn: &mut DbConn, currency: &str, year: i32, as_of: NaiveDate) -> Result<Spending, ApiError> {
+/// Actual and committed spending in `currency` for `year` up to the end of `as_of`: of one
+/// department, or with None of every department.
+pub fn spending(
+    conn: &mut DbConn,
+    currency: &str,
+    year: i32,
+    as_of: NaiveDate,
+    department: Option<i64>,
+) -> Result<Spending, ApiError> {
     let start = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| ApiError::internal("year"))?;
     let year_end = NaiveDate::from_ymd_opt(year + 1, 1, 1).ok_or_else(|| ApiError::internal("year"))?;
     let end = (as_of + chrono::Duration::days(1)).min(year_end);
@@ -568,14 +574,14 @@ pub fn spending(conn: &mut DbConn, currency: &str, year: i32, as_of: NaiveDate) 
     if end <= start {
         return Ok(spent);
     }
-    for row in crate::tickets::actuals::labour_by_department_month(conn, currency, start, end)? {
+    for row in crate::tickets::actuals::labour_by_department_month(conn, currency, start, end, department)? {
         add(row.department_id, "labour", row.month, row.amount, 0);
     }
     let (from, to) = (start.and_time(chrono::NaiveTime::MIN), end.and_time(chrono::NaiveTime::MIN));
-    for row in crate::inventory::materials_by_department_month(conn, currency, from, to)? {
+    for row in crate::inventory::materials_by_department_month(conn, currency, from, to, department)? {
         add(row.department_id, "materials", row.month, row.amount, 0);
     }
-    for row in crate::invoices::repo::reports::payables_by_department(conn, currency, start, end)? {
+    for row in crate::invoices::repo::reports::payables_by_department(conn, currency, start, end, department)? {
         let (actual, committed) = if row.issued == 1 { (row.amount, 0) } else { (0, row.amount) };
         add(row.department_id, &row.category, row.month, actual, committed);
     }
@@ -590,7 +596,7 @@ pub fn spent_to_date(
     currency: &str,
     on: NaiveDate,
 ) -> Result<i64, ApiError> {
-    let spent = spending(conn, currency, on.year(), on)?;
+    let spent = spending(conn, currency, on.year(), on, Some(department_id))?;
     Ok(spent.get(&(department_id, category.to_string())).map(|months| months.iter().map(|m| m.0).sum()).unwrap_or(0))
 }
 
@@ -605,10 +611,15 @@ fn months_elapsed(year: i32, as_of: NaiveDate) -> u32 {
 /// Plan vs actual of one budget: per line and month planned, actual, committed, variance and %
 /// used, and a run-rate forecast to year end with the lines forecast to exceed their plan.
 pub fn variance_of(conn: &mut DbConn, row: &BudgetRow, as_of: NaiveDate) -> Result<Variance, ApiError> {
+    let spent = spending(conn, &row.currency, row.fiscal_year, as_of, Some(row.department_id))?;
+    variance_from(conn, row, &spent, as_of)
+}
+
+/// [`variance_of`] with the spending already read (`spent` holds at least this department's).
+fn variance_from(conn: &mut DbConn, row: &BudgetRow, spent: &Spending, as_of: NaiveDate) -> Result<Variance, ApiError> {
     let currency = currency_of(row)?;
     let m = |minor: i64| format_amount(minor, currency);
     let plan = plan_of(conn, row.id)?;
-    let spent = spending(conn, &row.currency, row.fiscal_year, as_of)?;
     let elapsed = months_elapsed(row.fiscal_year, as_of);
     let mut categories: Vec<String> = plan.keys().cloned().collect();
     for (department, category) in spent.keys() {
@@ -744,9 +755,15 @@ pub async fn report(
                 chosen.insert(row.department_id, row);
             }
         }
+        // One read of every department's spending per currency, not one per department.
+        let mut spent_in: BTreeMap<String, Spending> = BTreeMap::new();
         let mut departments = Vec::with_capacity(chosen.len());
         for row in chosen.values() {
-            departments.push(variance_of(conn, row, today)?);
+            if !spent_in.contains_key(&row.currency) {
+                spent_in.insert(row.currency.clone(), spending(conn, &row.currency, year, today, None)?);
+            }
+            let spent = spent_in.get(&row.currency).ok_or_else(|| ApiError::internal("spending"))?;
+            departments.push(variance_from(conn, row, spent, today)?);
         }
         Ok(BudgetReport { year, departments })
     })

@@ -8,6 +8,7 @@ pub mod counters;
 pub mod migrations;
 mod pool;
 pub mod schema;
+pub mod sql;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -2,10 +2,11 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::sql_types::BigInt;
 
 use super::model::{ItemRow, LocationRow, MovementRow};
 use crate::db::schema::{items, stock_levels, stock_locations, stock_movements};
+use crate::db::sql::{load, Bind};
 use crate::db::{self, lower, DbConn};
 
 // ---------------------------------------------------------------- locations
@@ -396,10 +397,7 @@ pub fn valuation_at(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<Vec
     let sql =
         "SELECT item_id, CAST(SUM(quantity_delta) AS BIGINT) AS on_hand, CAST(SUM(value_delta) AS BIGINT) AS value \
                FROM stock_movements WHERE created_at < ? GROUP BY item_id ORDER BY item_id";
-    match conn {
-        DbConn::Pg(c) => diesel::sql_query(db::numbered_placeholders(sql)).bind::<Timestamp, _>(before).load(c),
-        DbConn::Sqlite(c) => diesel::sql_query(sql).bind::<Timestamp, _>(before).load(c),
-    }
+    load(conn, sql, &[Bind::At(before)])
 }
 
 #[derive(Debug)]
@@ -447,31 +445,25 @@ pub fn parts_cost_of_ticket(conn: &mut DbConn, ticket_id: i64) -> QueryResult<Ve
 }
 
 /// Materials cost in `currency` per department and month: parts issued to the department or to
-/// its desks' tickets (issues carry the department), less parts returned, in [from, to).
+/// its desks' tickets (issues carry the department), less parts returned (reversals), in
+/// [from, to). With `department`, that department's only.
 pub fn materials_by_department_month(
     conn: &mut DbConn,
     currency: &str,
     from: NaiveDateTime,
     to: NaiveDateTime,
+    department: Option<i64>,
 ) -> QueryResult<Vec<crate::tickets::actuals::MonthlyAmountRow>> {
     let month = crate::tickets::actuals::month_of(conn.backend(), "m.created_at");
+    let mut binds: Vec<Bind> = department.map(Bind::Id).into_iter().collect();
+    let one_department = if department.is_some() { "m.department_id = ?" } else { "m.department_id IS NOT NULL" };
     let sql = format!(
         "SELECT m.department_id AS department_id, {month} AS month, CAST(-SUM(m.value_delta) AS BIGINT) AS amount \
          FROM stock_movements m JOIN items i ON i.id = m.item_id \
-         WHERE m.kind = 'issue' AND m.department_id IS NOT NULL AND m.created_at >= ? AND m.created_at < ? \
+         WHERE m.kind = 'issue' AND {one_department} AND m.created_at >= ? AND m.created_at < ? \
            AND i.currency = ? \
          GROUP BY m.department_id, month"
     );
-    match conn {
-        DbConn::Pg(c) => diesel::sql_query(db::numbered_placeholders(&sql))
-            .bind::<Timestamp, _>(from)
-            .bind::<Timestamp, _>(to)
-            .bind::<diesel::sql_types::Text, _>(currency)
-            .load(c),
-        DbConn::Sqlite(c) => diesel::sql_query(sql)
-            .bind::<Timestamp, _>(from)
-            .bind::<Timestamp, _>(to)
-            .bind::<diesel::sql_types::Text, _>(currency)
-            .load(c),
-    }
+    binds.extend([Bind::At(from), Bind::At(to), Bind::Text(currency.to_string())]);
+    load(conn, &sql, &binds)
 }

@@ -6,15 +6,15 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Duration, NaiveDate};
 
 use super::model::{
-    self, invoice_number, line_net, parse_scaled, InvoiceKind, InvoiceRow, InvoiceStatus, PartyKind, PERCENT_SCALE,
-    PRICE_SCALE, QUANTITY_SCALE,
+    self, line_net, parse_scaled, InvoiceKind, InvoiceRow, InvoiceStatus, PartyKind, PERCENT_SCALE, PRICE_SCALE,
+    QUANTITY_SCALE,
 };
 use super::parties::{READERS, WRITERS};
 use super::repo::{self, parties as party_repo, DraftFields, InvoiceFilter, NewLine, TotalsFields};
 use super::views::*;
 use crate::audit;
 use crate::auth::principal::Principal;
-use crate::db::{self, counters, DbConn};
+use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::{OptionalJson, ValidJson};
@@ -61,13 +61,13 @@ fn percent(v: &mut Validator, pointer: &str, raw: Option<&str>) -> i32 {
     }
 }
 
-/// Parses and prices the lines; `payable` lines may carry a department and budget category
-/// (both or neither). Returns the lines and the totals.
+/// Parses and prices the lines; the lines of a vendor's bill or credit note may carry a
+/// department and budget category (both or neither). Returns the lines and the totals.
 pub fn price_lines(
     v: &mut Validator,
     lines: &[LineInput],
     currency: Currency,
-    payable: bool,
+    from_vendor: bool,
 ) -> (Vec<NewLine>, TotalsFields) {
     let mut priced = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
@@ -100,8 +100,11 @@ pub fn price_lines(
         if line.department_id.is_some() != line.budget_category.is_some() {
             v.error(&at("budget_category"), "give a department and a budget category together");
         }
-        if !payable && line.department_id.is_some() {
-            v.error(&at("department_id"), "only payable lines are charged to a department's budget");
+        if !from_vendor && line.department_id.is_some() {
+            v.error(
+                &at("department_id"),
+                "only the lines of bills and vendors' credit notes are charged to a department's budget",
+            );
         }
         let net = line_net(quantity, unit_price, discount, currency).unwrap_or_else(|| {
             v.error(&at("quantity"), "the line's amount is out of range");
@@ -203,10 +206,11 @@ pub async fn create(
             InvoiceKind::CreditNote => {
                 let target = input.credited_invoice_id.map(|id| repo::invoice(conn, id)).transpose()?.flatten();
                 let open = [InvoiceStatus::Issued, InvoiceStatus::PartiallyPaid, InvoiceStatus::Paid];
-                match target.filter(|t| t.kind() == InvoiceKind::Receivable && open.contains(&t.status())) {
-                    Some(t) => (t.customer_id, None, Some(t.id), t.currency.parse::<Currency>().ok()),
+                // To a customer against their invoice, or from a vendor against their bill.
+                match target.filter(|t| t.kind() != InvoiceKind::CreditNote && open.contains(&t.status())) {
+                    Some(t) => (t.customer_id, t.vendor_id, Some(t.id), t.currency.parse::<Currency>().ok()),
                     None => {
-                        v.error("/credited_invoice_id", "a credit note needs an issued receivable invoice");
+                        v.error("/credited_invoice_id", "a credit note needs an issued invoice or bill");
                         (None, None, None, None)
                     }
                 }
@@ -229,7 +233,8 @@ pub async fn create(
             (_, None, Some(p)) => p,
             (_, None, None) => "EUR".parse().map_err(ApiError::internal)?,
         };
-        let (lines, totals) = price_lines(&mut v, &input.lines, currency, input.kind == InvoiceKind::Payable);
+        // A vendor's documents (bills and their credit notes) are charged to departments' budgets.
+        let (lines, totals) = price_lines(&mut v, &input.lines, currency, vendor_id.is_some());
         check_line_links(conn, &mut v, &lines)?;
         if let (Some(issued), Some(due)) = (input.issue_date, input.due_date) {
             v.check(due >= issued, "/due_date", "must not be before the issue date");
@@ -376,7 +381,7 @@ pub async fn update(
         let currency = currency_of(&row)?;
         let (lines, totals) = match &input.lines {
             Some(lines) => {
-                let (lines, totals) = price_lines(&mut v, lines, currency, row.kind() == InvoiceKind::Payable);
+                let (lines, totals) = price_lines(&mut v, lines, currency, row.vendor_id.is_some());
                 check_line_links(conn, &mut v, &lines)?;
                 (Some(lines), totals)
             }
@@ -524,8 +529,7 @@ pub async fn issue(
             }
         }
         let year = issue_date.year();
-        let n = counters::next(conn, &format!("invoice:{}:{year}", kind.series()))?;
-        let number = invoice_number(kind, year, n);
+        let number = repo::next_number(conn, &row, year)?;
         if !repo::issue(conn, id, row.version, &number, issue_date, due_date)? {
             return Err(ApiError::changed_concurrently("invoice"));
         }

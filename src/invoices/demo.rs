@@ -4,12 +4,12 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use super::model::{invoice_number, line_net, totals, BudgetCategory, InvoiceKind, PartyKind, PaymentMethod};
+use super::model::{line_net, totals, BudgetCategory, InvoiceKind, PartyKind, PaymentMethod};
 use super::parties::Party;
 use super::repo::parties::{self as party_repo, PartyFields};
 use super::repo::{self, DraftFields, NewLine, NewPayment, TotalsFields};
 use crate::audit::{self, Actor};
-use crate::db::{self, counters, DbConn};
+use crate::db::{self, DbConn};
 use crate::error::ApiError;
 use crate::money::Currency;
 
@@ -51,8 +51,17 @@ pub fn load(conn: &mut DbConn, actor: &Actor) -> Result<(usize, usize), ApiError
                 let (service, price) = SERVICES[(i + month as usize) % SERVICES.len()];
                 let quantity = 1_000 * (1 + (month + i as i64) % 3);
                 let line = priced(service, quantity, price * 100, 1_900, eur, None)?;
-                let id =
-                    issue(conn, InvoiceKind::Receivable, Some(customer.id), None, issued, *terms, vec![line], eur)?;
+                let id = issue(
+                    conn,
+                    InvoiceKind::Receivable,
+                    Some(customer.id),
+                    None,
+                    None,
+                    issued,
+                    *terms,
+                    vec![line],
+                    eur,
+                )?;
                 invoices += 1;
                 let paid_on = issued + Duration::days(i64::from(*terms) + lateness);
                 if paid_on <= today {
@@ -75,10 +84,23 @@ pub fn load(conn: &mut DbConn, actor: &Actor) -> Result<(usize, usize), ApiError
                     eur,
                     department.map(|d| (d, category)),
                 )?;
-                let id = issue(conn, InvoiceKind::Payable, None, Some(vendor.id), issued, 30, vec![line], eur)?;
+                let id = issue(conn, InvoiceKind::Payable, None, Some(vendor.id), None, issued, 30, vec![line], eur)?;
                 invoices += 1;
                 if month < 10 {
                     pay_in_full(conn, id, issued + Duration::days(25))?;
+                } else if month == 11 && department.is_some() {
+                    // The vendor credits a tenth of the latest bill: it flows back into the budget.
+                    let credit = priced(
+                        &format!("{name}: credit on month {}", month + 1),
+                        100,
+                        amount * 100,
+                        1_900,
+                        eur,
+                        department.map(|d| (d, category)),
+                    )?;
+                    let on = issued + Duration::days(5);
+                    issue(conn, InvoiceKind::CreditNote, None, Some(vendor.id), Some(id), on, 0, vec![credit], eur)?;
+                    invoices += 1;
                 }
             }
         }
@@ -128,6 +150,7 @@ fn issue(
     kind: InvoiceKind,
     customer_id: Option<i64>,
     vendor_id: Option<i64>,
+    credited_invoice_id: Option<i64>,
     issued: NaiveDate,
     terms: i32,
     lines: Vec<NewLine>,
@@ -139,7 +162,7 @@ fn issue(
         kind: kind.as_str(),
         customer_id,
         vendor_id,
-        credited_invoice_id: None,
+        credited_invoice_id,
         vendor_reference: vendor_id.map(|_| format!("V-{}", issued.format("%Y%m%d"))),
         currency: currency.code().to_string(),
         issue_date: Some(issued),
@@ -153,9 +176,14 @@ fn issue(
         None,
     )?;
     repo::set_lines(conn, row.id, &lines)?;
-    let n = counters::next(conn, &format!("invoice:{}:{}", kind.series(), issued.year()))?;
+    let number = repo::next_number(conn, &row, issued.year())?;
     let due = issued + Duration::days(i64::from(terms));
-    repo::issue(conn, row.id, row.version, &invoice_number(kind, issued.year(), n), issued, due)?;
+    repo::issue(conn, row.id, row.version, &number, issued, due)?;
+    if let Some(target) = credited_invoice_id {
+        if !repo::settle(conn, target, 0, t.total, Some(issued))? {
+            return Err(ApiError::internal("demo credit note"));
+        }
+    }
     Ok(row.id)
 }
 

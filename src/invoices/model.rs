@@ -49,7 +49,7 @@ macro_rules! stored_enum {
 
 stored_enum!(
     /// receivable: to a customer; payable: a vendor's bill; credit_note: against an issued
-    /// receivable invoice.
+    /// receivable invoice (to its customer) or an issued bill (from its vendor).
     InvoiceKind { Receivable => "receivable", Payable => "payable", CreditNote => "credit_note" }
 );
 
@@ -79,20 +79,21 @@ stored_enum!(
     }
 );
 
-impl InvoiceKind {
-    /// The number series: `INV-2026-000123`, `CN-…`, `BILL-…`.
-    pub fn series(self) -> &'static str {
-        match self {
-            InvoiceKind::Receivable => "INV",
-            InvoiceKind::CreditNote => "CN",
-            InvoiceKind::Payable => "BILL",
-        }
+/// The number series of an invoice: `INV-2026-000123` to customers, `CN-…` credit notes to
+/// customers, `BILL-…` vendors' bills, `VCN-…` vendors' credit notes. Credit notes from vendors
+/// have a series of their own so that the series of what this company issues stays gapless.
+pub fn series(kind: InvoiceKind, from_vendor: bool) -> &'static str {
+    match (kind, from_vendor) {
+        (InvoiceKind::Receivable, _) => "INV",
+        (InvoiceKind::Payable, _) => "BILL",
+        (InvoiceKind::CreditNote, false) => "CN",
+        (InvoiceKind::CreditNote, true) => "VCN",
     }
 }
 
 /// The human number of the `n`th invoice of a series in a year.
-pub fn invoice_number(kind: InvoiceKind, year: i32, n: i64) -> String {
-    format!("{}-{year}-{n:06}", kind.series())
+pub fn invoice_number(series: &str, year: i32, n: i64) -> String {
+    format!("{series}-{year}-{n:06}")
 }
 
 /// The status that follows from what is settled of `total`.
@@ -229,6 +230,11 @@ impl InvoiceRow {
         InvoiceStatus::from_stored(&self.status).unwrap_or(InvoiceStatus::Draft)
     }
 
+    /// The number series it is issued in.
+    pub fn series(&self) -> &'static str {
+        series(self.kind(), self.vendor_id.is_some())
+    }
+
     /// What is left to pay (a credit note is applied when issued: nothing to pay).
     pub fn balance(&self) -> i64 {
         match (self.kind(), self.status()) {
@@ -338,8 +344,10 @@ mod tests {
 
     #[test]
     fn numbers_and_buckets() {
-        assert_eq!(invoice_number(InvoiceKind::Receivable, 2026, 123), "INV-2026-000123");
-        assert_eq!(invoice_number(InvoiceKind::CreditNote, 2026, 1), "CN-2026-000001");
+        assert_eq!(invoice_number(series(InvoiceKind::Receivable, false), 2026, 123), "INV-2026-000123");
+        assert_eq!(invoice_number(series(InvoiceKind::CreditNote, false), 2026, 1), "CN-2026-000001");
+        assert_eq!(invoice_number(series(InvoiceKind::CreditNote, true), 2026, 7), "VCN-2026-000007");
+        assert_eq!(invoice_number(series(InvoiceKind::Payable, true), 2026, 2), "BILL-2026-000002");
         assert_eq!([0, 1, 30, 31, 60, 61, 90, 91].map(aging_bucket), [0, 1, 1, 2, 2, 3, 3, 4]);
         assert_eq!(parse_scaled("1.5", 3), Ok(1_500));
         assert!(parse_scaled("1.0005", 3).is_err());

@@ -56,14 +56,14 @@ pub struct Invoice {
     pub id: i64,
     pub kind: InvoiceKind,
     pub status: InvoiceStatus,
-    /// Assigned when issued, gapless per series and year (`INV-2026-000123`, `CN-…`, `BILL-…`);
-    /// kept when voided.
+    /// Assigned when issued, gapless per series and year (`INV-2026-000123`, `CN-…` credit notes
+    /// to customers, `BILL-…` bills, `VCN-…` vendors' credit notes); kept when voided.
     pub number: Option<String>,
     pub customer_id: Option<i64>,
     pub vendor_id: Option<i64>,
-    /// Credit notes: the receivable invoice they reduce.
+    /// Credit notes: the invoice or bill they reduce (a vendor's credit note has `vendor_id`).
     pub credited_invoice_id: Option<i64>,
-    /// Payables: the vendor's own number.
+    /// Bills and vendors' credit notes: the vendor's own number.
     pub vendor_reference: Option<String>,
     #[schema(example = "EUR")]
     pub currency: String,
@@ -206,7 +206,8 @@ pub struct LineInput {
     pub tax_rate_percent: Option<String>,
     pub ticket_id: Option<i64>,
     pub item_id: Option<i64>,
-    /// Payable lines: the department whose budget bears the cost (with `budget_category`).
+    /// Lines of a bill or of a vendor's credit note: the department whose budget bears the cost
+    /// (or gets it back), with `budget_category`.
     pub department_id: Option<i64>,
     pub budget_category: Option<BudgetCategory>,
 }
@@ -220,7 +221,9 @@ pub struct CreateInvoice {
     pub customer_id: Option<i64>,
     /// payable: an active vendor.
     pub vendor_id: Option<i64>,
-    /// credit_note: an issued receivable invoice (its customer and currency are taken).
+    /// credit_note: an issued invoice to a customer, or an issued bill from a vendor; its party and
+    /// currency are taken. A vendor's credit note is numbered `VCN-…` and its lines may be charged
+    /// back to a department's budget.
     pub credited_invoice_id: Option<i64>,
     #[schema(max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     pub vendor_reference: Option<String>,

@@ -186,6 +186,13 @@ pub fn lines_of(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Vec<LineRow>>
 }
 
 /// Numbers and issues a draft at `expected_version`.
+/// The next number of `row`'s series in `year`: gapless, as the counter row is taken in the
+/// caller's transaction.
+pub fn next_number(conn: &mut DbConn, row: &InvoiceRow, year: i32) -> QueryResult<String> {
+    let n = db::counters::next(conn, &format!("invoice:{}:{year}", row.series()))?;
+    Ok(super::model::invoice_number(row.series(), year, n))
+}
+
 pub fn issue(
     conn: &mut DbConn,
     id: i64,

@@ -3,8 +3,9 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Text};
+use diesel::sql_types::{BigInt, Text};
 
+use crate::db::sql::{load, Bind};
 use crate::db::{self, DbConn};
 
 /// Whole days from the date column `column` to the bound date (`?`).
@@ -20,28 +21,6 @@ fn day_of(backend: db::Backend, column: &str) -> String {
     match backend {
         db::Backend::Postgres => format!("CAST({column} AS DATE)"),
         db::Backend::Sqlite => format!("date({column})"),
-    }
-}
-
-fn load<T>(conn: &mut DbConn, sql: &str, dates: &[NaiveDate], texts: &[&str]) -> QueryResult<Vec<T>>
-where
-    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
-{
-    macro_rules! run {
-        ($c:expr, $sql:expr) => {{
-            let mut query = diesel::sql_query($sql).into_boxed();
-            for date in dates {
-                query = query.bind::<Date, _>(*date);
-            }
-            for text in texts {
-                query = query.bind::<Text, _>(text.to_string());
-            }
-            query.load($c)
-        }};
-    }
-    match conn {
-        DbConn::Pg(c) => run!(c, db::numbered_placeholders(sql)),
-        DbConn::Sqlite(c) => run!(c, sql.to_string()),
     }
 }
 
@@ -68,8 +47,8 @@ pub fn aging(conn: &mut DbConn, kind: &str, as_of: NaiveDate) -> QueryResult<Vec
     let days = days_until_bound(conn.backend(), "i.due_date");
     let credit_voided = day_of(conn.backend(), "c.voided_at");
     let voided = day_of(conn.backend(), "i.voided_at");
-    // Binds, in order: as_of for the days past due, the payments and the credits, then as_of for
-    // the issue date, the settlement and the void; then the kind.
+    // Binds, in order: as_of four times for the days past due, then for the payments, the credits
+    // and their void, the issue date, the settlement and the void; then the kind.
     let sql = format!(
         "SELECT party_id, currency, bucket, CAST(SUM(balance) AS BIGINT) AS amount, COUNT(*) AS invoices FROM ( \
            SELECT {party} AS party_id, i.currency, \
@@ -87,8 +66,9 @@ pub fn aging(conn: &mut DbConn, kind: &str, as_of: NaiveDate) -> QueryResult<Vec
              AND i.kind = ? \
          ) owed WHERE balance > 0 GROUP BY party_id, currency, bucket ORDER BY party_id, currency, bucket"
     );
-    let dates = [as_of; 10];
-    load(conn, &sql, &dates, &[kind])
+    let mut binds = vec![Bind::Day(as_of); 10];
+    binds.push(Bind::Text(kind.to_string()));
+    load(conn, &sql, &binds)
 }
 
 #[derive(QueryableByName, Debug)]
@@ -102,15 +82,16 @@ pub struct AmountRow {
 }
 
 /// Revenue per customer and currency: the subtotals (before tax) of receivable invoices issued
-/// in [from, to], less those of credit notes issued then; void ones count for nothing.
+/// in [from, to], less those of credit notes to customers issued then; void ones count for nothing.
 pub fn revenue(conn: &mut DbConn, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<AmountRow>> {
     let sql = "SELECT customer_id AS party_id, currency, \
                  CAST(SUM(CASE WHEN kind = 'credit_note' THEN -subtotal ELSE subtotal END) AS BIGINT) AS amount \
                FROM invoices \
-               WHERE kind IN ('receivable', 'credit_note') AND status NOT IN ('draft', 'void') \
+               WHERE kind IN ('receivable', 'credit_note') AND customer_id IS NOT NULL \
+                 AND status NOT IN ('draft', 'void') \
                  AND issue_date >= ? AND issue_date <= ? \
                GROUP BY customer_id, currency";
-    load(conn, sql, &[from, to], &[])
+    load(conn, sql, &[Bind::Day(from), Bind::Day(to)])
 }
 
 #[derive(QueryableByName, Debug)]
@@ -135,7 +116,7 @@ pub fn days_to_pay(conn: &mut DbConn, from: NaiveDate, to: NaiveDate) -> QueryRe
          FROM invoices WHERE kind = 'receivable' AND status = 'paid' AND paid_on >= ? AND paid_on <= ? \
          GROUP BY customer_id"
     );
-    load(conn, &sql, &[from, to], &[])
+    load(conn, &sql, &[Bind::Day(from), Bind::Day(to)])
 }
 
 #[derive(QueryableByName, Debug)]
@@ -153,27 +134,35 @@ pub struct PayableSpendRow {
     pub amount: i64,
 }
 
-/// Payable invoice lines charged to departments, in `currency`, by department, category and
-/// month of the issue date (drafts: of their issue date, else of their creation) in [from, to):
-/// issued bills are actual, drafts committed; void ones count for nothing. Amounts before tax.
+/// Lines of vendors' documents charged to departments, in `currency`, by department, category
+/// and month of the issue date (drafts: of their issue date, else of their creation) in
+/// [from, to), before tax: issued bills are actual, draft bills committed; issued credit notes
+/// from vendors take their lines back from the actual (drafts of them count for nothing yet);
+/// void documents count for nothing. With `department`, that department's only.
 pub fn payables_by_department(
     conn: &mut DbConn,
     currency: &str,
     from: NaiveDate,
     to: NaiveDate,
+    department: Option<i64>,
 ) -> QueryResult<Vec<PayableSpendRow>> {
     let day = match conn.backend() {
         db::Backend::Postgres => "COALESCE(i.issue_date, CAST(i.created_at AS DATE))",
         db::Backend::Sqlite => "COALESCE(i.issue_date, date(i.created_at))",
     };
     let month = crate::tickets::actuals::month_of(conn.backend(), day);
+    let one_department = if department.is_some() { "AND l.department_id = ?" } else { "" };
     let sql = format!(
         "SELECT l.department_id AS department_id, l.budget_category AS category, {month} AS month, \
-           CAST(CASE WHEN i.status = 'draft' THEN 0 ELSE 1 END AS BIGINT) AS issued, CAST(SUM(l.net) AS BIGINT) AS amount \
+           CAST(CASE WHEN i.status = 'draft' THEN 0 ELSE 1 END AS BIGINT) AS issued, \
+           CAST(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net ELSE l.net END) AS BIGINT) AS amount \
          FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
-         WHERE i.kind = 'payable' AND i.status <> 'void' AND l.department_id IS NOT NULL \
+         WHERE i.vendor_id IS NOT NULL AND i.status <> 'void' AND (i.kind = 'payable' OR i.status <> 'draft') \
+           AND l.department_id IS NOT NULL {one_department} \
            AND {day} >= ? AND {day} < ? AND i.currency = ? \
          GROUP BY l.department_id, l.budget_category, month, issued"
     );
-    load(conn, &sql, &[from, to], &[currency])
+    let mut binds: Vec<Bind> = department.map(Bind::Id).into_iter().collect();
+    binds.extend([Bind::Day(from), Bind::Day(to), Bind::Text(currency.to_string())]);
+    load(conn, &sql, &binds)
 }

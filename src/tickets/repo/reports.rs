@@ -5,8 +5,9 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Text};
 
+use crate::db::sql::{load, Bind};
 use crate::db::{self, DbConn};
 
 /// Whole seconds from `a` to `b`.
@@ -15,36 +16,6 @@ fn seconds_between(backend: db::Backend, a: &str, b: &str) -> String {
         db::Backend::Postgres => format!("CAST(FLOOR(EXTRACT(EPOCH FROM ({b} - {a}))) AS BIGINT)"),
         db::Backend::Sqlite => format!("(unixepoch({b}) - unixepoch({a}))"),
     }
-}
-
-fn load<T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static>(
-    conn: &mut DbConn,
-    sql: &str,
-    binds: &[Bind],
-) -> QueryResult<Vec<T>> {
-    macro_rules! run {
-        ($c:expr, $sql:expr) => {{
-            let mut query = diesel::sql_query($sql).into_boxed();
-            for bind in binds {
-                query = match bind {
-                    Bind::At(t) => query.bind::<Timestamp, _>(*t),
-                    Bind::Day(d) => query.bind::<Date, _>(*d),
-                    Bind::Id(i) => query.bind::<BigInt, _>(*i),
-                };
-            }
-            query.load($c)
-        }};
-    }
-    match conn {
-        DbConn::Pg(c) => run!(c, db::numbered_placeholders(sql)),
-        DbConn::Sqlite(c) => run!(c, sql.to_string()),
-    }
-}
-
-enum Bind {
-    At(NaiveDateTime),
-    Day(chrono::NaiveDate),
-    Id(i64),
 }
 
 /// `AND t.desk_id = ?` when the report is about one desk (with its bind).
@@ -253,28 +224,21 @@ pub fn month_of(backend: db::Backend, column: &str) -> String {
 }
 
 /// Labour cost in `currency` per department and month of the work date in [from, to): the
-/// labour actuals of budgets.
+/// labour actuals of budgets. With `department`, that department's only.
 pub fn labour_by_department_month(
     conn: &mut DbConn,
     currency: &str,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
+    department: Option<i64>,
 ) -> QueryResult<Vec<MonthlyAmountRow>> {
     let month = month_of(conn.backend(), "work_date");
+    let mut binds: Vec<Bind> = department.map(Bind::Id).into_iter().collect();
+    let one_department = if department.is_some() { "department_id = ? AND" } else { "" };
     let sql = format!(
         "SELECT department_id, {month} AS month, CAST(SUM(cost) AS BIGINT) AS amount FROM time_entries \
-         WHERE work_date >= ? AND work_date < ? AND cost_currency = ? GROUP BY department_id, month"
+         WHERE {one_department} work_date >= ? AND work_date < ? AND cost_currency = ? GROUP BY department_id, month"
     );
-    match conn {
-        DbConn::Pg(c) => diesel::sql_query(db::numbered_placeholders(&sql))
-            .bind::<diesel::sql_types::Date, _>(from)
-            .bind::<diesel::sql_types::Date, _>(to)
-            .bind::<Text, _>(currency)
-            .load(c),
-        DbConn::Sqlite(c) => diesel::sql_query(sql)
-            .bind::<diesel::sql_types::Date, _>(from)
-            .bind::<diesel::sql_types::Date, _>(to)
-            .bind::<Text, _>(currency)
-            .load(c),
-    }
+    binds.extend([Bind::Day(from), Bind::Day(to), Bind::Text(currency.to_string())]);
+    load(conn, &sql, &binds)
 }

@@ -1,0 +1,53 @@
+//! Hand-written SELECTs, for the few reads Diesel's DSL cannot express through the multi-backend
+//! connection (grouping by an expression, per-backend date arithmetic). The statement is written
+//! once with `?` placeholders; its binds are listed in order.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::query_builder::BoxedSqlQuery;
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, Date, HasSqlType, Text, Timestamp};
+
+use super::{numbered_placeholders, DbConn};
+
+/// One bound value of a hand-written statement.
+#[derive(Debug, Clone)]
+pub enum Bind {
+    At(NaiveDateTime),
+    Day(NaiveDate),
+    Id(i64),
+    Text(String),
+}
+
+fn bind_all<'a, DB>(
+    mut query: BoxedSqlQuery<'a, DB, diesel::query_builder::SqlQuery>,
+    binds: &[Bind],
+) -> BoxedSqlQuery<'a, DB, diesel::query_builder::SqlQuery>
+where
+    DB: diesel::backend::Backend + HasSqlType<Timestamp> + HasSqlType<Date> + HasSqlType<BigInt> + HasSqlType<Text>,
+    NaiveDateTime: ToSql<Timestamp, DB>,
+    NaiveDate: ToSql<Date, DB>,
+    i64: ToSql<BigInt, DB>,
+    String: ToSql<Text, DB>,
+{
+    for bind in binds {
+        query = match bind {
+            Bind::At(t) => query.bind::<Timestamp, _>(*t),
+            Bind::Day(d) => query.bind::<Date, _>(*d),
+            Bind::Id(i) => query.bind::<BigInt, _>(*i),
+            Bind::Text(s) => query.bind::<Text, _>(s.clone()),
+        };
+    }
+    query
+}
+
+/// Runs `sql` (with `?` placeholders) with `binds` and loads its rows.
+pub fn load<T>(conn: &mut DbConn, sql: &str, binds: &[Bind]) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
+{
+    match conn {
+        DbConn::Pg(c) => bind_all(diesel::sql_query(numbered_placeholders(sql)).into_boxed(), binds).load(c),
+        DbConn::Sqlite(c) => bind_all(diesel::sql_query(sql).into_boxed(), binds).load(c),
+    }
+}
