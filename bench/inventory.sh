@@ -49,48 +49,11 @@ die() { log "error: $*"; exit 1; }
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# --- tools --------------------------------------------------------------------------------------
-command -v wrk >/dev/null || install_if_root wrk
-command -v sqlite3 >/dev/null || install_if_root sqlite3
-command -v psql >/dev/null || install_if_root postgresql-client
-for tool in curl wrk awk sed timeout; do
-  command -v "$tool" >/dev/null || die "$tool is needed (Debian: apt-get install -y wrk sqlite3 postgresql-client curl)"
-done
-case " $BACKENDS " in *" sqlite "*) command -v sqlite3 >/dev/null || die "sqlite3 is needed (apt-get install -y sqlite3)" ;; esac
-case " $BACKENDS " in *" postgres "*) command -v psql >/dev/null || die "psql is needed (apt-get install -y postgresql-client)" ;; esac
-
-# --- clean-up: everything this script started, and nothing else --------------------------------
-WORK=$(mktemp -d /tmp/opsdesk-inventory.XXXXXX)
-PIDS=()
-DATABASES=()
-
-drop_database() { # name
-  psql -X -q "$PG_BASE/postgres" -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" >/dev/null 2>&1 || log "could not drop database $1"
-}
-
-cleanup() {
-  local status=$? pid db
-  trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  for db in "${DATABASES[@]}"; do drop_database "$db"; done
-  rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- helpers ------------------------------------------------------------------------------------
-
-now_s() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'; }
-
-# Other work on the machine skews every figure: before each measurement, while this benchmark is
-# idle, sample the machine's CPU use and look for a compiler; the report says how noisy it was,
-# overall and per measurement.
-PHASES=0
-NOISY_PHASES=0
-BACKGROUND_MAX=0
-BACKGROUND_SUM=0
+# --- shared parts (bench/scale.sh): the work directory and clean-up, the server, measuring ---
+# shellcheck source=bench/scale.sh
+source "$(dirname "${BASH_SOURCE[0]}")/scale.sh"
+bench_workdir inventory
+require_tools
 
 # --- seeding ------------------------------------------------------------------------------------
 # One SQL text for both backends; shell functions spell what differs.
@@ -238,11 +201,6 @@ SQL
   fi
 }
 
-# q BACKEND URL SQL: one value (or row, |-separated) from the database
-q() {
-  if [ "$1" = postgres ]; then psql -X -At -v ON_ERROR_STOP=1 "$2" -c "$3"; else sqlite3 -bail -cmd '.timeout 30000' "$2" "$3"; fi
-}
-
 # ledger_check BACKEND URL: items whose totals differ from their ledger, items whose stock levels
 # do not add up to what they hold, negative stock levels, wrong reorder flags, running balances
 # that differ from the ledger's running sum (all must be 0), then the items flagged low.
@@ -261,102 +219,6 @@ ledger_check() {
     (SELECT COUNT(*) FROM items WHERE below_reorder = $true)" | tr '|' ' '
 }
 
-# --- server -------------------------------------------------------------------------------------
-SERVER_PID=
-BASE=
-TOKEN=
-start_server() { # label database_url
-  local label=$1 url=$2 port i body
-  port=$(free_port 18500 18599)
-  BASE=http://127.0.0.1:$port
-  env DATABASE_URL="$url" \
-    OPSDESK_BIND="127.0.0.1:$port" \
-    OPSDESK_ADMIN_EMAIL="$ADMIN_EMAIL" \
-    OPSDESK_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-    OPSDESK_ACCESS_TOKEN_TTL_SECS=7200 \
-    RUST_LOG=warn \
-    "$BIN" serve >"$WORK/$label.log" 2>&1 &
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
-  for i in $(seq 1 300); do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      tail -n 20 "$WORK/$label.log" >&2
-      die "the $label server exited during start-up"
-    fi
-    [ "$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$BASE/health/ready")" = 200 ] && break
-    [ "$i" = 300 ] && { tail -n 20 "$WORK/$label.log" >&2; die "the $label server was not ready within 60 s"; }
-    sleep 0.2
-  done
-  body=$(curl -sS --max-time 30 -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}")
-  TOKEN=$(printf '%s' "$body" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
-  [ -n "$TOKEN" ] || die "sign-in failed ($label): $body"
-}
-
-# check NAME URL: the URL must answer 200 (or the figures mean nothing); the body is kept in
-# $WORK/NAME.json. Then three requests one at a time: their median is the unloaded latency.
-declare -A SINGLE
-check() {
-  local name=$1 url=$2 code i times=()
-  code=$(curl -sS --max-time 300 -o "$WORK/$name.json" -w '%{http_code}' "$url" -H "Authorization: Bearer $TOKEN") || code=000
-  if [ "$code" != 200 ]; then
-    head -c 600 "$WORK/$name.json" >&2 2>/dev/null || true
-    echo >&2
-    die "$url answered $code"
-  fi
-  for i in 1 2 3; do
-    times+=("$(curl -sS --max-time 300 -o /dev/null -w '%{time_total}' "$url" -H "Authorization: Bearer $TOKEN")")
-  done
-  SINGLE[$name]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p | awk '{ printf "%.1f", $1 * 1000 }')
-}
-count_items() { grep -o "\"$2\":" "$WORK/$1.json" | wc -l | tr -d ' '; }
-
-declare -A RPS P50 P99 ERRS SEED SIZE NREQ DUR BUSY SERVER_LOG
-# wrk_run LUA URL DURATION OUT [NAME=VALUE...]: one wrk run with the token and extra environment.
-wrk_run() {
-  local lua=$1 url=$2 duration=$3 out=$4
-  shift 4
-  env BENCH_TOKEN="$TOKEN" "$@" wrk -t1 -c"$CONNECTIONS" -d"${duration}s" --timeout "${TIMEOUT}s" -s "$lua" "$url" >"$out" 2>&1
-}
-field() { sed -n "s/.* $1=\([0-9-]*\).*/\1/p" "$2"; } # NAME FILE: a field of wrk's RESULT line
-# measure KEY URL SINGLE_MS: warm-up, then wrk; records req/s, p50/p99 (ms), answers >= 400 plus
-# socket errors (timeouts included), and the machine's CPU use just before, under KEY. An
-# endpoint that answers in SINGLE_MS one at a time and would finish fewer than ~3 requests per
-# connection in BENCH_DURATION is measured longer (up to 60 s) without a warm-up (the check warmed
-# it), and the requests wrk leaves in flight are given time to finish before the next measurement.
-measure() {
-  local key=$1 url=$2 single=$3 duration=$DURATION drain=0.3 need before
-  need=$(awk -v s="$single" -v c="$CONNECTIONS" 'BEGIN { n = s * c * 3 / 1000; printf "%d", (n == int(n)) ? n : int(n) + 1 }')
-  if [ "$need" -gt "$DURATION" ]; then
-    duration=$((need > 60 ? 60 : need))
-    drain=$(awk -v s="$single" -v c="$CONNECTIONS" 'BEGIN { printf "%.1f", s * c / 1000 + 1 }')
-  else
-    wrk_run "$LUA" "$url" "$WARMUP" "$WORK/warmup.out" || true
-    sleep 0.3 # let the warm-up's last answers finish before sampling the machine
-  fi
-  before=$BACKGROUND_SUM
-  sample_noise
-  BUSY[$key]=$((BACKGROUND_SUM - before))
-  DUR[$key]=$duration
-  wrk_run "$LUA" "$url" "$duration" "$WORK/wrk.out" || { cat "$WORK/wrk.out" >&2; die "wrk failed ($key)"; }
-  sleep "$drain"
-  record "$key" "$WORK/wrk.out"
-}
-record() { # KEY FILE: the figures of one wrk RESULT line
-  local key=$1 out=$2
-  grep -q '^RESULT ' "$out" || { cat "$out" >&2; die "no result from wrk ($key)"; }
-  NREQ[$key]=$(field requests "$out")
-  RPS[$key]=$(awk -v n="$(field requests "$out")" -v d="$(field duration_us "$out")" 'BEGIN { printf "%.1f", n / (d / 1e6) }')
-  if [ "${NREQ[$key]}" -gt 0 ]; then
-    P50[$key]=$(awk -v v="$(field p50_us "$out")" 'BEGIN { printf "%.2f", v / 1000 }')
-    P99[$key]=$(awk -v v="$(field p99_us "$out")" 'BEGIN { printf "%.2f", v / 1000 }')
-  else
-    P50[$key]=n/a P99[$key]=n/a
-  fi
-  ERRS[$key]=$(($(field status_errors "$out") + $(field socket_errors "$out")))
-  log "$key: ${RPS[$key]} req/s, p50 ${P50[$key]} ms, p99 ${P99[$key]} ms, errors ${ERRS[$key]} (${NREQ[$key]} requests in ${DUR[$key]} s, CPU busy ${BUSY[$key]} % before)"
-}
-
 ENDPOINTS=(valuation valuation_past low ledger below)
 declare -A LABEL=(
   [valuation]="GET /reports/stock-valuation (today)"
@@ -369,10 +231,9 @@ declare -A LABEL=(
 
 # --- query plans (what the server runs, spelled with literals) ------------------------------------
 plans() { # backend url today past
-  local backend=$1 url=$2 today=$3 past=$4 explain end_today end_past
+  local backend=$1 url=$2 today=$3 past=$4 end_today end_past
   end_today=$(date -u -d "$today +1 day" +%F)
   end_past=$(date -u -d "$past +1 day" +%F)
-  if [ "$backend" = postgres ]; then explain="EXPLAIN (ANALYZE, BUFFERS)"; else explain="EXPLAIN QUERY PLAN"; fi
   local true=true
   [ "$backend" = sqlite ] && true=1
   local -a queries=(
@@ -383,32 +244,10 @@ plans() { # backend url today past
     "SELECT * FROM stock_movements WHERE item_id = $LEDGER_ITEM ORDER BY id LIMIT 51"
     "SELECT * FROM items WHERE below_reorder = $true ORDER BY id LIMIT 51"
   )
-  local sql
-  for sql in "${queries[@]}"; do
-    printf '\n-- %s\n' "$sql"
-    q "$backend" "$url" "$explain $sql"
-    # EXPLAIN QUERY PLAN has no timing: run the query once, counting its rows.
-    [ "$backend" = sqlite ] && printf '.timer on\nSELECT COUNT(*) AS n FROM (%s);\n' "$sql" | sqlite3 -bail "$url"
-  done
+  explain_all "$backend" "$url" "${queries[@]}"
 }
 
-# --- build --------------------------------------------------------------------------------------
-if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
-  log "cargo build --release"
-  cargo build --release --quiet
-fi
-[ -x "$BIN" ] || die "$BIN is missing"
-
-STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes)"
-CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-PG_VERSION=n/a
-SECONDS=0
-LARGEST=$(printf '%s\n' $SIZES | sort -n | tail -n 1)
-SMALLEST=$(printf '%s\n' $SIZES | sort -n | head -n 1)
-mkdir -p "$OUT_DIR"
+build_and_start
 PLANS=$OUT_DIR/inventory-plans.txt
 : >"$PLANS"
 declare -A ROWS CHECKED AFTER POSTED LOW
@@ -423,29 +262,11 @@ for backend in $BACKENDS; do
   for k in $SIZES; do
     [ "$k" -ge "$ITEMS" ] || die "BENCH_MOVEMENTS must be at least BENCH_ITEMS (every item gets a receipt first)"
     label=$backend-$k
-    if [ "$backend" = postgres ]; then
-      db=bench_inv_$$_$k
-      psql -X -q -v ON_ERROR_STOP=1 "$PG_BASE/postgres" -c "CREATE DATABASE \"$db\"" >/dev/null || die "cannot create a database on $PG_BASE"
-      DATABASES+=("$db")
-      url=$PG_BASE/$db
-    else
-      url=$WORK/$label.db
-    fi
-
-    log "$label: migrate"
-    DATABASE_URL=$url RUST_LOG=warn "$BIN" migrate >"$WORK/$label-migrate.log" 2>&1 || { cat "$WORK/$label-migrate.log" >&2; die "opsdesk migrate failed ($label)"; }
+    fresh_database "$backend" "$label" bench_inv_$$_$k
 
     log "$label: seed $ITEMS items, $k movements"
     seed_sql "$backend" "$k" "$(date -u +%s)" >"$WORK/seed.sql"
-    t0=$(now_s)
-    if [ "$backend" = postgres ]; then
-      timeout "$SEED_TIMEOUT" psql -X -q "$url" -f "$WORK/seed.sql" >"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log" >&2; die "seed failed or took over $SEED_TIMEOUT s ($label)"; }
-      SIZE[$label]=$(q postgres "$url" "SELECT round(pg_database_size(current_database()) / 1048576.0, 1)")
-    else
-      timeout "$SEED_TIMEOUT" sqlite3 "$url" <"$WORK/seed.sql" >"$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log" >&2; die "seed failed or took over $SEED_TIMEOUT s ($label)"; }
-      SIZE[$label]=$(awk -v b="$(stat -c %s "$url")" 'BEGIN { printf "%.1f", b / 1048576 }')
-    fi
-    SEED[$label]=$(elapsed "$t0")
+    run_seed "$backend" "$url" "$label"
     [ "$(q "$backend" "$url" "SELECT COUNT(*) FROM stock_movements")" = "$k" ] || die "seed did not produce $k movements ($label)"
     log "$label: seeded in ${SEED[$label]} s, ${SIZE[$label]} MiB; kinds $(q "$backend" "$url" "SELECT kind || '=' || COUNT(*) FROM stock_movements GROUP BY kind ORDER BY kind" | tr '\n' ' ')"
     t0=$(now_s)
@@ -461,7 +282,7 @@ for backend in $BACKENDS; do
 
     today=$(date -u +%F)
     past=$(date -u -d "$today -182 days" +%F)
-    start_server "$label" "$url"
+    start_server "$label" "$url" 18500 18599
     declare -A URL=(
       [valuation]="$BASE/api/v1/reports/stock-valuation"
       [valuation_past]="$BASE/api/v1/reports/stock-valuation?as_of=$past"
@@ -519,22 +340,13 @@ for backend in $BACKENDS; do
     log "$label: posted ${POSTED[$label]} movements ($m2 + ${warm2:-0} answered 2xx): ${AFTER[$label]}"
     unset URL
 
-    stop_pid "$SERVER_PID"
-    # The server logs at warn: every line is a warning or an error (a 5xx says why here).
-    SERVER_LOG[$label]=$(grep -c . "$WORK/$label.log" || true)
-    if [ "${SERVER_LOG[$label]}" != 0 ]; then
-      log "$label: the server logged ${SERVER_LOG[$label]} lines, the first ones:"
-      head -n 5 "$WORK/$label.log" | cut -c1-400 >&2
-      SERVER_LOG[$label]="${SERVER_LOG[$label]}: $(head -n 1 "$WORK/$label.log" | cut -c1-200 | tr '|' '/')"
-    fi
-    if [ "$backend" = postgres ]; then drop_database "$db"; else rm -f "$url" "$url-wal" "$url-shm" "$url-journal"; fi
+    finish_size "$backend" "$label"
   done
 done
 ELAPSED=$SECONDS
 ALL_ENDPOINTS=("${ENDPOINTS[@]}" post)
 
 # --- report -------------------------------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.1f", a / b; else print "n/a" }'; }
 verdict() { # backend endpoint
   local b=$1 ep=$2 rp50 rs grow word small big
   small="$b-$SMALLEST|$ep" big="$b-$LARGEST|$ep"
@@ -555,13 +367,7 @@ verdict() { # backend endpoint
     "$SMALLEST" "$LARGEST" "$grow"
 }
 
-BACKGROUND_AVG=$((BACKGROUND_SUM / (PHASES > 0 ? PHASES : 1)))
-NOISE="background CPU use before each measurement: average ${BACKGROUND_AVG} %, at most ${BACKGROUND_MAX} %"
-if [ "$NOISY_PHASES" != 0 ]; then
-  NOISE="$NOISE; **other work (over 10 % CPU, or rustc) at the start of $NOISY_PHASES of $PHASES measurements: figures are noisy**"
-else
-  NOISE="$NOISE: quiet"
-fi
+noise_summary
 
 {
   echo "# opsdesk inventory benchmark, $STARTED_AT"
