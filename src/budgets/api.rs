@@ -504,6 +504,7 @@ pub struct VarianceQuery {
 pub struct MonthVariance {
     pub month: u32,
     pub planned: String,
+    /// Labour, materials or bills less vendors' credit notes, by the rules of the endpoint.
     pub actual: String,
     /// Draft bills charged to the line: spending on its way.
     pub committed: String,
@@ -683,6 +684,15 @@ fn variance_from(conn: &mut DbConn, row: &BudgetRow, spent: &Spending, as_of: Na
 }
 
 /// Plan vs actual of one budget revision (its readers).
+///
+/// Actuals, in the budget's currency, each counted once: **labour** is the stored cost of time
+/// entries charged to the department owning the ticket's desk, in the month of the work date;
+/// **materials** are parts issued to the department or to its desks' tickets, in the month
+/// issued, less reversals; **every other category** is the lines (before tax) of issued bills
+/// tagged with the department and category, in the month of the issue date, less the lines of
+/// issued credit notes from the vendor. Draft bills are `committed`, not actual; void bills and
+/// void credit notes count for nothing. The forecast continues the actual so far at its monthly
+/// run rate to December.
 #[utoipa::path(operation_id = "get_budget_variance", tag = "budgets",
     params(("id" = i64, Path, description = "Budget id"), VarianceQuery),
     responses((status = 200, description = "Per line and month", body = Variance)))]
@@ -720,6 +730,9 @@ pub struct BudgetReport {
 
 /// Every department's plan vs actual for a year in one call (finance, admin, auditor; a manager
 /// sees their departments).
+///
+/// Actuals follow the rules of `GET /budgets/{id}/variance`, as of today; each department's
+/// budget in force is its approved revision, else its latest.
 #[utoipa::path(operation_id = "get_budget_report", tag = "budgets", params(BudgetReportQuery),
     responses((status = 200, description = "Per department", body = BudgetReport)))]
 #[get("/reports/budgets")]
