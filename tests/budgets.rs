@@ -315,6 +315,40 @@ async fn actuals_from_every_source(app: TestApp) {
     let after: Value =
         app.get(&format!("/api/v1/budgets/{}/variance", other_budget["id"]), &finance).await.json().await.unwrap();
     assert_eq!(after["actual"], "0.00");
+    let relogged = app
+        .post(
+            &format!("/api/v1/tickets/{}/time-entries", ticket["id"]),
+            &agent,
+            &json!({"work_date": today(), "minutes": 30}),
+        )
+        .await;
+    assert_eq!(relogged.status(), StatusCode::CREATED);
+    // Months that are over are read from the monthly rollup the writes above kept; the month of
+    // the cut-off from the ledgers. As of next year, every month of this year is over: the rollup
+    // must say what the ledgers say.
+    let figures = |variance: &Value| -> Vec<(Value, Value, Value)> {
+        variance["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["category"].clone(), l["actual"].clone(), l["committed"].clone()))
+            .collect()
+    };
+    for id in [&budget["id"], &other_budget["id"]] {
+        let from_ledgers: Value =
+            app.get(&format!("/api/v1/budgets/{id}/variance?as_of={}", today()), &finance).await.json().await.unwrap();
+        let from_rollup: Value = app
+            .get(&format!("/api/v1/budgets/{id}/variance?as_of={}-01-01", year() + 1), &finance)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(figures(&from_rollup), figures(&from_ledgers), "budget {id}");
+        assert!(!figures(&from_rollup).is_empty());
+        if *id == budget["id"] {
+            assert_eq!(figures(&from_rollup)[0], (json!("labour"), json!("20.00"), json!("0.00")));
+        }
+    }
 }
 both_backends!(budget_actuals, actuals_from_every_source);
 

@@ -552,7 +552,8 @@ fn percent(part: i64, whole: i64) -> Option<String> {
 pub type Spending = BTreeMap<(i64, String), [(i64, i64); 12]>;
 
 /// Actual and committed spending in `currency` for `year` up to the end of `as_of`: of one
-/// department, or with None of every department.
+/// department, or with None of every department. The months that are over come from the rollup
+/// (`super::actuals`), the days of the month of the cut-off from the ledgers.
 pub fn spending(
     conn: &mut DbConn,
     currency: &str,
@@ -560,21 +561,25 @@ pub fn spending(
     as_of: NaiveDate,
     department: Option<i64>,
 ) -> Result<Spending, ApiError> {
-    let start = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| ApiError::internal("year"))?;
-    let year_end = NaiveDate::from_ymd_opt(year + 1, 1, 1).ok_or_else(|| ApiError::internal("year"))?;
-    let end = (as_of + chrono::Duration::days(1)).min(year_end);
     let mut spent = Spending::new();
     let mut add = |department: i64, category: &str, month: i64, actual: i64, committed: i64| {
-        if let Some(slot) =
-            spent.entry((department, category.to_string())).or_insert([(0, 0); 12]).get_mut(month as usize - 1)
+        if let Some(slot) = usize::try_from(month - 1)
+            .ok()
+            .and_then(|i| spent.entry((department, category.to_string())).or_insert([(0, 0); 12]).get_mut(i))
         {
             slot.0 += actual;
             slot.1 += committed;
         }
     };
-    if end <= start {
-        return Ok(spent);
+    let (months_over, days) = super::actuals::split(year, as_of);
+    if months_over > 0 {
+        for (department_id, category, month, actual, committed) in
+            super::actuals::months(conn, currency, year, months_over, department)?
+        {
+            add(department_id, &category, i64::from(month), actual, committed);
+        }
     }
+    let Some((start, end)) = days else { return Ok(spent) };
     for row in crate::tickets::actuals::labour_by_department_month(conn, currency, start, end, department)? {
         add(row.department_id, "labour", row.month, row.amount, 0);
     }

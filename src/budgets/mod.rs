@@ -2,6 +2,7 @@
 //! (inventory issues) and bills (payable invoice lines), with revisions, a run-rate forecast and
 //! an exceed policy. See `api.rs` for the rules of actuals.
 
+pub mod actuals;
 pub mod api;
 pub mod demo;
 pub mod exceed;

@@ -458,6 +458,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    budget_actuals (department_id, currency, year, month, category) {
+        department_id -> BigInt,
+        currency -> Text,
+        year -> Integer,
+        month -> Integer,
+        category -> Text,
+        actual -> BigInt,
+        committed -> BigInt,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(desk_members -> desks (desk_id));
 diesel::joinable!(desk_members -> employees (employee_id));
@@ -506,4 +518,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     stock_movements,
     budgets,
     budget_lines,
+    budget_actuals,
 );

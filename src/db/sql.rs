@@ -1,12 +1,12 @@
-//! Hand-written SELECTs, for the few reads Diesel's DSL cannot express through the multi-backend
-//! connection (grouping by an expression, per-backend date arithmetic). The statement is written
-//! once with `?` placeholders; its binds are listed in order.
+//! Hand-written statements, for the few that Diesel's DSL cannot express through the
+//! multi-backend connection (grouping by an expression, per-backend date arithmetic, upserts).
+//! The statement is written once with `?` placeholders; its binds are listed in order.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::query_builder::BoxedSqlQuery;
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, Date, HasSqlType, Text, Timestamp};
+use diesel::sql_types::{BigInt, Date, HasSqlType, Integer, Text, Timestamp};
 
 use super::{numbered_placeholders, DbConn};
 
@@ -15,7 +15,8 @@ use super::{numbered_placeholders, DbConn};
 pub enum Bind {
     At(NaiveDateTime),
     Day(NaiveDate),
-    Id(i64),
+    BigInt(i64),
+    Integer(i32),
     Text(String),
 }
 
@@ -28,13 +29,15 @@ where
     NaiveDateTime: ToSql<Timestamp, DB>,
     NaiveDate: ToSql<Date, DB>,
     i64: ToSql<BigInt, DB>,
+    i32: ToSql<Integer, DB>,
     String: ToSql<Text, DB>,
 {
     for bind in binds {
         query = match bind {
             Bind::At(t) => query.bind::<Timestamp, _>(*t),
             Bind::Day(d) => query.bind::<Date, _>(*d),
-            Bind::Id(i) => query.bind::<BigInt, _>(*i),
+            Bind::BigInt(i) => query.bind::<BigInt, _>(*i),
+            Bind::Integer(i) => query.bind::<Integer, _>(*i),
             Bind::Text(s) => query.bind::<Text, _>(s.clone()),
         };
     }
@@ -49,5 +52,13 @@ where
     match conn {
         DbConn::Pg(c) => bind_all(diesel::sql_query(numbered_placeholders(sql)).into_boxed(), binds).load(c),
         DbConn::Sqlite(c) => bind_all(diesel::sql_query(sql).into_boxed(), binds).load(c),
+    }
+}
+
+/// Runs `sql` (with `?` placeholders) with `binds`; the number of rows it changed.
+pub fn execute(conn: &mut DbConn, sql: &str, binds: &[Bind]) -> QueryResult<usize> {
+    match conn {
+        DbConn::Pg(c) => bind_all(diesel::sql_query(numbered_placeholders(sql)).into_boxed(), binds).execute(c),
+        DbConn::Sqlite(c) => bind_all(diesel::sql_query(sql).into_boxed(), binds).execute(c),
     }
 }

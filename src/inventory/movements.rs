@@ -251,6 +251,18 @@ pub(crate) fn post(
             created_by: actor.user_id,
         },
     )?;
+    // Issues to a department (or its desks' tickets) and their reversals are its materials actual.
+    if let (MovementKind::Issue, Some(department_id)) = (posting.kind, row.department_id) {
+        let change = crate::budgets::actuals::Change {
+            department_id,
+            currency: item.currency.clone(),
+            category: "materials".into(),
+            on: row.created_at.date(),
+            actual: -row.value_delta,
+            committed: 0,
+        };
+        crate::budgets::actuals::record(conn, &[change])?;
+    }
     audit::record(
         conn,
         actor,

@@ -455,7 +455,7 @@ pub fn materials_by_department_month(
     department: Option<i64>,
 ) -> QueryResult<Vec<crate::tickets::actuals::MonthlyAmountRow>> {
     let month = crate::tickets::actuals::month_of(conn.backend(), "m.created_at");
-    let mut binds: Vec<Bind> = department.map(Bind::Id).into_iter().collect();
+    let mut binds: Vec<Bind> = department.map(Bind::BigInt).into_iter().collect();
     let one_department = if department.is_some() { "m.department_id = ?" } else { "m.department_id IS NOT NULL" };
     let sql = format!(
         "SELECT m.department_id AS department_id, {month} AS month, CAST(-SUM(m.value_delta) AS BIGINT) AS amount \

@@ -8,6 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::model::{InvoiceKind, InvoiceRow, InvoiceStatus, LineRow, PaymentRow};
+use crate::budgets::actuals;
 use crate::db::schema::{invoice_lines, invoices, payments};
 use crate::db::{self, DbConn};
 
@@ -102,20 +103,22 @@ pub fn update_draft(
         .find(id)
         .filter(invoices::version.eq(expected_version))
         .filter(invoices::status.eq(InvoiceStatus::Draft.as_str()));
-    diesel::update(target)
-        .set((
-            invoices::vendor_reference.eq(&fields.vendor_reference),
-            invoices::issue_date.eq(fields.issue_date),
-            invoices::due_date.eq(fields.due_date),
-            invoices::notes.eq(&fields.notes),
-            invoices::subtotal.eq(totals.subtotal),
-            invoices::tax_total.eq(totals.tax_total),
-            invoices::total.eq(totals.total),
-            invoices::updated_at.eq(db::now()),
-            invoices::version.eq(invoices::version + 1),
-        ))
-        .execute(conn)
-        .map(|n| n == 1)
+    keeping_budget_actuals(conn, id, |conn| {
+        diesel::update(target)
+            .set((
+                invoices::vendor_reference.eq(&fields.vendor_reference),
+                invoices::issue_date.eq(fields.issue_date),
+                invoices::due_date.eq(fields.due_date),
+                invoices::notes.eq(&fields.notes),
+                invoices::subtotal.eq(totals.subtotal),
+                invoices::tax_total.eq(totals.tax_total),
+                invoices::total.eq(totals.total),
+                invoices::updated_at.eq(db::now()),
+                invoices::version.eq(invoices::version + 1),
+            ))
+            .execute(conn)
+            .map(|n| n == 1)
+    })
 }
 
 pub fn delete_draft(conn: &mut DbConn, id: i64, expected_version: i64) -> QueryResult<bool> {
@@ -123,11 +126,59 @@ pub fn delete_draft(conn: &mut DbConn, id: i64, expected_version: i64) -> QueryR
         .find(id)
         .filter(invoices::version.eq(expected_version))
         .filter(invoices::status.eq(InvoiceStatus::Draft.as_str()));
-    diesel::delete(target).execute(conn).map(|n| n == 1)
+    keeping_budget_actuals(conn, id, |conn| diesel::delete(target).execute(conn).map(|n| n == 1))
+}
+
+/// What a vendor's bill or credit note adds to departments' budget actuals in its present state:
+/// per line charged to a department, a bill's net as actual once issued (as committed while a
+/// draft), and an issued credit note's net taken off the actual. Void documents, drafts of credit
+/// notes and customers' documents add nothing. The day is the issue date, else the creation.
+fn budget_changes(conn: &mut DbConn, id: i64) -> QueryResult<Vec<actuals::Change>> {
+    let Some(row) = invoice(conn, id)? else { return Ok(Vec::new()) };
+    let (actual, committed) = match (row.vendor_id, row.kind(), row.status()) {
+        (None, _, _) | (_, _, InvoiceStatus::Void) | (_, InvoiceKind::Receivable, _) => return Ok(Vec::new()),
+        (_, InvoiceKind::CreditNote, InvoiceStatus::Draft) => return Ok(Vec::new()),
+        (_, InvoiceKind::Payable, InvoiceStatus::Draft) => (0, 1),
+        (_, InvoiceKind::Payable, _) => (1, 0),
+        (_, InvoiceKind::CreditNote, _) => (-1, 0),
+    };
+    let on = row.issue_date.unwrap_or(row.created_at.date());
+    Ok(lines_of(conn, id)?
+        .into_iter()
+        .filter_map(|line| match (line.department_id, line.budget_category) {
+            (Some(department_id), Some(category)) => Some(actuals::Change {
+                department_id,
+                currency: row.currency.clone(),
+                category,
+                on,
+                actual: actual * line.net,
+                committed: committed * line.net,
+            }),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Runs `change` on invoice `id` and moves the invoice's share of budget actuals from its state
+/// before to its state after, in the same transaction.
+fn keeping_budget_actuals<T>(
+    conn: &mut DbConn,
+    id: i64,
+    change: impl FnOnce(&mut DbConn) -> QueryResult<T>,
+) -> QueryResult<T> {
+    let before = budget_changes(conn, id)?;
+    let result = change(conn)?;
+    let after = budget_changes(conn, id)?;
+    actuals::replace(conn, &before, &after)?;
+    Ok(result)
 }
 
 /// Replaces the lines of an invoice; returns them with their ids, in order.
 pub fn set_lines(conn: &mut DbConn, invoice_id: i64, lines: &[NewLine]) -> QueryResult<Vec<LineRow>> {
+    keeping_budget_actuals(conn, invoice_id, |conn| replace_lines(conn, invoice_id, lines))
+}
+
+fn replace_lines(conn: &mut DbConn, invoice_id: i64, lines: &[NewLine]) -> QueryResult<Vec<LineRow>> {
     diesel::delete(invoice_lines::table.filter(invoice_lines::invoice_id.eq(invoice_id))).execute(conn)?;
     for (i, line) in lines.iter().enumerate() {
         diesel::insert_into(invoice_lines::table)
@@ -206,18 +257,20 @@ pub fn issue(
         .find(id)
         .filter(invoices::version.eq(expected_version))
         .filter(invoices::status.eq(InvoiceStatus::Draft.as_str()));
-    diesel::update(target)
-        .set((
-            invoices::status.eq(InvoiceStatus::Issued.as_str()),
-            invoices::number.eq(number),
-            invoices::issue_date.eq(issue_date),
-            invoices::due_date.eq(due_date),
-            invoices::issued_at.eq(now),
-            invoices::updated_at.eq(now),
-            invoices::version.eq(invoices::version + 1),
-        ))
-        .execute(conn)
-        .map(|n| n == 1)
+    keeping_budget_actuals(conn, id, |conn| {
+        diesel::update(target)
+            .set((
+                invoices::status.eq(InvoiceStatus::Issued.as_str()),
+                invoices::number.eq(number),
+                invoices::issue_date.eq(issue_date),
+                invoices::due_date.eq(due_date),
+                invoices::issued_at.eq(now),
+                invoices::updated_at.eq(now),
+                invoices::version.eq(invoices::version + 1),
+            ))
+            .execute(conn)
+            .map(|n| n == 1)
+    })
 }
 
 /// Voids an issued invoice with nothing paid or credited, at `expected_version`.
@@ -229,16 +282,18 @@ pub fn void(conn: &mut DbConn, id: i64, expected_version: i64, reason: &str) -> 
         .filter(invoices::status.eq(InvoiceStatus::Issued.as_str()))
         .filter(invoices::paid_total.eq(0i64))
         .filter(invoices::credited_total.eq(0i64));
-    diesel::update(target)
-        .set((
-            invoices::status.eq(InvoiceStatus::Void.as_str()),
-            invoices::void_reason.eq(reason),
-            invoices::voided_at.eq(now),
-            invoices::updated_at.eq(now),
-            invoices::version.eq(invoices::version + 1),
-        ))
-        .execute(conn)
-        .map(|n| n == 1)
+    keeping_budget_actuals(conn, id, |conn| {
+        diesel::update(target)
+            .set((
+                invoices::status.eq(InvoiceStatus::Void.as_str()),
+                invoices::void_reason.eq(reason),
+                invoices::voided_at.eq(now),
+                invoices::updated_at.eq(now),
+                invoices::version.eq(invoices::version + 1),
+            ))
+            .execute(conn)
+            .map(|n| n == 1)
+    })
 }
 
 /// Adds `paid` and `credited` (either may be negative to take back) to what is settled of an

@@ -162,7 +162,7 @@ pub fn payables_by_department(
            AND {day} >= ? AND {day} < ? AND i.currency = ? \
          GROUP BY l.department_id, l.budget_category, month, issued"
     );
-    let mut binds: Vec<Bind> = department.map(Bind::Id).into_iter().collect();
+    let mut binds: Vec<Bind> = department.map(Bind::BigInt).into_iter().collect();
     binds.extend([Bind::Day(from), Bind::Day(to), Bind::Text(currency.to_string())]);
     load(conn, &sql, &binds)
 }

@@ -22,7 +22,7 @@ fn seconds_between(backend: db::Backend, a: &str, b: &str) -> String {
 fn desk_clause(desk_id: Option<i64>, binds: &mut Vec<Bind>) -> &'static str {
     match desk_id {
         Some(id) => {
-            binds.push(Bind::Id(id));
+            binds.push(Bind::BigInt(id));
             " AND desk_id = ?"
         }
         None => "",
@@ -233,7 +233,7 @@ pub fn labour_by_department_month(
     department: Option<i64>,
 ) -> QueryResult<Vec<MonthlyAmountRow>> {
     let month = month_of(conn.backend(), "work_date");
-    let mut binds: Vec<Bind> = department.map(Bind::Id).into_iter().collect();
+    let mut binds: Vec<Bind> = department.map(Bind::BigInt).into_iter().collect();
     let one_department = if department.is_some() { "department_id = ? AND" } else { "" };
     let sql = format!(
         "SELECT department_id, {month} AS month, CAST(SUM(cost) AS BIGINT) AS amount FROM time_entries \

@@ -4,12 +4,25 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sum;
 use diesel::prelude::*;
 
+use crate::budgets::actuals;
 use crate::db::schema::time_entries;
 use crate::db::{self, DbConn};
 use crate::tickets::model::TimeEntryRow;
 
 pub fn entry(conn: &mut DbConn, id: i64) -> QueryResult<Option<TimeEntryRow>> {
     time_entries::table.find(id).select(TimeEntryRow::as_select()).first(conn).optional()
+}
+
+/// What an entry adds to its department's labour actual.
+fn labour(row: &TimeEntryRow) -> Vec<actuals::Change> {
+    vec![actuals::Change {
+        department_id: row.department_id,
+        currency: row.cost_currency.clone(),
+        category: "labour".into(),
+        on: row.work_date,
+        actual: row.cost,
+        committed: 0,
+    }]
 }
 
 /// What an entry is worth: minutes with the rates and amounts that follow from them, fixed when
@@ -67,16 +80,19 @@ pub fn insert(conn: &mut DbConn, new: &NewTimeEntry) -> QueryResult<TimeEntryRow
         ))
         .returning(time_entries::id)
         .get_result(conn)?;
-    time_entries::table.find(id).select(TimeEntryRow::as_select()).first(conn)
+    let row = time_entries::table.find(id).select(TimeEntryRow::as_select()).first(conn)?;
+    actuals::record(conn, &labour(&row))?;
+    Ok(row)
 }
 
 /// Rewrites the entry's valuation if it is still at `expected_version` and not invoiced.
 pub fn revalue(conn: &mut DbConn, id: i64, expected_version: i64, v: &Valuation) -> QueryResult<bool> {
+    let Some(before) = entry(conn, id)? else { return Ok(false) };
     let target = time_entries::table
         .find(id)
         .filter(time_entries::version.eq(expected_version))
         .filter(time_entries::invoice_id.is_null());
-    diesel::update(target)
+    let changed = diesel::update(target)
         .set((
             time_entries::work_date.eq(v.work_date),
             time_entries::minutes.eq(v.minutes),
@@ -91,17 +107,27 @@ pub fn revalue(conn: &mut DbConn, id: i64, expected_version: i64, v: &Valuation)
             time_entries::updated_at.eq(db::now()),
             time_entries::version.eq(time_entries::version + 1),
         ))
-        .execute(conn)
-        .map(|n| n == 1)
+        .execute(conn)?;
+    if changed != 1 {
+        return Ok(false);
+    }
+    let after = time_entries::table.find(id).select(TimeEntryRow::as_select()).first(conn)?;
+    actuals::replace(conn, &labour(&before), &labour(&after))?;
+    Ok(true)
 }
 
 /// Deletes the entry if it is still at `expected_version` and not invoiced.
 pub fn delete(conn: &mut DbConn, id: i64, expected_version: i64) -> QueryResult<bool> {
+    let Some(before) = entry(conn, id)? else { return Ok(false) };
     let target = time_entries::table
         .find(id)
         .filter(time_entries::version.eq(expected_version))
         .filter(time_entries::invoice_id.is_null());
-    diesel::delete(target).execute(conn).map(|n| n == 1)
+    if diesel::delete(target).execute(conn)? != 1 {
+        return Ok(false);
+    }
+    actuals::replace(conn, &labour(&before), &[])?;
+    Ok(true)
 }
 
 /// Minutes the employee already has on `date`, leaving out entry `except`.
