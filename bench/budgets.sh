@@ -250,9 +250,8 @@ declare -A LABEL=(
 ENDPOINTS=(variance variance_last report report_last)
 
 # --- query plans of the largest size ------------------------------------------------------------
-plans() { # backend url year today
-  local backend=$1 url=$2 year=$3 today=$4 month_w month_m day
-  local next=$((year + 1))
+plans() { # backend url year today: the report's reads (this year, every department)
+  local backend=$1 url=$2 year=$3 today=$4 month_w month_m day end month_start
   if [ "$backend" = postgres ]; then
     month_w="CAST(EXTRACT(MONTH FROM work_date) AS BIGINT)" month_m="CAST(EXTRACT(MONTH FROM m.created_at) AS BIGINT)"
     day="COALESCE(i.issue_date, CAST(i.created_at AS DATE))"
@@ -260,13 +259,15 @@ plans() { # backend url year today
     month_w="CAST(strftime('%m', work_date) AS INTEGER)" month_m="CAST(strftime('%m', m.created_at) AS INTEGER)"
     day="COALESCE(i.issue_date, date(i.created_at))"
   fi
-  local end
   end=$(date -u -d "$today +1 day" +%F)
+  month_start=$(date -u -d "$today" +%Y-%m-01)
   local -a queries=(
-    "SELECT department_id, $month_w AS month, CAST(SUM(cost) AS BIGINT) AS amount FROM time_entries WHERE department_id = $CHECKED_DEPARTMENT AND work_date >= '$year-01-01' AND work_date < '$end' AND cost_currency = 'EUR' GROUP BY department_id, month"
-    "SELECT department_id, $month_w AS month, CAST(SUM(cost) AS BIGINT) AS amount FROM time_entries WHERE work_date >= '$year-01-01' AND work_date < '$end' AND cost_currency = 'EUR' GROUP BY department_id, month"
-    "SELECT m.department_id AS department_id, $month_m AS month, CAST(-SUM(m.value_delta) AS BIGINT) AS amount FROM stock_movements m JOIN items i ON i.id = m.item_id WHERE m.kind = 'issue' AND m.department_id IS NOT NULL AND m.created_at >= '$year-01-01 00:00:00' AND m.created_at < '$end 00:00:00' AND i.currency = 'EUR' GROUP BY m.department_id, month"
-    "SELECT l.department_id AS department_id, l.budget_category AS category, CAST(CASE WHEN i.status = 'draft' THEN 0 ELSE 1 END AS BIGINT) AS issued, CAST(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net ELSE l.net END) AS BIGINT) AS amount FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id WHERE i.vendor_id IS NOT NULL AND i.status <> 'void' AND (i.kind = 'payable' OR i.status <> 'draft') AND l.department_id IS NOT NULL AND $day >= '$year-01-01' AND $day < '$next-01-01' AND i.currency = 'EUR' GROUP BY l.department_id, l.budget_category, issued"
+    # The months that are over, from the rollup.
+    "SELECT department_id, category, month, actual, committed FROM budget_actuals WHERE currency = 'EUR' AND year = $year AND month <= $((10#$(date -u -d "$today" +%m) - 1))"
+    # The month of the cut-off, from the ledgers.
+    "SELECT department_id, $month_w AS month, CAST(SUM(cost) AS BIGINT) AS amount FROM time_entries WHERE work_date >= '$month_start' AND work_date < '$end' AND cost_currency = 'EUR' GROUP BY department_id, month"
+    "SELECT m.department_id AS department_id, $month_m AS month, CAST(-SUM(m.value_delta) AS BIGINT) AS amount FROM stock_movements m JOIN items i ON i.id = m.item_id WHERE m.kind = 'issue' AND m.department_id IS NOT NULL AND m.created_at >= '$month_start 00:00:00' AND m.created_at < '$end 00:00:00' AND i.currency = 'EUR' GROUP BY m.department_id, month"
+    "SELECT l.department_id AS department_id, l.budget_category AS category, CAST(CASE WHEN i.status = 'draft' THEN 0 ELSE 1 END AS BIGINT) AS issued, CAST(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net ELSE l.net END) AS BIGINT) AS amount FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id WHERE i.vendor_id IS NOT NULL AND i.status <> 'void' AND (i.kind = 'payable' OR i.status <> 'draft') AND l.department_id IS NOT NULL AND $day >= '$month_start' AND $day < '$end' AND i.currency = 'EUR' GROUP BY l.department_id, l.budget_category, issued"
   )
   explain_all "$backend" "$url" "${queries[@]}"
 }
