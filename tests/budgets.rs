@@ -469,3 +469,35 @@ async fn exceed_policy_at_spending(app: TestApp) {
     assert_eq!(done["budget_warnings"][0]["category"], "materials");
 }
 both_backends!(budget_exceed_policy, exceed_policy_at_spending);
+
+async fn taken_back_spending_leaves_no_trace(app: TestApp) {
+    let admin = app.admin_token().await;
+    let department: Value = app
+        .post("/api/v1/departments", &admin, &json!({"code": "TMP", "name": "Temporary"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let vendor: Value = app
+        .post("/api/v1/vendors", &admin, &json!({"name": "Supplier", "currency": "EUR"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let draft: Value = app
+        .post(
+            "/api/v1/invoices",
+            &admin,
+            &json!({"kind": "payable", "vendor_id": vendor["id"], "lines": [{"description": "Desk",
+            "quantity": "1", "unit_price": "80", "department_id": department["id"], "budget_category": "facilities"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(app.delete(&format!("/api/v1/invoices/{}", draft["id"]), &admin).await.status(), StatusCode::NO_CONTENT);
+    // The draft's commitment came and went; the department can still be deleted.
+    let deleted = app.delete(&format!("/api/v1/departments/{}", department["id"]), &admin).await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+}
+both_backends!(budget_rollup_cleanup, taken_back_spending_leaves_no_trace);

@@ -75,6 +75,17 @@ pub fn replace(conn: &mut DbConn, before: &[Change], after: &[Change]) -> QueryR
     record(conn, &both)
 }
 
+/// Removes a department's rows that hold nothing (before the department itself is deleted).
+pub fn forget_empty(conn: &mut DbConn, department_id: i64) -> QueryResult<usize> {
+    diesel::delete(
+        budget_actuals::table
+            .filter(budget_actuals::department_id.eq(department_id))
+            .filter(budget_actuals::actual.eq(0i64))
+            .filter(budget_actuals::committed.eq(0i64)),
+    )
+    .execute(conn)
+}
+
 /// One rollup row: (department, category, month, actual, committed).
 pub type MonthRow = (i64, String, i32, i64, i64);
 
