@@ -501,3 +501,75 @@ async fn taken_back_spending_leaves_no_trace(app: TestApp) {
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
 }
 both_backends!(budget_rollup_cleanup, taken_back_spending_leaves_no_trace);
+
+async fn rollup_exact_under_parallel_writes(app: TestApp) {
+    let admin = app.admin_token().await;
+    let department: Value = app
+        .post("/api/v1/departments", &admin, &json!({"code": "PAR", "name": "Parallel"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let employee: Value = app
+        .post("/api/v1/employees", &admin, &json!({"first_name": "Pat", "last_name": "Allel", "work_email": "pat@corp.example",
+            "department_id": department["id"], "employment_type": "full_time", "status": "active", "start_date": "2025-01-06",
+            "compensation": {"hourly_cost_rate": "33.33", "currency": "EUR"}}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let desk: Value = app
+        .post("/api/v1/desks", &admin, &json!({"key": "PAR", "name": "Parallel", "department_id": department["id"], "default_billing_rate": "90", "currency": "EUR"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ticket: Value = app
+        .post(
+            "/api/v1/tickets",
+            &admin,
+            &json!({"desk_id": desk["id"], "subject": "Load", "requester_employee_id": employee["id"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(ticket["id"].is_i64(), "{ticket} {desk}");
+    let finance = app.user_token(&admin, "par-fin@example.com", &["finance"]).await;
+    let budget: Value = app
+        .post(
+            "/api/v1/budgets",
+            &finance,
+            &json!({"department_id": department["id"], "fiscal_year": year(), "currency": "EUR",
+            "lines": [{"category": "labour", "annual": "1200"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // 16 entries of 7 minutes (3.89 each at 33.33 an hour), in parallel, from two nodes on PostgreSQL.
+    let node = if app.backend == common::Backend::Postgres { Some(app.another_node().await) } else { None };
+    let path = format!("/api/v1/tickets/{}/time-entries", ticket["id"]);
+    let body = json!({"employee_id": employee["id"], "work_date": today(), "minutes": 7});
+    let requests = (0..16).map(|i| {
+        let target = match (&node, i % 2) {
+            (Some(other), 1) => other,
+            _ => &app,
+        };
+        target.post(&path, &admin, &body)
+    });
+    for response in futures_util::future::join_all(requests).await {
+        let status = response.status();
+        assert_eq!(status, StatusCode::CREATED, "{}", response.text().await.unwrap_or_default());
+    }
+    for as_of in [today(), format!("{}-01-01", year() + 1)] {
+        let variance: Value = app
+            .get(&format!("/api/v1/budgets/{}/variance?as_of={as_of}", budget["id"]), &finance)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(variance["actual"], "62.24", "16 × 3.89, as of {as_of}");
+    }
+}
+both_backends!(budget_rollup_parallel, rollup_exact_under_parallel_writes);
