@@ -68,19 +68,32 @@ fn currency_of(row: &BudgetRow) -> Result<Currency, ApiError> {
 }
 
 /// Planned amounts per category: twelve months each.
-fn plan_of(conn: &mut DbConn, id: i64) -> Result<BTreeMap<String, [i64; 12]>, ApiError> {
-    let mut plan: BTreeMap<String, [i64; 12]> = BTreeMap::new();
-    for (category, month, planned) in repo::lines_of(conn, id)? {
-        if let Some(slot) = plan.entry(category).or_insert([0; 12]).get_mut(month as usize - 1) {
+type Plan = BTreeMap<String, [i64; 12]>;
+
+/// The plans of several budgets, read in one query (a budget without lines has an empty plan).
+fn plans_of(conn: &mut DbConn, ids: &[i64]) -> Result<BTreeMap<i64, Plan>, ApiError> {
+    let mut plans: BTreeMap<i64, Plan> = ids.iter().map(|id| (*id, Plan::new())).collect();
+    for (budget_id, category, month, planned) in repo::lines_of(conn, ids)? {
+        let months = plans.entry(budget_id).or_default().entry(category).or_insert([0; 12]);
+        if let Some(slot) = usize::try_from(month - 1).ok().and_then(|i| months.get_mut(i)) {
             *slot = planned;
         }
     }
-    Ok(plan)
+    Ok(plans)
+}
+
+fn plan_of(conn: &mut DbConn, id: i64) -> Result<Plan, ApiError> {
+    Ok(plans_of(conn, &[id])?.remove(&id).unwrap_or_default())
 }
 
 pub(crate) fn view(conn: &mut DbConn, row: &BudgetRow) -> Result<Budget, ApiError> {
-    let currency = currency_of(row)?;
     let plan = plan_of(conn, row.id)?;
+    view_with(row, &plan)
+}
+
+/// [`view`] with the plan already read.
+fn view_with(row: &BudgetRow, plan: &Plan) -> Result<Budget, ApiError> {
+    let currency = currency_of(row)?;
     let total: i64 = plan.values().flatten().sum();
     Ok(Budget {
         id: row.id,
@@ -283,9 +296,11 @@ pub async fn list(
         };
         let rows = repo::list(conn, &filter, page.after, limit)?;
         let rows = Page::from_rows(rows, limit, |r| r.id, |r| r);
+        let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
+        let plans = plans_of(conn, &ids)?;
         let mut items = Vec::with_capacity(rows.items.len());
         for row in &rows.items {
-            items.push(view(conn, row)?);
+            items.push(view_with(row, plans.get(&row.id).unwrap_or(&Plan::new()))?);
         }
         Ok(Page { items, next_cursor: rows.next_cursor })
     })
@@ -618,14 +633,15 @@ fn months_elapsed(year: i32, as_of: NaiveDate) -> u32 {
 /// used, and a run-rate forecast to year end with the lines forecast to exceed their plan.
 pub fn variance_of(conn: &mut DbConn, row: &BudgetRow, as_of: NaiveDate) -> Result<Variance, ApiError> {
     let spent = spending(conn, &row.currency, row.fiscal_year, as_of, Some(row.department_id))?;
-    variance_from(conn, row, &spent, as_of)
+    let plan = plan_of(conn, row.id)?;
+    variance_from(row, &plan, &spent, as_of)
 }
 
-/// [`variance_of`] with the spending already read (`spent` holds at least this department's).
-fn variance_from(conn: &mut DbConn, row: &BudgetRow, spent: &Spending, as_of: NaiveDate) -> Result<Variance, ApiError> {
+/// [`variance_of`] with the plan and the spending already read (`spent` holds at least this
+/// department's).
+fn variance_from(row: &BudgetRow, plan: &Plan, spent: &Spending, as_of: NaiveDate) -> Result<Variance, ApiError> {
     let currency = currency_of(row)?;
     let m = |minor: i64| format_amount(minor, currency);
-    let plan = plan_of(conn, row.id)?;
     let elapsed = months_elapsed(row.fiscal_year, as_of);
     let mut categories: Vec<String> = plan.keys().cloned().collect();
     for (department, category) in spent.keys() {
@@ -773,7 +789,10 @@ pub async fn report(
                 chosen.insert(row.department_id, row);
             }
         }
-        // One read of every department's spending per currency, not one per department.
+        // One read of the plans, and of every department's spending per currency, not one per
+        // department.
+        let ids: Vec<i64> = chosen.values().map(|r| r.id).collect();
+        let plans = plans_of(conn, &ids)?;
         let mut spent_in: BTreeMap<String, Spending> = BTreeMap::new();
         let mut departments = Vec::with_capacity(chosen.len());
         for row in chosen.values() {
@@ -781,7 +800,8 @@ pub async fn report(
                 spent_in.insert(row.currency.clone(), spending(conn, &row.currency, year, today, None)?);
             }
             let spent = spent_in.get(&row.currency).ok_or_else(|| ApiError::internal("spending"))?;
-            departments.push(variance_from(conn, row, spent, today)?);
+            let plan = plans.get(&row.id).ok_or_else(|| ApiError::internal("plan"))?;
+            departments.push(variance_from(row, plan, spent, today)?);
         }
         Ok(BudgetReport { year, departments })
     })

@@ -123,11 +123,12 @@ pub fn supersede_others(conn: &mut DbConn, department_id: i64, year: i32, keep: 
 }
 
 /// (category, month, planned) of a budget.
-pub fn lines_of(conn: &mut DbConn, budget_id: i64) -> QueryResult<Vec<(String, i32, i64)>> {
+/// The planned amounts of several budgets in one query: (budget, category, month, planned).
+pub fn lines_of(conn: &mut DbConn, budget_ids: &[i64]) -> QueryResult<Vec<(i64, String, i32, i64)>> {
     budget_lines::table
-        .filter(budget_lines::budget_id.eq(budget_id))
-        .select((budget_lines::category, budget_lines::month, budget_lines::planned))
-        .order((budget_lines::category.asc(), budget_lines::month.asc()))
+        .filter(budget_lines::budget_id.eq_any(budget_ids))
+        .select((budget_lines::budget_id, budget_lines::category, budget_lines::month, budget_lines::planned))
+        .order((budget_lines::budget_id.asc(), budget_lines::category.asc(), budget_lines::month.asc()))
         .load(conn)
 }
 
