@@ -260,6 +260,15 @@ impl Validator {
         self.check(!value.chars().any(|c| c.is_control() && c != '\n'), pointer, "must not contain control characters");
         Some(value)
     }
+    /// Text that must be there and may span lines (a reason, a comment): as
+    /// [`Validator::optional_text`], and not blank; trimmed.
+    pub fn required_lines(&mut self, pointer: &str, raw: String, max: usize) -> String {
+        let text = self.optional_text(pointer, Some(raw), max);
+        if text.is_none() {
+            self.error(pointer, "must not be empty");
+        }
+        text.unwrap_or_default()
+    }
     /// Text that must be there: at most `max` characters as sent, no control characters, not
     /// blank; trimmed.
     pub fn required_text(&mut self, pointer: &str, raw: &str, max: usize) -> String {

@@ -546,12 +546,8 @@ pub async fn reverse(
     principal.require_any(&WRITERS)?;
     let id = id.into_inner();
     let mut v = Validator::new();
-    let reason = v.optional_text("/reason", Some(body.into_inner().reason), 500);
-    if reason.is_none() {
-        v.error("/reason", "must not be empty");
-    }
+    let reason = v.required_lines("/reason", body.into_inner().reason, 500);
     v.finish()?;
-    let reason = reason.unwrap_or_default();
     let actor = principal.actor();
     let (movement, currency, _) = db::run_write(&state.pool, move |conn| {
         let original = repo::movement(conn, id)?.ok_or(ApiError::NotFound)?;

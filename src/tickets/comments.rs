@@ -36,12 +36,8 @@ pub async fn create(
     let id = id.into_inner();
     let input = body.into_inner();
     let mut v = Validator::new();
-    let text = v.optional_text("/body", Some(input.body), 20_000);
-    if text.is_none() {
-        v.error("/body", "must not be empty");
-    }
+    let text = v.required_lines("/body", input.body, 20_000);
     v.finish()?;
-    let text = text.unwrap_or_default();
     let internal = input.internal.unwrap_or(false);
     let actor = principal.actor();
     let comment = db::run_write(&state.pool, move |conn| {
