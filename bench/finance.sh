@@ -576,26 +576,6 @@ ELAPSED=$SECONDS
 ALL_ENDPOINTS=("${ENDPOINTS[@]}" issue)
 
 # --- report -------------------------------------------------------------------------------------
-verdict() { # backend endpoint
-  local b=$1 ep=$2 rp50 rs grow word small big
-  small="$b-$SMALLEST|$ep" big="$b-$LARGEST|$ep"
-  [ -n "${P50[$small]:-}" ] && [ -n "${P50[$big]:-}" ] || return 0
-  rp50=$(ratio "${P50[$big]}" "${P50[$small]}")
-  rs=$(ratio "${SINGLE[$b-$LARGEST-$ep]:-0}" "${SINGLE[$b-$SMALLEST-$ep]:-0}")
-  grow=$(ratio "$LARGEST" "$SMALLEST")
-  word=$(awk -v r="$rp50" -v s="$rs" -v g="$grow" 'BEGIN {
-    x = (r == "n/a") ? s : r
-    if (x == "n/a") print "n/a"
-    else if (x <= 1.5) print "roughly flat"
-    else if (x <= 3) print "grows mildly"
-    else if (x > g / 3) print "**grows about as N or faster**"
-    else print "**grows with N**" }')
-  printf -- '- %s, %s: %s: p50 ×%s (%s → %s ms), one at a time ×%s (%s → %s ms), rows %s → %s, from %s to %s invoices (×%s).\n' \
-    "$b" "${LABEL[$ep]}" "$word" "$rp50" "${P50[$small]}" "${P50[$big]}" "$rs" \
-    "${SINGLE[$b-$SMALLEST-$ep]:-n/a}" "${SINGLE[$b-$LARGEST-$ep]:-n/a}" "${ITEMS[$small]:--}" "${ITEMS[$big]:--}" \
-    "$SMALLEST" "$LARGEST" "$grow"
-}
-
 noise_summary
 
 {
@@ -633,7 +613,7 @@ noise_summary
     echo "Growth from $SMALLEST to $LARGEST invoices (lists return at most 50 rows, reports at most one row per party and currency, at every size):"
     echo
     for backend in $BACKENDS; do
-      for ep in "${ALL_ENDPOINTS[@]}"; do verdict "$backend" "$ep"; done
+      for ep in "${ALL_ENDPOINTS[@]}"; do growth_verdict "$backend" "$ep" invoices "N" ITEMS; done
     done
   fi
   echo

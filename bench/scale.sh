@@ -251,3 +251,29 @@ explain_all() {
   done
   return 0
 }
+
+# growth_verdict BACKEND ENDPOINT UNIT GROWTH ROWS: one line of the report on how an endpoint's
+# cost grew from the smallest size to the largest (UNIT: what the sizes count, e.g. "invoices";
+# GROWTH: what it grows with, e.g. "N"; ROWS: the name of the array of rows answered per
+# "BACKEND-SIZE|ENDPOINT"). p50 under load decides; the unloaded median only when wrk finished
+# no request.
+growth_verdict() {
+  local b=$1 ep=$2 unit=$3 growth=$4 rp50 rs grow word small big
+  local -n rows_of=$5
+  small="$b-$SMALLEST|$ep" big="$b-$LARGEST|$ep"
+  [ -n "${P50[$small]:-}" ] && [ -n "${P50[$big]:-}" ] || return 0
+  rp50=$(ratio "${P50[$big]}" "${P50[$small]}")
+  rs=$(ratio "${SINGLE[$b-$LARGEST-$ep]:-0}" "${SINGLE[$b-$SMALLEST-$ep]:-0}")
+  grow=$(ratio "$LARGEST" "$SMALLEST")
+  word=$(awk -v r="$rp50" -v s="$rs" -v g="$grow" -v with="$growth" 'BEGIN {
+    x = (r == "n/a") ? s : r
+    if (x == "n/a") print "n/a"
+    else if (x <= 1.5) print "roughly flat"
+    else if (x <= 3) print "grows mildly"
+    else if (x > g / 3) print "**grows about as " with " or faster**"
+    else print "**grows with " with "**" }')
+  printf -- '- %s, %s: %s: p50 ×%s (%s → %s ms), one at a time ×%s (%s → %s ms), rows %s → %s, from %s to %s %s (×%s).\n' \
+    "$b" "${LABEL[$ep]}" "$word" "$rp50" "${P50[$small]}" "${P50[$big]}" "$rs" \
+    "${SINGLE[$b-$SMALLEST-$ep]:-n/a}" "${SINGLE[$b-$LARGEST-$ep]:-n/a}" "${rows_of[$small]:--}" "${rows_of[$big]:--}" \
+    "$SMALLEST" "$LARGEST" "$unit" "$grow"
+}
