@@ -105,26 +105,18 @@ async fn actuals_from_every_source(app: TestApp) {
     // A department with a desk, an agent costing 40.00 an hour, a vendor, a stock room.
     let department: Value =
         app.post("/api/v1/departments", &admin, &json!({"code": "SVC", "name": "Service"})).await.json().await.unwrap();
-    let user = app.create_user(&admin, "ada@corp.example", &["agent"]).await;
-    let ada: Value = app
-        .post("/api/v1/employees", &admin, &json!({"first_name": "Ada", "last_name": "Gent", "work_email": "ada@corp.example",
-            "department_id": department["id"], "employment_type": "full_time", "status": "active", "start_date": "2025-01-06",
-            "user_id": user["id"], "compensation": {"hourly_cost_rate": "40.00", "currency": "EUR"}}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let department_id = department["id"].as_i64().unwrap();
+    let (ada, agent) = app.employee_user(&admin, department_id, "ada", &["agent"], "40.00").await;
     let desk: Value = app
         .post("/api/v1/desks", &admin, &json!({"key": "SVC", "name": "Service", "department_id": department["id"], "default_billing_rate": "90", "currency": "EUR"}))
         .await
         .json()
         .await
         .unwrap();
-    app.request(Method::PUT, &format!("/api/v1/desks/{}/members/{}", desk["id"], ada["id"]), Some(&admin))
+    app.request(Method::PUT, &format!("/api/v1/desks/{}/members/{ada}", desk["id"]), Some(&admin))
         .send()
         .await
         .unwrap();
-    let agent = app.token_for("ada@corp.example", common::PASSWORD).await;
     let ticket: Value = app
         .post("/api/v1/tickets", &agent, &json!({"desk_id": desk["id"], "subject": "Boiler"}))
         .await

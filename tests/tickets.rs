@@ -20,28 +20,14 @@ pub struct Desk {
     pub cy_token: String,
 }
 
-async fn person(app: &TestApp, admin: &str, department: i64, name: &str, roles: &[&str]) -> (i64, String) {
-    let email = format!("{name}@corp.example");
-    let user = app.create_user(admin, &email, roles).await;
-    let body = json!({
-        "first_name": name, "last_name": "Tester", "work_email": email, "department_id": department,
-        "employment_type": "full_time", "status": "active", "start_date": "2025-01-06", "user_id": user["id"],
-        "compensation": {"hourly_cost_rate": "45.50", "currency": "EUR"}
-    });
-    let created = app.post("/api/v1/employees", admin, &body).await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let employee: Value = created.json().await.unwrap();
-    (employee["id"].as_i64().unwrap(), app.token_for(&email, common::PASSWORD).await)
-}
-
 pub async fn desk_with_people(app: &TestApp) -> Desk {
     let admin = app.admin_token().await;
     let department: Value =
         app.post("/api/v1/departments", &admin, &json!({"code": "IT", "name": "IT"})).await.json().await.unwrap();
     let department = department["id"].as_i64().unwrap();
-    let (ada, ada_token) = person(app, &admin, department, "ada", &["agent"]).await;
-    let (bob, bob_token) = person(app, &admin, department, "bob", &["employee"]).await;
-    let (_, cy_token) = person(app, &admin, department, "cy", &["agent"]).await;
+    let (ada, ada_token) = app.employee_user(&admin, department, "ada", &["agent"], "45.50").await;
+    let (bob, bob_token) = app.employee_user(&admin, department, "bob", &["employee"], "45.50").await;
+    let (_, cy_token) = app.employee_user(&admin, department, "cy", &["agent"], "45.50").await;
     let desk: Value = app
         .post(
             "/api/v1/desks",
@@ -296,7 +282,7 @@ async fn who_sees_what(app: TestApp) {
     let ops = app.user_token(&d.admin, "ops@example.com", &["ops"]).await;
     let finance = app.user_token(&d.admin, "fin@example.com", &["finance"]).await;
     let auditor = app.user_token(&d.admin, "audit@example.com", &["auditor"]).await;
-    let (_, dan_token) = person(&app, &d.admin, d.department, "dan", &["employee"]).await;
+    let (_, dan_token) = app.employee_user(&d.admin, d.department, "dan", &["employee"], "45.50").await;
     let bobs = open_ticket(&app, &d.bob_token, json!({"desk_id": d.desk, "subject": "Bob's"})).await;
     let customer = open_ticket(
         &app,

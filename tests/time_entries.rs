@@ -18,26 +18,14 @@ struct Setup {
     department: i64,
 }
 
-async fn person(app: &TestApp, admin: &str, department: i64, name: &str, roles: &[&str], rate: &str) -> (i64, String) {
-    let email = format!("{name}@corp.example");
-    let user = app.create_user(admin, &email, roles).await;
-    let body = json!({
-        "first_name": name, "last_name": "Tester", "work_email": email, "department_id": department,
-        "employment_type": "full_time", "status": "active", "start_date": "2025-01-06", "user_id": user["id"],
-        "compensation": {"hourly_cost_rate": rate, "currency": "EUR"}
-    });
-    let employee: Value = app.post("/api/v1/employees", admin, &body).await.json().await.unwrap();
-    (employee["id"].as_i64().unwrap(), app.token_for(&email, common::PASSWORD).await)
-}
-
 async fn setup(app: &TestApp) -> Setup {
     let admin = app.admin_token().await;
     let department: Value =
         app.post("/api/v1/departments", &admin, &json!({"code": "SVC", "name": "Service"})).await.json().await.unwrap();
     let department = department["id"].as_i64().unwrap();
-    let (ada, ada_token) = person(app, &admin, department, "ada", &["agent"], "45.50").await;
-    let (bob, bob_token) = person(app, &admin, department, "bob", &["employee"], "30.00").await;
-    let (_, cy_token) = person(app, &admin, department, "cy", &["agent"], "40.00").await;
+    let (ada, ada_token) = app.employee_user(&admin, department, "ada", &["agent"], "45.50").await;
+    let (bob, bob_token) = app.employee_user(&admin, department, "bob", &["employee"], "30.00").await;
+    let (_, cy_token) = app.employee_user(&admin, department, "cy", &["agent"], "40.00").await;
     let desk: Value = app
         .post(
             "/api/v1/desks",
@@ -209,7 +197,7 @@ async fn what_may_be_logged(app: TestApp) {
     .await;
 
     // Nobody logs time for a terminated employee.
-    let (dan, _) = person(&app, &s.admin, s.department, "dan", &["employee"], "20.00").await;
+    let (dan, _) = app.employee_user(&s.admin, s.department, "dan", &["employee"], "20.00").await;
     let gone = app
         .post(
             &format!("/api/v1/employees/{dan}/transitions"),

@@ -237,6 +237,30 @@ impl TestApp {
         response.json().await.expect("user JSON")
     }
 
+    /// A person who signs in and works: a user with `roles` (`{name}@corp.example`) linked to an
+    /// active full-time employee of `department` costing `rate` EUR an hour. Returns the
+    /// employee's id and the user's access token.
+    pub async fn employee_user(
+        &self,
+        admin_token: &str,
+        department: i64,
+        name: &str,
+        roles: &[&str],
+        rate: &str,
+    ) -> (i64, String) {
+        let email = format!("{name}@corp.example");
+        let user = self.create_user(admin_token, &email, roles).await;
+        let body = json!({
+            "first_name": name, "last_name": "Tester", "work_email": email, "department_id": department,
+            "employment_type": "full_time", "status": "active", "start_date": "2025-01-06", "user_id": user["id"],
+            "compensation": {"hourly_cost_rate": rate, "currency": "EUR"}
+        });
+        let created = self.post("/api/v1/employees", admin_token, &body).await;
+        assert_eq!(created.status(), StatusCode::CREATED, "employee {name}");
+        let employee: Value = created.json().await.expect("employee JSON");
+        (employee["id"].as_i64().expect("employee id"), self.token_for(&email, PASSWORD).await)
+    }
+
     /// Creates a user with `roles` and returns an access token of theirs.
     pub async fn user_token(&self, admin_token: &str, email: &str, roles: &[&str]) -> String {
         self.create_user(admin_token, email, roles).await;
