@@ -502,14 +502,8 @@ async fn rollup_exact_under_parallel_writes(app: TestApp) {
         .json()
         .await
         .unwrap();
-    let employee: Value = app
-        .post("/api/v1/employees", &admin, &json!({"first_name": "Pat", "last_name": "Allel", "work_email": "pat@corp.example",
-            "department_id": department["id"], "employment_type": "full_time", "status": "active", "start_date": "2025-01-06",
-            "compensation": {"hourly_cost_rate": "33.33", "currency": "EUR"}}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (employee, _) =
+        app.employee_user(&admin, department["id"].as_i64().unwrap(), "pat", &["employee"], "33.33").await;
     let desk: Value = app
         .post("/api/v1/desks", &admin, &json!({"key": "PAR", "name": "Parallel", "department_id": department["id"], "default_billing_rate": "90", "currency": "EUR"}))
         .await
@@ -520,7 +514,7 @@ async fn rollup_exact_under_parallel_writes(app: TestApp) {
         .post(
             "/api/v1/tickets",
             &admin,
-            &json!({"desk_id": desk["id"], "subject": "Load", "requester_employee_id": employee["id"]}),
+            &json!({"desk_id": desk["id"], "subject": "Load", "requester_employee_id": employee}),
         )
         .await
         .json()
@@ -542,7 +536,7 @@ async fn rollup_exact_under_parallel_writes(app: TestApp) {
     // 16 entries of 7 minutes (3.89 each at 33.33 an hour), in parallel, from two nodes on PostgreSQL.
     let node = if app.backend == common::Backend::Postgres { Some(app.another_node().await) } else { None };
     let path = format!("/api/v1/tickets/{}/time-entries", ticket["id"]);
-    let body = json!({"employee_id": employee["id"], "work_date": today(), "minutes": 7});
+    let body = json!({"employee_id": employee, "work_date": today(), "minutes": 7});
     let requests = (0..16).map(|i| {
         let target = match (&node, i % 2) {
             (Some(other), 1) => other,
