@@ -103,12 +103,24 @@ impl From<diesel::result::Error> for ApiError {
                 detail: "the database was busy with a conflicting change; retry the request".into(),
                 retry_after_secs: 1,
             },
+            // The input limits keep every number and date inside what both databases store; should
+            // a value still pass them (a sum of many large amounts), the answer names the limit
+            // instead of a 500.
+            Error::DatabaseError(_, ref info) if is_out_of_range(info.message()) => ApiError::Invalid(vec![
+                FieldError::body("", "a number or date is beyond what this service stores (amounts and quantities below 10^13, dates 1900-01-01 to 9999-12-31)"),
+            ]),
             Error::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
                 ApiError::Unavailable { detail: "the database is busy; retry the request".into(), retry_after_secs: 1 }
             }
             other => ApiError::Database(other),
         }
     }
+}
+
+/// PostgreSQL's "bigint out of range", "date out of range", "numeric field overflow" and
+/// SQLite's "integer overflow".
+fn is_out_of_range(message: &str) -> bool {
+    message.contains("out of range") || message.contains("integer overflow") || message.contains("field overflow")
 }
 
 impl ApiError {

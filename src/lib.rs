@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod budgets;
 pub mod config;
+pub mod dates;
 pub mod db;
 pub mod employees;
 pub mod error;

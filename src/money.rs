@@ -123,31 +123,71 @@ impl fmt::Display for Currency {
     }
 }
 
-/// Parses a decimal string with at most `max_scale` digits after the point. Exponents, spaces,
-/// thousands separators and more digits than allowed are refused rather than rounded: a client
-/// that sends 1.005 EUR has a bug worth hearing about.
+/// Every amount, given or computed (a line, a total, a payment, a stock value, a plan), and every
+/// quantity is below 10^13 in major units: at most 13 digits before the point. That leaves the
+/// 64-bit minor-unit integers (10^16 at most for a 3-decimal currency) room for the sums that
+/// reports make, so no sum or product can wrap around; past it the answer is 422 naming the field.
+pub const MAX_INTEGER_DIGITS: usize = 13;
+
+/// How the limit reads in an error message.
+pub const LIMIT_TEXT: &str = "must be below 10000000000000 (at most 13 digits before the point)";
+
+/// Parses a decimal string with at most `max_scale` digits after the point and at most
+/// [`MAX_INTEGER_DIGITS`] before it. Exponents, spaces, thousands separators and more digits than
+/// allowed are refused rather than rounded: a client that sends 1.005 EUR has a bug worth hearing
+/// about.
 pub fn parse_decimal(raw: &str, max_scale: u32) -> Result<Decimal, String> {
     let valid_shape = !raw.is_empty()
         && raw.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'))
         && raw.matches('.').count() <= 1
         && !raw.ends_with('.')
         && !raw.starts_with('.')
-        && !raw.starts_with("-.");
+        && !raw.starts_with("-.")
+        && raw != "-";
     if !valid_shape {
-        return Err(format!("must be a decimal number such as \"12.50\", got {raw:?}"));
+        return Err(format!("must be a decimal number such as \"12.50\", got {:?}", shorten(raw)));
     }
-    let value = Decimal::from_str(raw).map_err(|_| format!("{raw:?} is out of range"))?;
-    if value.scale() > max_scale {
+    let (whole, fraction) = raw.trim_start_matches('-').split_once('.').unwrap_or((raw.trim_start_matches('-'), ""));
+    if whole.trim_start_matches('0').len() > MAX_INTEGER_DIGITS {
+        return Err(LIMIT_TEXT.into());
+    }
+    if fraction.len() > max_scale as usize {
         return Err(format!("must have at most {max_scale} decimal places"));
     }
-    Ok(value)
+    // Without leading zeros, at most 13 + max_scale digits: within what a Decimal holds exactly.
+    let sign = if raw.starts_with('-') { "-" } else { "" };
+    let whole = match whole.trim_start_matches('0') {
+        "" => "0",
+        digits => digits,
+    };
+    let normalized = if fraction.is_empty() { format!("{sign}{whole}") } else { format!("{sign}{whole}.{fraction}") };
+    Decimal::from_str(&normalized).map_err(|_| LIMIT_TEXT.to_string())
+}
+
+/// At most 40 characters of a client's value, for an error message.
+fn shorten(raw: &str) -> String {
+    match raw.char_indices().nth(40) {
+        Some((end, _)) => format!("{}…", &raw[..end]),
+        None => raw.to_string(),
+    }
+}
+
+/// 10^exponent of the currency, as a Decimal.
+fn minor_per_major(currency: Currency) -> Decimal {
+    Decimal::from(10i64.pow(currency.exponent()))
+}
+
+/// True when an amount in minor units is within the limit ([`MAX_INTEGER_DIGITS`]).
+pub fn within_limit(minor: i64, currency: Currency) -> bool {
+    let bound = 10i64.pow(MAX_INTEGER_DIGITS as u32 + currency.exponent());
+    minor.checked_abs().is_some_and(|m| m < bound)
 }
 
 /// Converts an amount given in major units ("12.50") to minor units (1250), refusing more
 /// decimals than the currency has.
 pub fn parse_amount(raw: &str, currency: Currency) -> Result<i64, String> {
     let value = parse_decimal(raw, currency.exponent())?;
-    (value * Decimal::from(10i64.pow(currency.exponent()))).to_i64().ok_or_else(|| format!("{raw:?} is out of range"))
+    value.checked_mul(minor_per_major(currency)).and_then(|v| v.to_i64()).ok_or_else(|| LIMIT_TEXT.to_string())
 }
 
 /// A price or rate: like [`parse_amount`], and not negative.
@@ -158,10 +198,29 @@ pub fn parse_non_negative(raw: &str, currency: Currency) -> Result<i64, String> 
     }
 }
 
-/// Rounds an exact amount in major units half-up (away from zero) to the minor unit.
+/// Rounds an exact amount in major units half-up (away from zero) to the minor unit; None when
+/// the result is not within the limit.
 pub fn round_to_minor(value: Decimal, currency: Currency) -> Option<i64> {
     let rounded = value.round_dp_with_strategy(currency.exponent(), RoundingStrategy::MidpointAwayFromZero);
-    (rounded * Decimal::from(10i64.pow(currency.exponent()))).to_i64()
+    rounded.checked_mul(minor_per_major(currency))?.to_i64().filter(|minor| within_limit(*minor, currency))
+}
+
+/// The sum of amounts in minor units; None when it is not within the limit.
+pub fn checked_sum(amounts: impl IntoIterator<Item = i64>, currency: Currency) -> Option<i64> {
+    amounts.into_iter().try_fold(0i64, |sum, amount| sum.checked_add(amount)).filter(|sum| within_limit(*sum, currency))
+}
+
+/// A decimal with at most `scale` places (and within the limit) as an integer count of
+/// 10^-scale units: quantities in thousandths, unit prices in ten-thousandths, percentages in
+/// hundredths.
+pub fn parse_scaled(raw: &str, scale: u32) -> Result<i64, String> {
+    let value = parse_decimal(raw, scale)?;
+    value.checked_mul(Decimal::from(10i64.pow(scale))).and_then(|v| v.to_i64()).ok_or_else(|| LIMIT_TEXT.to_string())
+}
+
+/// An integer count of 10^-scale units as a decimal string with exactly `scale` places.
+pub fn format_scaled(units: i64, scale: u32) -> String {
+    Decimal::new(units, scale).to_string()
 }
 
 /// An amount in minor units as a decimal string with exactly the currency's decimals.
@@ -235,6 +294,30 @@ mod tests {
             assert!(parse_amount(bad, eur()).is_err(), "{bad:?} must be refused");
         }
         assert!(parse_amount("1.5", "JPY".parse().unwrap()).is_err());
+    }
+
+    #[test]
+    fn amounts_stay_below_ten_to_the_thirteen() {
+        assert_eq!(parse_amount("9999999999999.99", eur()), Ok(999_999_999_999_999));
+        assert_eq!(parse_amount("-9999999999999.99", eur()), Ok(-999_999_999_999_999));
+        assert_eq!(parse_amount("0000000000000000000000000000012.50", eur()), Ok(1250), "leading zeros are no digits");
+        for too_big in
+            ["10000000000000", "99999999999999999999999999999", "92233720368547758.07", "1".repeat(5000).as_str()]
+        {
+            assert_eq!(parse_amount(too_big, eur()), Err(LIMIT_TEXT.to_string()), "{too_big:?}");
+            assert_eq!(parse_decimal(too_big, 4), Err(LIMIT_TEXT.to_string()), "{too_big:?}");
+        }
+        assert!(parse_decimal("1.00000000000000000000000000000001", 4).is_err());
+        assert!(parse_decimal("-", 2).is_err());
+        assert!(within_limit(999_999_999_999_999, eur()));
+        assert!(!within_limit(1_000_000_000_000_000, eur()));
+        assert!(!within_limit(i64::MIN, eur()));
+        assert_eq!(checked_sum([999_999_999_999_999, 1], eur()), None);
+        assert_eq!(checked_sum([i64::MAX, 1], eur()), None);
+        assert_eq!(checked_sum([5, -3], eur()), Some(2));
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(round_to_minor(d("10000000000000"), eur()), None);
+        assert_eq!(round_to_minor(Decimal::MAX, eur()), None, "no panic on the largest Decimal");
     }
 
     #[test]

@@ -153,6 +153,108 @@ fn every_schema_reference_resolves() {
     assert!(dangling.is_empty(), "references to undefined components: {dangling:?}");
 }
 
+/// The Rust names of the types that become schemas: utoipa names a schema after its type (or its
+/// `#[schema(as = …)]`), and two types with one name become one schema, the other lost (the
+/// invoice lines were once described as the budget's).
+fn schema_type_names() -> Vec<(String, String)> {
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read src").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")), &mut files);
+    let mut names = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read source");
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        for (i, line) in lines.iter().enumerate() {
+            // `#[derive(…ToSchema…)]`, then attributes and doc comments, then the type.
+            let implemented =
+                line.strip_prefix("impl ToSchema for ").or_else(|| line.strip_prefix("impl utoipa::ToSchema for "));
+            if let Some(rest) = implemented {
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                names.push((name, file.display().to_string()));
+                continue;
+            }
+            let derived = line.starts_with("#[derive(") && line.contains("ToSchema");
+            // The invoices' `stored_enum!(` macro derives ToSchema for the name it is given.
+            let macro_enum = *line == "stored_enum!(";
+            if !derived && !macro_enum {
+                continue;
+            }
+            let mut renamed = None;
+            // Open brackets of an attribute that spans lines (`#[schema(example = json!({…}))]`).
+            let mut open = 0i32;
+            for next in &lines[i + 1..] {
+                if let Some(rest) = next.strip_prefix("#[schema(as = ") {
+                    renamed = rest.split([')', ',']).next().map(str::to_string);
+                }
+                if open > 0 || next.starts_with("#[") {
+                    open += next.matches('[').count() as i32 - next.matches(']').count() as i32;
+                    continue;
+                }
+                if next.starts_with("///") || next.starts_with("//") {
+                    continue;
+                }
+                let declared = next
+                    .strip_prefix("pub struct ")
+                    .or_else(|| next.strip_prefix("pub enum "))
+                    .or_else(|| next.strip_prefix("struct "))
+                    .or_else(|| next.strip_prefix("enum "))
+                    .unwrap_or(next);
+                let name: String = declared.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                let name = renamed.take().map(|r| r.rsplit("::").next().unwrap_or(&r).to_string()).unwrap_or(name);
+                names.push((name, file.display().to_string()));
+                break;
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn every_schema_has_a_name_of_its_own() {
+    let names = schema_type_names();
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut clashes = Vec::new();
+    for (name, file) in &names {
+        if let Some(first) = seen.insert(name, file) {
+            clashes.push(format!("{name} in {first} and {file}"));
+        }
+    }
+    assert!(clashes.is_empty(), "two types map to one schema name: {clashes:?}");
+    // The scan must see every schema the document holds, or it could miss a clash.
+    let doc = opsdesk::openapi_document();
+    let schemas = doc.components.as_ref().map(|c| c.schemas.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    assert!(schemas.len() > 50);
+    let unseen: Vec<&String> =
+        schemas.iter().filter(|s| !s.starts_with("Page_") && !seen.contains_key(s.as_str())).collect();
+    assert!(unseen.is_empty(), "schemas the source scan did not find: {unseen:?}");
+}
+
+/// A client generated from the document can send an invoice line: the lines of CreateInvoice
+/// and UpdateInvoice are the invoice's, not the budget's.
+#[test]
+fn invoice_lines_are_described_as_invoice_lines() {
+    let doc: Value = serde_json::from_str(&opsdesk::openapi_document().to_json().expect("document")).expect("JSON");
+    for input in ["CreateInvoice", "UpdateInvoice"] {
+        let lines = &doc["components"]["schemas"][input]["properties"]["lines"];
+        let reference = lines.pointer("/items/$ref").or_else(|| lines.pointer("/oneOf/0/items/$ref"));
+        let reference = reference.and_then(Value::as_str).unwrap_or_else(|| panic!("{input}.lines: {lines}"));
+        let line = doc.pointer(reference.trim_start_matches('#')).expect("the line schema");
+        for field in ["description", "quantity", "unit_price"] {
+            assert!(line["properties"][field].is_object(), "{input}.lines items have {field}: {line}");
+        }
+        assert!(line["properties"]["monthly"].is_null(), "not a budget line: {line}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(not(pg_tests), ignore = "PostgreSQL: set TEST_DATABASE_URL to run")]
 async fn recovers_by_itself_when_the_database_connections_drop() {

@@ -112,9 +112,11 @@ pub struct AuditFilterQuery {
     pub action: Option<String>,
     /// Only events at or after this instant.
     #[param(value_type = Option<String>, format = DateTime)]
+    #[serde(default, deserialize_with = "crate::dates::optional_timestamp")]
     pub from: Option<DateTime<Utc>>,
     /// Only events before this instant.
     #[param(value_type = Option<String>, format = DateTime)]
+    #[serde(default, deserialize_with = "crate::dates::optional_timestamp")]
     pub to: Option<DateTime<Utc>>,
 }
 

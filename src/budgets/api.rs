@@ -127,7 +127,7 @@ fn view_with(row: &BudgetRow, plan: &Plan) -> Result<Budget, ApiError> {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LineInput {
+pub struct BudgetLineInput {
     pub category: BudgetCategory,
     /// Twelve amounts, January first (or give `annual`).
     #[schema(min_items = 12, max_items = 12)]
@@ -148,7 +148,7 @@ pub struct CreateBudget {
     #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$")]
     pub notes: Option<String>,
     #[schema(max_items = 7)]
-    pub lines: Vec<LineInput>,
+    pub lines: Vec<BudgetLineInput>,
 }
 
 /// A draft changes; `lines` replaces every line.
@@ -159,7 +159,7 @@ pub struct UpdateBudget {
     #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$")]
     pub notes: Option<String>,
     #[schema(max_items = 7)]
-    pub lines: Option<Vec<LineInput>>,
+    pub lines: Option<Vec<BudgetLineInput>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -172,7 +172,7 @@ pub struct BudgetListQuery {
 
 /// The planned months of each line, checked: one line per category, twelve amounts or an annual
 /// one, in the currency's units, not negative.
-fn parse_lines(v: &mut Validator, lines: &[LineInput], currency: Currency) -> Vec<(String, [i64; 12])> {
+fn parse_lines(v: &mut Validator, lines: &[BudgetLineInput], currency: Currency) -> Vec<(String, [i64; 12])> {
     let mut parsed: Vec<(String, [i64; 12])> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let category = line.category.as_str().to_string();
@@ -200,6 +200,9 @@ fn parse_lines(v: &mut Validator, lines: &[LineInput], currency: Currency) -> Ve
                 [0; 12]
             }
         };
+        if money::checked_sum(months, currency).is_none() {
+            v.error(&format!("/lines/{i}"), format!("the line's year total {}", money::LIMIT_TEXT));
+        }
         parsed.push((category, months));
     }
     parsed
@@ -512,6 +515,7 @@ pub async fn revise(
 #[into_params(parameter_in = Query)]
 pub struct VarianceQuery {
     /// Actuals up to the end of this day (default: today, UTC).
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub as_of: Option<NaiveDate>,
 }
 

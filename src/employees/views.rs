@@ -238,11 +238,13 @@ pub struct CreateEmployee {
     /// `onboarding` (default) or `active`.
     pub status: Option<EmployeeStatus>,
     #[schema(example = "2026-01-05")]
+    #[serde(deserialize_with = "crate::dates::date")]
     pub start_date: NaiveDate,
     /// A user account to link (at most one person per account).
     pub user_id: Option<i64>,
     pub phone: Option<String>,
     pub personal_email: Option<String>,
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub birth_date: Option<NaiveDate>,
     pub home_address: Option<String>,
     pub compensation: Option<InitialCompensation>,
@@ -263,6 +265,7 @@ pub struct UpdateEmployee {
     #[schema(value_type = Option<i64>)]
     pub manager_id: Option<Option<i64>>,
     pub employment_type: Option<EmploymentType>,
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub start_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
@@ -273,7 +276,7 @@ pub struct UpdateEmployee {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub personal_email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::dates::nullable_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub birth_date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "nullable")]
@@ -310,6 +313,7 @@ pub struct EmployeeTransition {
     pub to: EmployeeStatus,
     /// When the change takes effect (default: today). Required for `terminated`: it becomes the
     /// end date.
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub effective_date: Option<NaiveDate>,
     pub reason: Option<String>,
 }
@@ -430,6 +434,7 @@ impl Compensation {
 #[serde(deny_unknown_fields)]
 pub struct CreateCompensation {
     #[schema(example = "2026-04-01")]
+    #[serde(deserialize_with = "crate::dates::date")]
     pub effective_from: NaiveDate,
     /// Decimal string in the currency's units, e.g. "42.50".
     #[schema(example = "42.50")]
@@ -446,6 +451,7 @@ pub struct CreateCompensation {
 pub struct EffectiveQuery {
     /// The date (default: today).
     #[param(value_type = Option<String>, format = Date, example = "2026-03-31")]
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub on: Option<NaiveDate>,
 }
 
@@ -495,6 +501,7 @@ pub struct DepartmentReport {
 pub struct ReportQuery {
     /// Rates in force on this date (default: today).
     #[param(value_type = Option<String>, format = Date)]
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub as_of: Option<NaiveDate>,
     /// Include archived departments (default false).
     pub include_archived: Option<bool>,

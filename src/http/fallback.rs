@@ -80,11 +80,21 @@ pub async fn not_found_or_method_not_allowed(req: HttpRequest, routes: web::Data
     }
 }
 
-pub fn query_error(err: error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+pub fn query_error(err: error::QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
     let detail = match &err {
         error::QueryPayloadError::Deserialize(e) => e.to_string(),
         other => other.to_string(),
     };
+    // A well-formed query with a date or time outside the calendar this service keeps is invalid
+    // input (422), named by its parameter: the message quotes the value, so find who sent it.
+    if crate::dates::is_range_error(&detail) {
+        let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map(|q| q.into_inner());
+        let named = pairs.unwrap_or_default().into_iter().find(|(_, value)| detail.contains(&format!("{value:?}")));
+        if let Some((parameter, _)) = named {
+            let response = ApiError::invalid_parameter(&parameter, detail).error_response();
+            return error::InternalError::from_response(err, response).into();
+        }
+    }
     let parameter = detail.split('`').nth(1).map(str::to_string).unwrap_or_else(|| "query".to_string());
     let response = problem_response(
         StatusCode::BAD_REQUEST,

@@ -89,9 +89,69 @@ fn normalize_whole_numbers(value: &mut serde_json::Value) {
     }
 }
 
+/// A JSON value read with one rule more than serde_json's own: an object may not name a key
+/// twice. (`{"amount":"1.00","amount":"60.00"}` would otherwise silently mean the last one, and a
+/// proxy or a validator in front of us may have read the first.)
+struct StrictValue(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if fields.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!("the key {key:?} appears twice in one object")));
+            }
+            let StrictValue(value) = map.next_value()?;
+            fields.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(fields))
+    }
+}
+
 /// Parses `bytes` as `T`, mapping each kind of failure to its problem.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+    let StrictValue(mut value) = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
     normalize_whole_numbers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|error| {
@@ -207,6 +267,21 @@ mod tests {
         let parsed = parse_json::<Input>(br#"{"email":"x","lines":[{"quantity":3.0}]}"#).unwrap();
         assert_eq!(parsed.lines[0].quantity, 3);
         assert_eq!(pointer(parse_json::<Input>(br#"{"email":"x","lines":[{"quantity":3.5}]}"#)), "/lines/0/quantity");
+    }
+
+    #[test]
+    fn a_key_named_twice_is_a_bad_request() {
+        let twice = parse_json::<Input>(br#"{"email":"a@b.c","lines":[{"quantity":1,"quantity":60}]}"#);
+        assert!(
+            matches!(&twice, Err(ApiError::BadRequest(m)) if m.contains("\"quantity\" appears twice")),
+            "{twice:?}"
+        );
+        assert!(matches!(
+            parse_json::<Input>(br#"{"email":"a","email":"b","lines":[]}"#),
+            Err(ApiError::BadRequest(_))
+        ));
+        let nested_apart = parse_json::<Input>(br#"{"email":"x","lines":[{"quantity":1},{"quantity":2}]}"#);
+        assert_eq!(nested_apart.map(|i| i.lines.len()).ok(), Some(2), "the same key in two objects is fine");
     }
 
     #[test]

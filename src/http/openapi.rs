@@ -20,8 +20,16 @@ use crate::error::PROBLEM_JSON;
             `limit`, `cursor` and `updated_since` and answer `{items, next_cursor}`; every versioned \
             resource answers with a strong `ETag` and honors `If-Match` (412 on mismatch); every \
             authenticated POST accepts an `Idempotency-Key`; every error is RFC 9457 \
-            `application/problem+json`.",
-        license(name = "MIT")
+            `application/problem+json`.\n\n\
+            Limits: amounts and quantities are below 10^13 in major units (at most 13 digits before \
+            the point), and so is every amount the server computes from them; dates lie in \
+            1900-01-01..9999-12-31 and times in 1970-01-01T00:00:00Z..9999-12-31T23:59:59Z. Anything \
+            outside is 422 naming the field. A JSON object that names a key twice is 400.",
+        license(name = "MIT", identifier = "MIT")
+    ),
+    servers(
+        (url = "/", description = "The server that serves this document"),
+        (url = "http://127.0.0.1:8080", description = "`opsdesk serve` on its default address"),
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     tags(
@@ -56,7 +64,7 @@ fn problem(description: &str) -> Response {
 }
 
 /// Shared responses, referenced by name from each operation.
-const SHARED_RESPONSES: [(&str, &str); 11] = [
+const SHARED_RESPONSES: [(&str, &str); 10] = [
     ("BadRequest", "Malformed request: the body is not JSON, or a query parameter does not parse"),
     ("Unauthorized", "No credentials, or invalid, expired or revoked ones"),
     ("Forbidden", "The caller's roles do not allow this operation"),
@@ -66,7 +74,6 @@ const SHARED_RESPONSES: [(&str, &str); 11] = [
     ("PayloadTooLarge", "The body is larger than the configured limit"),
     ("UnsupportedMediaType", "The body is not sent as application/json"),
     ("Unprocessable", "Invalid input; `errors` lists each field with a JSON pointer"),
-    ("TooManyRequests", "Throttled; see Retry-After"),
     ("Unavailable", "Temporarily unavailable (database unreachable or busy, or overloaded); see Retry-After"),
 ];
 
@@ -179,6 +186,50 @@ pub fn finish(doc: &mut OpenApi) {
                 complete_operation(path, method, operation);
             }
         }
+    }
+    refine(doc);
+}
+
+/// What the generated schemas cannot say by themselves, added to the whole document in one pass:
+/// - every `date` and `date-time` carries the calendar the server accepts (`crate::dates`) as a
+///   pattern, so generated clients and fuzzers know that 1899 or year +262142 is refused;
+/// - a page of `T` (`Page_T`) refers to `T`'s schema instead of a copy of it, so a generated
+///   client has one `Ticket` type for a ticket read alone and in a list.
+fn refine(doc: &mut OpenApi) {
+    fn add_calendar(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                let pattern = match map.get("format").and_then(|f| f.as_str()) {
+                    Some("date") => Some(crate::dates::DATE_PATTERN),
+                    Some("date-time") => Some(crate::dates::TIMESTAMP_PATTERN),
+                    _ => None,
+                };
+                if let Some(pattern) = pattern {
+                    map.entry("pattern").or_insert_with(|| pattern.into());
+                }
+                map.values_mut().for_each(add_calendar);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(add_calendar),
+            _ => {}
+        }
+    }
+    let Ok(mut value) = serde_json::to_value(&*doc) else { return };
+    add_calendar(&mut value);
+    if let Some(schemas) = value.pointer_mut("/components/schemas").and_then(|s| s.as_object_mut()) {
+        let pages: Vec<String> = schemas.keys().filter(|k| k.starts_with("Page_")).cloned().collect();
+        for page in pages {
+            let item = page.trim_start_matches("Page_").to_string();
+            let Some(item_schema) = schemas.get(&item).cloned() else { continue };
+            if let Some(items) = schemas.get_mut(&page).and_then(|p| p.pointer_mut("/properties/items/items")) {
+                if *items == item_schema {
+                    *items = serde_json::json!({"$ref": format!("#/components/schemas/{item}")});
+                }
+            }
+        }
+    }
+    match serde_json::from_value(value) {
+        Ok(refined) => *doc = refined,
+        Err(e) => log::error!("the OpenAPI document could not be refined: {e}"),
     }
 }
 

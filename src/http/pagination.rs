@@ -22,6 +22,7 @@ pub struct PageQuery {
     pub cursor: Option<String>,
     /// Only rows changed at or after this instant (RFC 3339), for incremental sync.
     #[param(value_type = Option<String>, format = DateTime, example = "2026-01-31T00:00:00Z")]
+    #[serde(default, deserialize_with = "crate::dates::optional_timestamp")]
     pub updated_since: Option<DateTime<Utc>>,
 }
 

@@ -6,8 +6,12 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::HttpMessage;
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use futures_util::FutureExt;
 use rand::Rng;
+use std::panic::AssertUnwindSafe;
+
+use crate::error::ApiError;
 
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -39,11 +43,29 @@ pub async fn middleware(
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.path().to_string();
-    let mut res = match next.call(req).await {
-        Ok(res) => res,
-        Err(error) => {
-            log::warn!("request_id={id} {method} {path} ended early: {error}");
-            return Err(error);
+    // A panic anywhere below (a handler, an extractor, a middleware) is caught here and answered
+    // as a 500 problem like any other, with the request id, instead of a dropped connection.
+    let outcome = AssertUnwindSafe(next.call(req)).catch_unwind().await;
+    let mut res = match outcome {
+        Ok(Ok(res)) => res,
+        Ok(Err(error)) => {
+            let status = error.as_response_error().status_code();
+            if status.is_server_error() {
+                log::error!("request_id={id} {method} {path} failed: {error}");
+            } else {
+                log::warn!("request_id={id} {method} {path} ended early: {error}");
+            }
+            return Err(WithRequestId { id, error }.into());
+        }
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into());
+            log::error!("request_id={id} {method} {path} panicked: {message}");
+            let error = ApiError::internal("panic").into();
+            return Err(WithRequestId { id, error }.into());
         }
     };
     if res.status().is_server_error() {
@@ -56,4 +78,65 @@ pub async fn middleware(
         res.headers_mut().insert(HEADER, value);
     }
     Ok(res)
+}
+
+/// An error that ended a request before it had a response (or a panic turned into one), answered
+/// with the request's id like every other response. (A middleware cannot build the response
+/// itself: it must not keep a clone of the request while routing runs below it.)
+#[derive(Debug)]
+struct WithRequestId {
+    id: String,
+    error: actix_web::Error,
+}
+
+impl std::fmt::Display for WithRequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl ResponseError for WithRequestId {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        self.error.as_response_error().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = self.error.error_response();
+        if let Ok(value) = HeaderValue::from_str(&self.id) {
+            response.headers_mut().insert(HEADER, value);
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::middleware::from_fn;
+    use actix_web::{test, web, App, HttpResponse};
+
+    #[actix_web::test]
+    async fn a_panic_is_a_problem_with_the_request_id() {
+        let app = test::init_service(
+            App::new()
+                .wrap(from_fn(super::middleware))
+                .route("/boom", web::get().to(|| async { panic!("boom") as HttpResponse })),
+        )
+        .await;
+        let request = test::TestRequest::get().uri("/boom").insert_header(("X-Request-Id", "trace-42")).to_request();
+        // The error a middleware returns is what actix turns into the response on the wire.
+        let Err(error) = test::try_call_service(&app, request).await else {
+            panic!("a panic must end the request with an error response");
+        };
+        let response = error.error_response();
+        assert_eq!(response.status(), 500);
+        assert_eq!(response.headers().get("x-request-id").and_then(|v| v.to_str().ok()), Some("trace-42"));
+        assert_eq!(
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()),
+            Some("application/problem+json")
+        );
+        let body = actix_web::body::to_bytes(response.into_body()).await.expect("body");
+        let problem: serde_json::Value = serde_json::from_slice(&body).expect("problem JSON");
+        assert_eq!(problem["status"], 500);
+        assert!(!problem["detail"].as_str().unwrap_or_default().contains("boom"), "no internals: {problem}");
+    }
 }

@@ -18,8 +18,7 @@ use crate::error::{ApiError, Validator};
 use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::{nullable, ValidJson};
 use crate::http::pagination::{Page, PageQuery};
-use crate::invoices::model::{format_scaled, parse_scaled};
-use crate::money::{format_amount, Currency};
+use crate::money::{format_amount, format_scaled, parse_scaled, Currency};
 use crate::state::AppState;
 
 pub const WRITERS: [Role; 1] = [Role::Ops];

@@ -7,11 +7,12 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::schema::{items, stock_locations, stock_movements};
-use crate::money::Currency;
+use crate::money::{self, Currency};
 
 pub const QUANTITY_SCALE: u32 = 3;
 pub const COST_SCALE: u32 = 4;
@@ -48,8 +49,15 @@ impl MovementKind {
 }
 
 /// The value of `quantity` (thousandths) at `unit_cost` (ten-thousandths), half-up.
+/// None when it is not within the limit (money::MAX_INTEGER_DIGITS).
 pub fn value_of(quantity: i64, unit_cost: i64, currency: Currency) -> Option<i64> {
-    crate::invoices::model::line_net(quantity, unit_cost, 0, currency)
+    let exact = Decimal::new(quantity, QUANTITY_SCALE).checked_mul(Decimal::new(unit_cost, COST_SCALE))?;
+    money::round_to_minor(exact, currency)
+}
+
+/// The largest quantity on hand (thousandths): below 10^13 units, as every quantity.
+pub fn quantity_within_limit(thousandths: i64) -> bool {
+    thousandths.checked_abs().is_some_and(|q| q < 10i64.pow(money::MAX_INTEGER_DIGITS as u32 + QUANTITY_SCALE))
 }
 
 /// The share of `value` that `quantity` of `on_hand` carries, half-up; all of it for all.

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::api::{currency_of, quantity, show_quantity, READERS, WRITERS};
-use super::model::{average_cost, share_of_value, value_of, ItemRow, MovementKind, MovementRow, COST_SCALE};
+use super::model::{
+    average_cost, quantity_within_limit, share_of_value, value_of, ItemRow, MovementKind, MovementRow, COST_SCALE,
+};
 use super::repo::{self, MovementFilter, NewMovement};
 use crate::audit;
 use crate::auth::principal::Principal;
@@ -18,8 +20,7 @@ use crate::error::{ApiError, Validator};
 use crate::http::etag::created_response;
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
-use crate::invoices::model::{format_scaled, parse_scaled};
-use crate::money::{format_amount, Currency};
+use crate::money::{self, format_amount, format_scaled, parse_scaled, Currency};
 use crate::state::AppState;
 use crate::tickets::access::TicketAccess;
 
@@ -139,7 +140,9 @@ pub struct MovementListQuery {
     pub kind: Option<MovementKind>,
     pub ticket_id: Option<i64>,
     pub department_id: Option<i64>,
+    #[serde(default, deserialize_with = "crate::dates::optional_timestamp")]
     pub from: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::dates::optional_timestamp")]
     pub to: Option<DateTime<Utc>>,
 }
 
@@ -180,19 +183,11 @@ pub(crate) fn post(
     let item = repo::lock_item(conn, item_id)?.ok_or(ApiError::NotFound)?;
     let currency = currency_of(&item)?;
     let q = posting.quantity;
-    if let Some(from) = posting.from {
-        if !repo::take_stock(conn, item.id, from, q)? {
-            return Err(not_enough(&item, from, repo::level(conn, item.id, from)?));
-        }
-    }
-    if let Some(to) = posting.to {
-        repo::add_stock(conn, item.id, to, q)?;
-    }
     let average = average_cost(item.stock_value, item.on_hand, currency);
     let (quantity_delta, value, value_delta) = match (posting.from, posting.to) {
-        // In: a receipt or a return adds quantity and value.
+        // In: a receipt or a return adds quantity and value (valued by the caller).
         (None, Some(_)) => {
-            let value = posting.value.unwrap_or(0);
+            let value = posting.value.ok_or_else(|| ApiError::internal("an incoming movement without a value"))?;
             (q, value, value)
         }
         // Out: takes the value given (bounded by what there is), or the average's share.
@@ -208,10 +203,26 @@ pub(crate) fn post(
         // Between locations: the item's totals stay.
         _ => (0, share_of_value(item.stock_value, item.on_hand, q), 0),
     };
-    let on_hand = item.on_hand + quantity_delta;
-    let stock_value = item.stock_value + value_delta;
+    // What the item holds after, checked before anything is written: stock never goes negative,
+    // and quantity and value stay within the limit (no wrap-around, no 64-bit overflow below).
+    let on_hand = item.on_hand.checked_add(quantity_delta).filter(|q| quantity_within_limit(*q));
+    let stock_value = item.stock_value.checked_add(value_delta).filter(|v| money::within_limit(*v, currency));
+    let (Some(on_hand), Some(stock_value)) = (on_hand, stock_value) else {
+        return Err(ApiError::invalid(
+            "/quantity",
+            format!("{} would hold more than this service stores: quantity and value {}", item.sku, money::LIMIT_TEXT),
+        ));
+    };
     if on_hand < 0 || stock_value < 0 {
         return Err(not_enough(&item, posting.from.unwrap_or_default(), item.on_hand));
+    }
+    if let Some(from) = posting.from {
+        if !repo::take_stock(conn, item.id, from, q)? {
+            return Err(not_enough(&item, from, repo::level(conn, item.id, from)?));
+        }
+    }
+    if let Some(to) = posting.to {
+        repo::add_stock(conn, item.id, to, q)?;
     }
     // Parts going out to a department (or its desks' tickets) are materials spending: checked
     // against its budget in this transaction. Reversals give back; they are not checked.
@@ -383,13 +394,22 @@ pub async fn create(
                     }
                 }
                 let currency: Option<Currency> = item.as_ref().and_then(|i| i.currency.parse().ok());
-                let value = currency.and_then(|c| value_of(quantity, unit_cost, c));
+                let value = match currency {
+                    Some(c) => value_of(quantity, unit_cost, c).unwrap_or_else(|| {
+                        v.error(
+                            "/unit_cost",
+                            format!("the receipt's value (quantity × unit cost) {}", money::LIMIT_TEXT),
+                        );
+                        0
+                    }),
+                    None => 0,
+                };
                 Posting {
                     kind: MovementKind::Receipt,
                     quantity,
                     from: None,
                     to,
-                    value: Some(value.unwrap_or(0)),
+                    value: Some(value),
                     unit_cost: Some(unit_cost),
                     ticket_id: None,
                     department_id: None,
@@ -500,7 +520,15 @@ pub async fn create(
                     quantity: difference,
                     from,
                     to,
-                    value: to.map(|_| value_of(difference, average, currency).unwrap_or(0)),
+                    value: match to {
+                        Some(_) => Some(value_of(difference, average, currency).ok_or_else(|| {
+                            ApiError::invalid(
+                                "/counted_quantity",
+                                format!("the surplus's value at the average cost {}", money::LIMIT_TEXT),
+                            )
+                        })?),
+                        None => None,
+                    },
                     unit_cost: None,
                     ticket_id: None,
                     department_id: None,

@@ -2,7 +2,7 @@
 //! reorder point with what to order.
 
 use actix_web::{get, web, HttpResponse};
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -12,7 +12,7 @@ use super::repo;
 use crate::auth::principal::Principal;
 use crate::db;
 use crate::error::ApiError;
-use crate::invoices::model::format_scaled;
+use crate::money::format_scaled;
 use crate::money::{format_amount, Money};
 use crate::state::AppState;
 
@@ -20,6 +20,7 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct ValuationQuery {
     /// The end of this day (UTC) is the moment valued (default: today).
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub as_of: Option<NaiveDate>,
 }
 
@@ -55,7 +56,7 @@ pub async fn stock_valuation(
     principal.require_any(&READERS)?;
     let as_of = query.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let report = db::run(&state.pool, move |conn| {
-        let end = (as_of + Duration::days(1)).and_time(chrono::NaiveTime::MIN);
+        let end = crate::dates::end_of_day(as_of);
         let mut items = Vec::new();
         let mut totals: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
         let rows: Vec<repo::ValuationRow> =

@@ -65,7 +65,7 @@ fn percent(v: &mut Validator, pointer: &str, raw: Option<&str>) -> i32 {
 /// department and budget category (both or neither). Returns the lines and the totals.
 pub fn price_lines(
     v: &mut Validator,
-    lines: &[LineInput],
+    lines: &[InvoiceLineInput],
     currency: Currency,
     from_vendor: bool,
 ) -> (Vec<NewLine>, TotalsFields) {
@@ -499,7 +499,15 @@ pub async fn issue(
             Some(party) => crate::invoices::repo::parties::terms_of(conn, party)?,
             None => 30,
         };
-        let due_date = row.due_date.unwrap_or(issue_date + Duration::days(i64::from(terms)));
+        let due_date = match row.due_date {
+            Some(due) => due,
+            None => issue_date
+                .checked_add_signed(Duration::days(i64::from(terms)))
+                .filter(|due| *due <= crate::dates::LATEST_DATE)
+                .ok_or_else(|| {
+                    ApiError::invalid("/issue_date", "the due date (issue date + payment terms) would pass 9999-12-31")
+                })?,
+        };
         if due_date < issue_date {
             return Err(ApiError::Conflict("the due date is before the issue date".into()));
         }
@@ -625,7 +633,7 @@ mod tests {
     #[test]
     fn lines_are_priced_and_checked() {
         let eur: Currency = "EUR".parse().expect("EUR");
-        let line = |q: &str, p: &str, d: Option<&str>, t: Option<&str>| LineInput {
+        let line = |q: &str, p: &str, d: Option<&str>, t: Option<&str>| InvoiceLineInput {
             description: "Work".into(),
             quantity: q.into(),
             unit_price: p.into(),

@@ -105,17 +105,7 @@ pub fn settled_status(total: i64, paid: i64, credited: i64) -> InvoiceStatus {
     }
 }
 
-/// A decimal with at most `scale` places as an integer count of 10^-scale units.
-pub fn parse_scaled(raw: &str, scale: u32) -> Result<i64, String> {
-    let value = money::parse_decimal(raw, scale)?;
-    let scaled = value * Decimal::from(10i64.pow(scale));
-    rust_decimal::prelude::ToPrimitive::to_i64(&scaled).ok_or_else(|| format!("{raw:?} is out of range"))
-}
-
-/// An integer count of 10^-scale units as a decimal string with exactly `scale` places.
-pub fn format_scaled(units: i64, scale: u32) -> String {
-    Decimal::new(units, scale).to_string()
-}
+pub use crate::money::{format_scaled, parse_scaled};
 
 /// A line's net in minor units: quantity (thousandths) × unit price (ten-thousandths) × (1 −
 /// discount (hundredths of a percent)), half-up. None when it does not fit.
@@ -158,7 +148,9 @@ pub fn totals(lines: &[(i64, i32)], currency: Currency) -> Option<Totals> {
         totals.taxes.push(TaxAtRate { rate, base, tax });
     }
     totals.total = totals.subtotal.checked_add(totals.tax_total)?;
-    Some(totals)
+    let all_within =
+        [totals.subtotal, totals.tax_total, totals.total].iter().all(|a| money::within_limit(*a, currency));
+    all_within.then_some(totals)
 }
 
 /// Aging buckets by days past due.

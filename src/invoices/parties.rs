@@ -408,8 +408,10 @@ async fn put_by_external_ref(
 macro_rules! party_routes {
     ($kind:expr, $tag:literal, $base:literal, $item:literal, $by_ref:literal,
      $create:ident, $list:ident, $get:ident, $update:ident, $put:ident,
-     $create_id:literal, $list_id:literal, $get_id:literal, $update_id:literal, $put_id:literal) => {
-        #[utoipa::path(operation_id = $create_id, tag = $tag, request_body = PartyInput,
+     $create_id:literal, $list_id:literal, $get_id:literal, $update_id:literal, $put_id:literal,
+     $create_summary:literal, $list_summary:literal, $get_summary:literal, $update_summary:literal,
+     $put_summary:literal) => {
+        #[utoipa::path(operation_id = $create_id, tag = $tag, request_body = PartyInput, summary = $create_summary,
             description = "Records one (finance, admin).",
             responses(
                 (status = 201, description = "Created", body = Party, headers(("ETag" = String), ("Location" = String))),
@@ -425,7 +427,7 @@ macro_rules! party_routes {
             create_party(&req, &state, &principal, $kind, body.into_inner()).await
         }
 
-        #[utoipa::path(operation_id = $list_id, tag = $tag, params(PageQuery, PartyListQuery),
+        #[utoipa::path(operation_id = $list_id, tag = $tag, params(PageQuery, PartyListQuery), summary = $list_summary,
             description = "Lists them in id order, or with `updated_since` in the order they changed (finance, admin, auditor).",
             responses((status = 200, description = "A page", body = Page<Party>)))]
         #[get($base)]
@@ -439,6 +441,7 @@ macro_rules! party_routes {
         }
 
         #[utoipa::path(operation_id = $get_id, tag = $tag, params(("id" = i64, Path, description = "Id")),
+            summary = $get_summary,
             description = "Reads one (finance, admin, auditor).",
             responses((status = 200, description = "Found", body = Party, headers(("ETag" = String))), (status = 304, description = "Not modified (If-None-Match)")))]
         #[get($item)]
@@ -452,6 +455,7 @@ macro_rules! party_routes {
         }
 
         #[utoipa::path(operation_id = $update_id, tag = $tag, params(("id" = i64, Path, description = "Id")),
+            summary = $update_summary,
             description = "Changes one; `{\"active\": false}` archives it. Honors If-Match.",
             request_body = UpdateParty,
             responses(
@@ -472,6 +476,7 @@ macro_rules! party_routes {
 
         #[utoipa::path(operation_id = $put_id, tag = $tag,
             params(("external_ref" = String, Path, description = "The record's id in the CRM")),
+            summary = $put_summary,
             description = "Creates (201) or replaces (200) the record with this external reference: how a CRM keeps records in sync. The same request twice changes nothing the second time; honors If-Match.",
             request_body = PartyInput,
             responses(
@@ -509,7 +514,12 @@ party_routes!(
     "list_customers",
     "get_customer",
     "update_customer",
-    "put_customer_by_external_ref"
+    "put_customer_by_external_ref",
+    "Create a customer",
+    "List customers",
+    "Read a customer",
+    "Change a customer",
+    "Create or replace a customer by its CRM reference"
 );
 
 party_routes!(
@@ -527,7 +537,12 @@ party_routes!(
     "list_vendors",
     "get_vendor",
     "update_vendor",
-    "put_vendor_by_external_ref"
+    "put_vendor_by_external_ref",
+    "Create a vendor",
+    "List vendors",
+    "Read a vendor",
+    "Change a vendor",
+    "Create or replace a vendor by its CRM reference"
 );
 
 /// A customer's (name, email, billing rate, currency) for a ticket's requester or a bill: any

@@ -23,6 +23,7 @@ use crate::tickets::billing;
 #[into_params(parameter_in = Query)]
 pub struct AgingQuery {
     /// The day the report is as of (default: today, UTC): what was owed then.
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub as_of: Option<NaiveDate>,
 }
 
@@ -170,8 +171,10 @@ pub async fn payables_aging(
 #[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// First day (default: 364 days before `to`).
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub from: Option<NaiveDate>,
     /// Last day, included (default: today, UTC). At most 366 days after `from`.
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub to: Option<NaiveDate>,
 }
 
@@ -248,7 +251,7 @@ pub async fn customer_profitability(
             *minutes.entry(row.customer_id).or_default() += row.minutes;
         }
         let start = from.and_time(chrono::NaiveTime::MIN);
-        let end = (to + Duration::days(1)).and_time(chrono::NaiveTime::MIN);
+        let end = crate::dates::end_of_day(to);
         let parts = crate::inventory::parts_cost_by_ticket(conn, start, end)?;
         let ticket_ids: Vec<i64> = parts.iter().map(|p| p.ticket_id).collect();
         let customer_of = billing::customers_of(conn, &ticket_ids)?;

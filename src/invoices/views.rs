@@ -186,7 +186,7 @@ pub struct IssueInvoice {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LineInput {
+pub struct InvoiceLineInput {
     #[schema(
         max_length = 500,
         pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
@@ -230,13 +230,15 @@ pub struct CreateInvoice {
     /// Default: the party's currency.
     pub currency: Option<Currency>,
     /// Default: the day it is issued.
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub issue_date: Option<NaiveDate>,
     /// Default: issue date + the party's payment terms.
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub due_date: Option<NaiveDate>,
     #[schema(max_length = 5000, pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$")]
     pub notes: Option<String>,
     #[schema(max_items = 500)]
-    pub lines: Vec<LineInput>,
+    pub lines: Vec<InvoiceLineInput>,
 }
 
 /// Changes a draft; only the fields sent change, `lines` replaces every line (and releases the
@@ -248,17 +250,17 @@ pub struct UpdateInvoice {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     pub vendor_reference: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::dates::nullable_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub issue_date: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::dates::nullable_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub due_date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$")]
     pub notes: Option<Option<String>>,
     #[schema(max_items = 500)]
-    pub lines: Option<Vec<LineInput>>,
+    pub lines: Option<Vec<InvoiceLineInput>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -306,6 +308,7 @@ pub struct CreatePayment {
     #[schema(example = "150.00")]
     pub amount: String,
     /// Not in the future.
+    #[serde(deserialize_with = "crate::dates::date")]
     pub paid_on: NaiveDate,
     pub method: PaymentMethod,
     #[schema(max_length = 200, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
@@ -321,7 +324,9 @@ pub struct InvoiceListQuery {
     pub vendor_id: Option<i64>,
     /// `true`: past the due date with a balance, today.
     pub overdue: Option<bool>,
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub issued_from: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub issued_to: Option<NaiveDate>,
 }
 
@@ -336,8 +341,10 @@ pub struct BillTime {
     #[schema(max_items = 500)]
     pub ticket_ids: Option<Vec<i64>>,
     /// Work dates from (included).
+    #[serde(deserialize_with = "crate::dates::date")]
     pub from: NaiveDate,
     /// Work dates to (included).
+    #[serde(deserialize_with = "crate::dates::date")]
     pub to: NaiveDate,
     /// 0 to 100, up to 2 decimals. Default 0.
     pub tax_rate_percent: Option<String>,

@@ -26,8 +26,10 @@ const MAX_DAYS: i64 = 366;
 #[into_params(parameter_in = Query)]
 pub struct DeskReportQuery {
     /// First day of the period (default: 27 days before `to`).
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub from: Option<NaiveDate>,
     /// Last day of the period, included (default: today, UTC). At most 366 days after `from`.
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub to: Option<NaiveDate>,
     /// Only this desk.
     pub desk_id: Option<i64>,
@@ -208,7 +210,7 @@ fn build(
         Some(id) => vec![repo::desk(conn, id)?.ok_or(ApiError::NotFound)?],
         None => repo::list_desks(conn, &repo::DeskFilter::default(), None, i64::MAX - 1)?,
     };
-    let (start, end) = (midnight(from), midnight(to) + Duration::days(1));
+    let (start, end) = (midnight(from), crate::dates::end_of_day(to));
     let first_monday = from - Duration::days(i64::from(from.weekday().num_days_from_monday()));
     let now = db::now();
     let bounds = [now - Duration::days(1), now - Duration::days(3), now - Duration::days(7), now - Duration::days(30)];

@@ -25,7 +25,7 @@ use crate::error::{ApiError, Validator};
 use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::{nullable, ValidJson};
 use crate::http::pagination::{Page, PageQuery};
-use crate::money::{Currency, Money};
+use crate::money::{self, Currency, Money};
 use crate::state::AppState;
 
 pub const ENTITY: &str = "time_entry";
@@ -107,6 +107,7 @@ pub struct CreateTimeEntry {
     /// an agent of the desk, ops or admin.
     pub employee_id: Option<i64>,
     /// Not in the future.
+    #[serde(deserialize_with = "crate::dates::date")]
     pub work_date: NaiveDate,
     /// At most 1440 minutes a day per person, over all their entries.
     #[schema(minimum = 1, maximum = 1440)]
@@ -122,6 +123,7 @@ pub struct CreateTimeEntry {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTimeEntry {
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub work_date: Option<NaiveDate>,
     #[schema(minimum = 1, maximum = 1440)]
     pub minutes: Option<i32>,
@@ -139,7 +141,9 @@ pub struct TimeEntryListQuery {
     pub employee_id: Option<i64>,
     pub desk_id: Option<i64>,
     pub department_id: Option<i64>,
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub from: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub to: Option<NaiveDate>,
     pub billable: Option<bool>,
     pub invoiced: Option<bool>,
@@ -166,14 +170,13 @@ pub(crate) fn value(
         return Ok(None);
     };
     let currency: Currency = rate.currency.parse().map_err(ApiError::internal)?;
-    let cost = amount_for_minutes(minutes, rate.hourly_cost_rate, currency)
-        .ok_or_else(|| ApiError::internal("cost overflow"))?;
+    let too_much = |what: &str| ApiError::invalid("/minutes", format!("the entry's {what} {}", money::LIMIT_TEXT));
+    let cost = amount_for_minutes(minutes, rate.hourly_cost_rate, currency).ok_or_else(|| too_much("cost"))?;
     let billing = match (billable, billing) {
         (false, _) => None,
         (true, Some((rate, code))) => {
             let currency: Currency = code.parse().map_err(ApiError::internal)?;
-            let amount =
-                amount_for_minutes(minutes, rate, currency).ok_or_else(|| ApiError::internal("amount overflow"))?;
+            let amount = amount_for_minutes(minutes, rate, currency).ok_or_else(|| too_much("billable amount"))?;
             Some((rate, code, amount))
         }
         (true, None) => None,

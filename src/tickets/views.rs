@@ -184,6 +184,7 @@ pub struct CreateTicket {
     /// Up to 20 tags of a-z, 0-9, `-` and `_` (stored lower-case).
     #[schema(max_items = 20, value_type = Option<Vec<Tag>>)]
     pub tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub due_date: Option<NaiveDate>,
     #[schema(max_items = 50)]
     pub links: Option<Vec<LinkInput>>,
@@ -209,7 +210,7 @@ pub struct UpdateTicket {
     pub assignee_id: Option<Option<i64>>,
     #[schema(max_items = 20, value_type = Option<Vec<Tag>>)]
     pub tags: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::dates::nullable_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub due_date: Option<Option<NaiveDate>>,
     #[schema(max_items = 50)]
@@ -334,9 +335,12 @@ pub struct TicketListQuery {
     pub due_within: Option<i64>,
     /// Only tickets in new, open or pending.
     pub active: Option<bool>,
+    #[serde(default, deserialize_with = "crate::dates::optional_timestamp")]
     pub created_from: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::dates::optional_timestamp")]
     pub created_to: Option<DateTime<Utc>>,
     /// Only tickets last changed before this instant (`updated_since` gives the start).
+    #[serde(default, deserialize_with = "crate::dates::optional_timestamp")]
     pub updated_to: Option<DateTime<Utc>>,
     /// Text search: every word must appear in the subject or the description (case-insensitive,
     /// anywhere in a word).
