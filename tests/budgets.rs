@@ -559,3 +559,90 @@ async fn rollup_exact_under_parallel_writes(app: TestApp) {
     }
 }
 both_backends!(budget_rollup_parallel, rollup_exact_under_parallel_writes);
+
+/// Stock bought is inventory, not spend: a bill line for stock that is received and then issued
+/// counts once, as the parts issued; a materials line never received counts as itself. Read from
+/// the ledgers (as of today) and from the monthly rollup (as of next year) alike.
+async fn materials_are_counted_once(app: TestApp) {
+    let admin = app.admin_token().await;
+    let department: Value =
+        app.post("/api/v1/departments", &admin, &json!({"code": "WS", "name": "Workshop"})).await.json().await.unwrap();
+    let budget: Value = app
+        .post(
+            "/api/v1/budgets",
+            &admin,
+            &json!({"department_id": department["id"], "fiscal_year": year(), "currency": "EUR",
+            "lines": [{"category": "materials", "annual": "1200"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let materials = |as_of: String| {
+        let path = format!("/api/v1/budgets/{}/variance?as_of={as_of}", budget["id"]);
+        let (app, admin) = (&app, &admin);
+        async move {
+            let variance: Value = app.get(&path, admin).await.json().await.unwrap();
+            let line = variance["lines"].as_array().unwrap().iter().find(|l| l["category"] == "materials").cloned();
+            line.map(|l| l["actual"].as_str().unwrap_or_default().to_string()).unwrap_or_default()
+        }
+    };
+    let next_year = format!("{}-01-01", year() + 1);
+    let both = |expected: &'static str| {
+        let (materials, next_year) = (&materials, next_year.clone());
+        async move {
+            assert_eq!(materials(today()).await, expected, "from the ledgers");
+            assert_eq!(materials(next_year).await, expected, "from the rollup");
+        }
+    };
+    let vendor: Value =
+        app.post("/api/v1/vendors", &admin, &json!({"name": "Parts Inc", "currency": "EUR"})).await.json().await.unwrap();
+    let bill: Value = app
+        .post(
+            "/api/v1/invoices",
+            &admin,
+            &json!({"kind": "payable", "vendor_id": vendor["id"], "lines": [
+                {"description": "2 SSD for stock", "quantity": "2", "unit_price": "10", "department_id": department["id"], "budget_category": "materials"},
+                {"description": "Cleaning supplies", "quantity": "1", "unit_price": "5", "department_id": department["id"], "budget_category": "materials"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(app.post(&format!("/api/v1/invoices/{}/issue", bill["id"]), &admin, &json!({})).await.status(), StatusCode::OK);
+    both("25.00").await;
+
+    let shelf: Value =
+        app.post("/api/v1/inventory/locations", &admin, &json!({"code": "SHELF", "name": "Shelf"})).await.json().await.unwrap();
+    let ssd: Value =
+        app.post("/api/v1/inventory/items", &admin, &json!({"sku": "SSD", "name": "SSD"})).await.json().await.unwrap();
+    let received = app
+        .post(
+            "/api/v1/inventory/movements",
+            &admin,
+            &json!({"kind": "receipt", "item_id": ssd["id"], "location_id": shelf["id"], "quantity": "2",
+                    "unit_cost": "10", "invoice_line_id": bill["lines"][0]["id"]}),
+        )
+        .await;
+    assert_eq!(received.status(), StatusCode::CREATED);
+    let receipt: Value = received.json().await.unwrap();
+    both("5.00").await; // the stock is inventory; the supplies stay spend
+    let issue = app
+        .post(
+            "/api/v1/inventory/movements",
+            &admin,
+            &json!({"kind": "issue", "item_id": ssd["id"], "location_id": shelf["id"], "quantity": "1", "department_id": department["id"]}),
+        )
+        .await;
+    assert_eq!(issue.status(), StatusCode::CREATED);
+    let issue: Value = issue.json().await.unwrap();
+    both("15.00").await; // 10.00 issued + 5.00 supplies, not 20.00 + 10.00 + 5.00
+
+    // Taken back in the other order: the issue, then the receipt; the bill line is spend again.
+    let undo = |id: &Value| format!("/api/v1/inventory/movements/{id}/reversal");
+    assert_eq!(app.post(&undo(&issue["id"]), &admin, &json!({"reason": "unused"})).await.status(), StatusCode::CREATED);
+    both("5.00").await;
+    assert_eq!(app.post(&undo(&receipt["id"]), &admin, &json!({"reason": "wrong bill"})).await.status(), StatusCode::CREATED);
+    both("25.00").await;
+}
+both_backends!(budget_materials_counted_once, materials_are_counted_once);

@@ -409,10 +409,12 @@ async fn billing_time_once(app: TestApp) {
         if a.status() == StatusCode::CREATED { a.json().await.unwrap() } else { b.json().await.unwrap() };
     assert_eq!(invoice["lines"].as_array().unwrap().len(), 1, "one line per ticket");
     let line = &invoice["lines"][0];
+    // Billed by the minute at the hourly rate: 120 min × 120.00 ÷ 60.
     assert_eq!(
-        (line["quantity"].as_str(), line["unit_price"].as_str(), line["net"].as_str()),
-        (Some("2.000"), Some("120.0000"), Some("240.00"))
+        (line["quantity"].as_str(), line["unit"].as_str(), line["unit_price"].as_str(), line["price_per"].as_i64()),
+        (Some("120.000"), Some("min"), Some("120.0000"), Some(60))
     );
+    assert_eq!(line["net"], "240.00");
     assert_eq!(line["ticket_id"], ticket);
     assert_eq!(line["time_entry_ids"].as_array().unwrap().len(), 2);
     assert_eq!(invoice["total"], "288.00");
@@ -564,3 +566,59 @@ async fn aging_and_profitability(app: TestApp) {
     let _ = desk;
 }
 both_backends!(finance_reports, aging_and_profitability);
+
+/// 20 minutes at 100.00 an hour is 33.33: minutes × rate ÷ 60, rounded half-up once, and the line
+/// shows a quantity and price whose product is its net (0.333 h × 100.00 billed 33.30).
+async fn billing_time_is_exact(app: TestApp) {
+    let (admin, customer, desk, ticket, agent) = billable_work(&app).await;
+    let rate = app
+        .patch(&format!("/api/v1/customers/{customer}"), &admin, &json!({"hourly_billing_rate": "100.00"}), None)
+        .await;
+    assert_eq!(rate.status(), StatusCode::OK);
+    // The 120 billable minutes of billable_work are billed first; then 20 minutes alone.
+    let period = json!({"customer_id": customer, "desk_id": desk, "from": days_ago(30), "to": today()});
+    assert_eq!(app.post("/api/v1/invoices/from-time-entries", &admin, &period).await.status(), StatusCode::CREATED);
+    let logged = app
+        .post(
+            &format!("/api/v1/tickets/{ticket}/time-entries"),
+            &agent,
+            &json!({"work_date": today(), "minutes": 20, "billable": true}),
+        )
+        .await;
+    assert_eq!(logged.status(), StatusCode::CREATED);
+    let billed = app.post("/api/v1/invoices/from-time-entries", &admin, &period).await;
+    assert_eq!(billed.status(), StatusCode::CREATED);
+    let invoice: Value = billed.json().await.unwrap();
+    let line = &invoice["lines"][0];
+    assert_eq!(line["net"], "33.33", "{line}");
+    assert_eq!(invoice["total"], "33.33");
+    let product = line["quantity"].as_str().unwrap().parse::<f64>().unwrap()
+        * line["unit_price"].as_str().unwrap().parse::<f64>().unwrap()
+        / line["price_per"].as_f64().unwrap();
+    assert_eq!(format!("{product:.2}"), "33.33", "quantity × unit price ÷ price per is the net");
+
+    // The same rule for any line: a price for 60 units.
+    let manual = draft(
+        &app,
+        &admin,
+        json!({"kind": "receivable", "customer_id": customer, "lines": [
+            {"description": "Support", "quantity": "20", "unit": "min", "unit_price": "100", "price_per": 60},
+            {"description": "Support", "quantity": "40", "unit": "min", "unit_price": "100", "price_per": 60}]}),
+    )
+    .await;
+    let nets: Vec<&str> = manual["lines"].as_array().unwrap().iter().map(|l| l["net"].as_str().unwrap()).collect();
+    assert_eq!(nets, vec!["33.33", "66.67"]);
+    for bad in [json!(0), json!(10001), json!("60")] {
+        let response = app
+            .post(
+                "/api/v1/invoices",
+                &admin,
+                &json!({"kind": "receivable", "customer_id": customer, "lines": [
+                    {"description": "X", "quantity": "1", "unit_price": "1", "price_per": bad}]}),
+            )
+            .await;
+        let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(pointers(&body), vec!["/lines/0/price_per"], "{body}");
+    }
+}
+both_backends!(billing_time_exactly, billing_time_is_exact);

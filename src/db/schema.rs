@@ -348,6 +348,8 @@ diesel::table! {
         item_id -> Nullable<BigInt>,
         department_id -> Nullable<BigInt>,
         budget_category -> Nullable<Text>,
+        unit -> Nullable<Text>,
+        price_per -> Integer,
     }
 }
 

@@ -9,7 +9,9 @@ pub mod movements;
 pub mod repo;
 pub mod reports;
 
-pub use repo::{materials_by_department_month, parts_cost_by_ticket, parts_cost_of_ticket, PartsCostRow};
+pub use repo::{
+    materials_by_department_month, parts_cost_by_ticket, parts_cost_of_ticket, received_against_lines, PartsCostRow,
+};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(api::create_location)

@@ -241,27 +241,35 @@ pub(crate) fn post(
     }
     let below = on_hand <= item.reorder_point;
     repo::set_totals(conn, item.id, on_hand, stock_value, below)?;
-    let row = repo::insert_movement(
-        conn,
-        &NewMovement {
-            item_id: item.id,
-            kind: posting.kind.as_str(),
-            quantity: q,
-            from_location_id: posting.from,
-            to_location_id: posting.to,
-            quantity_delta,
-            value_delta,
-            unit_cost: posting.unit_cost.unwrap_or(average),
-            value,
-            on_hand_after: on_hand,
-            ticket_id: posting.ticket_id,
-            department_id: posting.department_id,
-            invoice_line_id: posting.invoice_line_id,
-            reason: posting.reason,
-            reverses_id: posting.reverses_id,
-            created_by: actor.user_id,
-        },
-    )?;
+    let movement = NewMovement {
+        item_id: item.id,
+        kind: posting.kind.as_str(),
+        quantity: q,
+        from_location_id: posting.from,
+        to_location_id: posting.to,
+        quantity_delta,
+        value_delta,
+        unit_cost: posting.unit_cost.unwrap_or(average),
+        value,
+        on_hand_after: on_hand,
+        ticket_id: posting.ticket_id,
+        department_id: posting.department_id,
+        invoice_line_id: posting.invoice_line_id,
+        reason: posting.reason,
+        reverses_id: posting.reverses_id,
+        created_by: actor.user_id,
+    };
+    // Stock received against a bill's line (or such a receipt reversed) changes how much of the
+    // bill is a department's spending: stock bought is inventory until it is issued.
+    let row = match posting.invoice_line_id {
+        Some(line) => {
+            let (line, _, _) = crate::invoices::repo::line_with_invoice(conn, line)?.ok_or(ApiError::NotFound)?;
+            crate::invoices::repo::receiving_against(conn, line.invoice_id, |conn| {
+                repo::insert_movement(conn, &movement)
+            })?
+        }
+        None => repo::insert_movement(conn, &movement)?,
+    };
     // Issues to a department (or its desks' tickets) and their reversals are its materials actual.
     if let (MovementKind::Issue, Some(department_id)) = (posting.kind, row.department_id) {
         let change = crate::budgets::actuals::Change {

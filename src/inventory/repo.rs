@@ -467,3 +467,33 @@ pub fn materials_by_department_month(
     binds.extend([Bind::At(from), Bind::At(to), Bind::Text(currency.to_string())]);
     load(conn, &sql, &binds)
 }
+
+/// The value of the stock received against bills' lines, in the items' currency, less the
+/// receipts reversed since: per line id, (currency, value). Stock bought is inventory, not
+/// spend, so this much of a bill line is not the department's spending (`invoices::repo`).
+pub fn received_against_lines(
+    conn: &mut DbConn,
+    line_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, (String, i64)>> {
+    if line_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(Option<i64>, i64, i64)> = stock_movements::table
+        .filter(stock_movements::invoice_line_id.eq_any(line_ids))
+        .select((stock_movements::invoice_line_id, stock_movements::item_id, stock_movements::value_delta))
+        .load(conn)?;
+    let item_ids: Vec<i64> = rows.iter().map(|(_, item, _)| *item).collect();
+    let currencies: std::collections::HashMap<i64, String> = items::table
+        .filter(items::id.eq_any(&item_ids))
+        .select((items::id, items::currency))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let mut received: std::collections::HashMap<i64, (String, i64)> = Default::default();
+    for (line, item, value) in rows {
+        if let (Some(line), Some(currency)) = (line, currencies.get(&item)) {
+            received.entry(line).or_insert((currency.clone(), 0)).1 += value;
+        }
+    }
+    Ok(received)
+}

@@ -19,7 +19,7 @@ use crate::error::{ApiError, Validator};
 use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::{OptionalJson, ValidJson};
 use crate::http::pagination::{Page, PageQuery};
-use crate::money::Currency;
+use crate::money::{self, Currency};
 use crate::state::AppState;
 use crate::tickets::billing;
 
@@ -106,8 +106,13 @@ pub fn price_lines(
                 "only the lines of bills and vendors' credit notes are charged to a department's budget",
             );
         }
-        let net = line_net(quantity, unit_price, discount, currency).unwrap_or_else(|| {
-            v.error(&at("quantity"), "the line's amount is out of range");
+        let price_per = line.price_per.unwrap_or(1);
+        if !(1..=model::MAX_PRICE_PER).contains(&price_per) {
+            v.error(&at("price_per"), format!("must be 1 to {}", model::MAX_PRICE_PER));
+        }
+        let unit = v.optional_text(&at("unit"), line.unit.clone(), 20);
+        let net = line_net(quantity, unit_price, price_per, discount, currency).unwrap_or_else(|| {
+            v.error(&at("quantity"), format!("the line's amount (quantity × unit price) {}", money::LIMIT_TEXT));
             0
         });
         priced.push(NewLine {
@@ -121,6 +126,8 @@ pub fn price_lines(
             item_id: line.item_id,
             department_id: line.department_id,
             budget_category: line.budget_category.map(|c| c.as_str()),
+            unit,
+            price_per,
         });
     }
     let nets: Vec<(i64, i32)> = priced.iter().map(|l| (l.net, l.tax_rate)).collect();
@@ -643,6 +650,8 @@ mod tests {
             item_id: None,
             department_id: None,
             budget_category: None,
+            price_per: None,
+            unit: None,
         };
         let mut v = Validator::new();
         let (lines, totals) = price_lines(

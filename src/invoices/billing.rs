@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 
 use super::api::{load, ENTITY};
-use super::model::{line_net, parse_scaled, InvoiceKind, PartyKind, PERCENT_SCALE};
+use super::model::{line_net, parse_scaled, InvoiceKind, PartyKind, PERCENT_SCALE, QUANTITY_SCALE};
 use super::parties::WRITERS;
 use super::repo::{self, parties as party_repo, DraftFields, NewLine, TotalsFields};
 use super::views::BillTime;
@@ -20,11 +20,11 @@ use crate::money::Currency;
 use crate::state::AppState;
 use crate::tickets::billing;
 
-/// Hours as the line's quantity: minutes / 60, half-up to the quantity's 3 decimals (exact for
-/// any multiple of 3 minutes); the description keeps the exact minutes.
-fn hours(minutes: i64) -> i64 {
-    (minutes * 1000 + 30) / 60
-}
+/// Time is billed by the minute at an hourly rate: quantity = the minutes, unit "min", unit price
+/// = the hourly rate, price per 60 units. The line's net is then minutes × rate ÷ 60, rounded
+/// half-up once, and quantity × unit price ÷ price per on the line equals it (20 minutes at
+/// 100.00/h is 33.33, where 0.333 h × 100.00 would have been 33.30).
+const MINUTES_PER_HOUR: i32 = 60;
 
 /// Builds a draft receivable invoice (finance, admin) from the customer's billable time that is
 /// not invoiced yet, on their tickets of one desk (`desk_id`) or on the tickets named
@@ -142,10 +142,12 @@ pub async fn bill_time(
             };
             // The rate is in minor units; the unit price has 4 decimals of the major unit.
             let unit_price = unit * 10i64.pow(4 - currency.exponent());
-            let quantity = hours(*minutes);
-            let net = line_net(quantity, unit_price, 0, currency).ok_or_else(|| ApiError::internal("line overflow"))?;
+            let quantity = minutes * 10i64.pow(QUANTITY_SCALE);
+            let net = line_net(quantity, unit_price, MINUTES_PER_HOUR, 0, currency).ok_or_else(|| {
+                ApiError::invalid("/to", format!("the time of {} is worth more than the limit", ticket.reference))
+            })?;
             lines.push(NewLine {
-                description: format!("{}: {} ({minutes} min)", ticket.reference, ticket.subject),
+                description: format!("{}: {}", ticket.reference, ticket.subject),
                 quantity,
                 unit_price,
                 discount: 0,
@@ -155,10 +157,13 @@ pub async fn bill_time(
                 item_id: None,
                 department_id: None,
                 budget_category: None,
+                unit: Some("min".into()),
+                price_per: MINUTES_PER_HOUR,
             });
         }
         let nets: Vec<(i64, i32)> = lines.iter().map(|l| (l.net, l.tax_rate)).collect();
-        let totals = super::model::totals(&nets, currency).ok_or_else(|| ApiError::internal("total overflow"))?;
+        let totals = super::model::totals(&nets, currency)
+            .ok_or_else(|| ApiError::invalid("/to", format!("the invoice's total {}", crate::money::LIMIT_TEXT)))?;
         let fields = DraftFields {
             kind: InvoiceKind::Receivable.as_str(),
             customer_id: Some(customer.id),
@@ -186,15 +191,4 @@ pub async fn bill_time(
     })
     .await?;
     Ok(created_response(&req, &invoice, invoice.version, &format!("/api/v1/invoices/{}", invoice.id)))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn hours_round_half_up_to_three_decimals() {
-        assert_eq!(super::hours(90), 1_500);
-        assert_eq!(super::hours(20), 333);
-        assert_eq!(super::hours(1), 17);
-        assert_eq!(super::hours(3), 50);
-    }
 }

@@ -136,11 +136,13 @@ fn priced(
         unit_price,
         discount: 0,
         tax_rate,
-        net: line_net(quantity, unit_price, 0, currency).ok_or_else(|| ApiError::internal("demo line"))?,
+        net: line_net(quantity, unit_price, 1, 0, currency).ok_or_else(|| ApiError::internal("demo line"))?,
         ticket_id: None,
         item_id: None,
         department_id: budget.map(|b| b.0),
         budget_category: budget.map(|b| b.1.as_str()),
+        unit: None,
+        price_per: 1,
     })
 }
 

@@ -1,8 +1,9 @@
 //! Rows and rules of finance: invoice kinds and statuses, and the one rounding policy.
 //!
 //! Rounding, the only place amounts are rounded:
-//! 1. a line's net = quantity × unit price × (1 − discount %), half-up to the currency's minor
-//!    unit;
+//! 1. a line's net = quantity × unit price ÷ price per × (1 − discount %), half-up to the
+//!    currency's minor unit, once (`price_per` is how many units the unit price is for: 1 for
+//!    most lines, 60 for minutes billed at an hourly rate);
 //! 2. tax per rate = (the sum of the nets of the lines at that rate) × rate %, half-up to the minor
 //!    unit;
 //! 3. subtotal = Σ nets, tax total = Σ taxes, total = subtotal + tax total.
@@ -107,12 +108,17 @@ pub fn settled_status(total: i64, paid: i64, credited: i64) -> InvoiceStatus {
 
 pub use crate::money::{format_scaled, parse_scaled};
 
-/// A line's net in minor units: quantity (thousandths) × unit price (ten-thousandths) × (1 −
-/// discount (hundredths of a percent)), half-up. None when it does not fit.
-pub fn line_net(quantity: i64, unit_price: i64, discount: i32, currency: Currency) -> Option<i64> {
+/// The largest `price_per`: a unit price may be given for up to this many units.
+pub const MAX_PRICE_PER: i32 = 10_000;
+
+/// A line's net in minor units: quantity (thousandths) × unit price (ten-thousandths) ÷ price
+/// per (units the price is for) × (1 − discount (hundredths of a percent)), rounded half-up once.
+/// None when it is not within the limit.
+pub fn line_net(quantity: i64, unit_price: i64, price_per: i32, discount: i32, currency: Currency) -> Option<i64> {
     let gross = Decimal::new(quantity, QUANTITY_SCALE).checked_mul(Decimal::new(unit_price, PRICE_SCALE))?;
     let kept = Decimal::new(10_000 - i64::from(discount), 4);
-    money::round_to_minor(gross.checked_mul(kept)?, currency)
+    let exact = gross.checked_mul(kept)?.checked_div(Decimal::from(price_per.max(1)))?;
+    money::round_to_minor(exact, currency)
 }
 
 /// The tax at one rate on the sum of the nets at that rate.
@@ -257,6 +263,8 @@ pub struct LineRow {
     pub item_id: Option<i64>,
     pub department_id: Option<i64>,
     pub budget_category: Option<String>,
+    pub unit: Option<String>,
+    pub price_per: i32,
 }
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -284,18 +292,23 @@ mod tests {
     fn a_line_rounds_once_half_up() {
         let eur = currency("EUR");
         // 1 × 0.0050 = 0.005 → 0.01
-        assert_eq!(line_net(1_000, 50, 0, eur), Some(1));
+        assert_eq!(line_net(1_000, 50, 1, 0, eur), Some(1));
         // 3 × 0.3333 = 0.9999 → 1.00
-        assert_eq!(line_net(3_000, 3_333, 0, eur), Some(100));
+        assert_eq!(line_net(3_000, 3_333, 1, 0, eur), Some(100));
         // 2.5 × 19.99 with 10 % off = 44.9775 → 44.98
-        assert_eq!(line_net(2_500, 199_900, 1_000, eur), Some(4_498));
+        assert_eq!(line_net(2_500, 199_900, 1, 1_000, eur), Some(4_498));
         // 1.234 × 0.0001 = 0.0001234 → 0.00
-        assert_eq!(line_net(1_234, 1, 0, eur), Some(0));
+        assert_eq!(line_net(1_234, 1, 1, 0, eur), Some(0));
         // JPY has no minor unit: 3 × 333.5 = 1000.5 → 1001
-        assert_eq!(line_net(3_000, 3_335_000, 0, currency("JPY")), Some(1_001));
+        assert_eq!(line_net(3_000, 3_335_000, 1, 0, currency("JPY")), Some(1_001));
         // BHD has 3: 1 × 0.0005 = 0.0005 → 0.001
-        assert_eq!(line_net(1_000, 5, 0, currency("BHD")), Some(1));
-        assert_eq!(line_net(1_000, 10_000, 10_000, eur), Some(0), "100 % off");
+        assert_eq!(line_net(1_000, 5, 1, 0, currency("BHD")), Some(1));
+        assert_eq!(line_net(1_000, 10_000, 1, 10_000, eur), Some(0), "100 % off");
+        // Time at an hourly rate: 20 minutes at 100.00 per 60 minutes is 33.33, rounded once
+        // (0.333 h × 100.00 would be 33.30).
+        assert_eq!(line_net(20_000, 1_000_000, 60, 0, eur), Some(3_333));
+        assert_eq!(line_net(1_000, 300, 60, 0, eur), Some(1), "1 min at 0.30/h is 0.005: half-up");
+        assert_eq!(line_net(40_000, 1_000_000, 60, 0, eur), Some(6_667), "66.666… rounds up");
     }
 
     #[test]
@@ -318,7 +331,7 @@ mod tests {
     fn many_lines_add_up_exactly() {
         let eur = currency("EUR");
         let lines: Vec<(i64, i32)> =
-            (0..1_000).map(|i| (line_net(1_000, 3_333 + i, 0, eur).expect("net"), 2_000)).collect();
+            (0..1_000).map(|i| (line_net(1_000, 3_333 + i, 1, 0, eur).expect("net"), 2_000)).collect();
         let t = totals(&lines, eur).expect("totals");
         assert_eq!(t.subtotal, lines.iter().map(|(n, _)| n).sum::<i64>());
         assert_eq!(t.total, t.subtotal + t.tax_total);

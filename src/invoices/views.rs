@@ -27,7 +27,14 @@ pub struct InvoiceLine {
     pub discount_percent: String,
     #[schema(example = "19.00")]
     pub tax_rate_percent: String,
-    /// quantity × unit_price × (1 − discount), half-up to the minor unit.
+    /// What the quantity counts, when given ("h", "min", "pcs").
+    #[schema(example = "h")]
+    pub unit: Option<String>,
+    /// How many units `unit_price` is for: 1, or e.g. 60 when minutes are billed at an hourly
+    /// rate (quantity "20.000" min, unit_price "100.0000", price_per 60: net 33.33).
+    #[schema(example = 1)]
+    pub price_per: i32,
+    /// quantity × unit_price ÷ price_per × (1 − discount), half-up to the minor unit, once.
     #[schema(example = "44.98")]
     pub net: String,
     /// The ticket whose time the line bills.
@@ -142,6 +149,8 @@ impl Invoice {
                     unit_price: format_scaled(l.unit_price, PRICE_SCALE),
                     discount_percent: format_scaled(i64::from(l.discount), PERCENT_SCALE),
                     tax_rate_percent: format_scaled(i64::from(l.tax_rate), PERCENT_SCALE),
+                    unit: l.unit.clone(),
+                    price_per: l.price_per,
                     net: amount(l.net),
                     ticket_id: l.ticket_id,
                     time_entry_ids: billed.iter().filter(|(line, _)| *line == l.id).map(|(_, e)| *e).collect(),
@@ -195,9 +204,16 @@ pub struct InvoiceLineInput {
     /// More than 0, up to 3 decimals.
     #[schema(example = "2.5")]
     pub quantity: String,
-    /// Not negative, up to 4 decimals, in the invoice's currency.
+    /// Not negative, up to 4 decimals, in the invoice's currency: the price of `price_per` units.
     #[schema(example = "19.99")]
     pub unit_price: String,
+    /// How many units `unit_price` is for: 1 to 10000, default 1. Minutes billed at an hourly
+    /// rate are quantity = minutes, price_per = 60, so the net is minutes × rate ÷ 60, rounded once.
+    #[schema(minimum = 1, maximum = 10000, example = 1)]
+    pub price_per: Option<i32>,
+    /// What the quantity counts ("h", "min", "pcs"); up to 20 characters.
+    #[schema(max_length = 20, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$", example = "h")]
+    pub unit: Option<String>,
     /// 0 to 100, up to 2 decimals. Default 0.
     #[schema(example = "10")]
     pub discount_percent: Option<String>,

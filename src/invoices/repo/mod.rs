@@ -43,6 +43,10 @@ pub struct NewLine {
     pub item_id: Option<i64>,
     pub department_id: Option<i64>,
     pub budget_category: Option<&'static str>,
+    /// What the quantity counts ("h", "min", "pcs"), shown on the line.
+    pub unit: Option<String>,
+    /// How many units the unit price is for (1, or 60 for minutes at an hourly rate).
+    pub price_per: i32,
 }
 
 /// Server-computed totals.
@@ -133,6 +137,10 @@ pub fn delete_draft(conn: &mut DbConn, id: i64, expected_version: i64) -> QueryR
 /// per line charged to a department, a bill's net as actual once issued (as committed while a
 /// draft), and an issued credit note's net taken off the actual. Void documents, drafts of credit
 /// notes and customers' documents add nothing. The day is the issue date, else the creation.
+///
+/// Stock bought is inventory, not spend: a bill line counts less the value of the stock received
+/// against it (in the bill's currency; never below zero). The parts count as materials when
+/// they are issued to the department, so nothing is counted twice.
 fn budget_changes(conn: &mut DbConn, id: i64) -> QueryResult<Vec<actuals::Change>> {
     let Some(row) = invoice(conn, id)? else { return Ok(Vec::new()) };
     let (actual, committed) = match (row.vendor_id, row.kind(), row.status()) {
@@ -143,20 +151,40 @@ fn budget_changes(conn: &mut DbConn, id: i64) -> QueryResult<Vec<actuals::Change
         (_, InvoiceKind::CreditNote, _) => (-1, 0),
     };
     let on = row.issue_date.unwrap_or(row.created_at.date());
-    Ok(lines_of(conn, id)?
+    let lines = lines_of(conn, id)?;
+    let line_ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+    let received = crate::inventory::received_against_lines(conn, &line_ids)?;
+    Ok(lines
         .into_iter()
-        .filter_map(|line| match (line.department_id, line.budget_category) {
-            (Some(department_id), Some(category)) => Some(actuals::Change {
-                department_id,
-                currency: row.currency.clone(),
-                category,
-                on,
-                actual: actual * line.net,
-                committed: committed * line.net,
-            }),
-            _ => None,
+        .filter_map(|line| {
+            let stock = match received.get(&line.id) {
+                Some((currency, value)) if *currency == row.currency => *value,
+                _ => 0,
+            };
+            let spend = (line.net - stock).max(0);
+            match (line.department_id, line.budget_category) {
+                (Some(department_id), Some(category)) => Some(actuals::Change {
+                    department_id,
+                    currency: row.currency.clone(),
+                    category,
+                    on,
+                    actual: actual * spend,
+                    committed: committed * spend,
+                }),
+                _ => None,
+            }
         })
         .collect())
+}
+
+/// Runs `change` (a receipt of stock against a line of bill `invoice_id`, or its reversal) and
+/// moves the bill's share of budget actuals from before to after, in the same transaction.
+pub fn receiving_against<T>(
+    conn: &mut DbConn,
+    invoice_id: i64,
+    change: impl FnOnce(&mut DbConn) -> QueryResult<T>,
+) -> QueryResult<T> {
+    keeping_budget_actuals(conn, invoice_id, change)
 }
 
 /// Runs `change` on invoice `id` and moves the invoice's share of budget actuals from its state
@@ -195,6 +223,8 @@ fn replace_lines(conn: &mut DbConn, invoice_id: i64, lines: &[NewLine]) -> Query
                 invoice_lines::item_id.eq(line.item_id),
                 invoice_lines::department_id.eq(line.department_id),
                 invoice_lines::budget_category.eq(line.budget_category),
+                invoice_lines::unit.eq(&line.unit),
+                invoice_lines::price_per.eq(line.price_per),
             ))
             .execute(conn)?;
     }

@@ -138,7 +138,8 @@ pub struct PayableSpendRow {
 /// and month of the issue date (drafts: of their issue date, else of their creation) in
 /// [from, to), before tax: issued bills are actual, draft bills committed; issued credit notes
 /// from vendors take their lines back from the actual (drafts of them count for nothing yet);
-/// void documents count for nothing. With `department`, that department's only.
+/// void documents count for nothing; a bill line counts less the stock received against it.
+/// With `department`, that department's only.
 pub fn payables_by_department(
     conn: &mut DbConn,
     currency: &str,
@@ -150,12 +151,20 @@ pub fn payables_by_department(
         db::Backend::Postgres => "COALESCE(i.issue_date, CAST(i.created_at AS DATE))",
         db::Backend::Sqlite => "COALESCE(i.issue_date, date(i.created_at))",
     };
+    let greatest = match conn.backend() {
+        db::Backend::Postgres => "GREATEST",
+        db::Backend::Sqlite => "MAX",
+    };
     let month = crate::tickets::actuals::month_of(conn.backend(), day);
     let one_department = if department.is_some() { "AND l.department_id = ?" } else { "" };
+    // Stock received against a bill's line is inventory, not spend (see repo::budget_changes).
+    let received = "(SELECT COALESCE(SUM(m.value_delta), 0) FROM stock_movements m JOIN items it ON it.id = m.item_id \
+                     WHERE m.invoice_line_id = l.id AND it.currency = i.currency)";
     let sql = format!(
         "SELECT l.department_id AS department_id, l.budget_category AS category, {month} AS month, \
            CAST(CASE WHEN i.status = 'draft' THEN 0 ELSE 1 END AS BIGINT) AS issued, \
-           CAST(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net ELSE l.net END) AS BIGINT) AS amount \
+           CAST(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net ELSE {greatest}(0, l.net - {received}) END) AS BIGINT) \
+             AS amount \
          FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
          WHERE i.vendor_id IS NOT NULL AND i.status <> 'void' AND (i.kind = 'payable' OR i.status <> 'draft') \
            AND l.department_id IS NOT NULL {one_department} \
