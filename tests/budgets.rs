@@ -595,8 +595,12 @@ async fn materials_are_counted_once(app: TestApp) {
             assert_eq!(materials(next_year).await, expected, "from the rollup");
         }
     };
-    let vendor: Value =
-        app.post("/api/v1/vendors", &admin, &json!({"name": "Parts Inc", "currency": "EUR"})).await.json().await.unwrap();
+    let vendor: Value = app
+        .post("/api/v1/vendors", &admin, &json!({"name": "Parts Inc", "currency": "EUR"}))
+        .await
+        .json()
+        .await
+        .unwrap();
     let bill: Value = app
         .post(
             "/api/v1/invoices",
@@ -609,11 +613,18 @@ async fn materials_are_counted_once(app: TestApp) {
         .json()
         .await
         .unwrap();
-    assert_eq!(app.post(&format!("/api/v1/invoices/{}/issue", bill["id"]), &admin, &json!({})).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.post(&format!("/api/v1/invoices/{}/issue", bill["id"]), &admin, &json!({})).await.status(),
+        StatusCode::OK
+    );
     both("25.00").await;
 
-    let shelf: Value =
-        app.post("/api/v1/inventory/locations", &admin, &json!({"code": "SHELF", "name": "Shelf"})).await.json().await.unwrap();
+    let shelf: Value = app
+        .post("/api/v1/inventory/locations", &admin, &json!({"code": "SHELF", "name": "Shelf"}))
+        .await
+        .json()
+        .await
+        .unwrap();
     let ssd: Value =
         app.post("/api/v1/inventory/items", &admin, &json!({"sku": "SSD", "name": "SSD"})).await.json().await.unwrap();
     let received = app
@@ -642,7 +653,10 @@ async fn materials_are_counted_once(app: TestApp) {
     let undo = |id: &Value| format!("/api/v1/inventory/movements/{id}/reversal");
     assert_eq!(app.post(&undo(&issue["id"]), &admin, &json!({"reason": "unused"})).await.status(), StatusCode::CREATED);
     both("5.00").await;
-    assert_eq!(app.post(&undo(&receipt["id"]), &admin, &json!({"reason": "wrong bill"})).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.post(&undo(&receipt["id"]), &admin, &json!({"reason": "wrong bill"})).await.status(),
+        StatusCode::CREATED
+    );
     both("25.00").await;
 }
 both_backends!(budget_materials_counted_once, materials_are_counted_once);

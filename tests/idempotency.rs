@@ -98,3 +98,96 @@ async fn secrets_are_not_replayed(app: TestApp) {
     assert_eq!(keys["items"].as_array().unwrap().len(), 1, "the retry did not create a second key");
 }
 both_backends!(secret_responses_are_not_kept, secrets_are_not_replayed);
+
+/// Makes every payment's own transaction take a few seconds, after its row is written: on
+/// PostgreSQL a trigger that sleeps, on SQLite one that counts to fifteen million.
+fn slow_down_payments(app: &TestApp) {
+    match app.backend {
+        common::Backend::Sqlite => app.execute_sql(
+            "CREATE TRIGGER slow_payment AFTER INSERT ON payments BEGIN \
+               SELECT count(*) FROM (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 15000000) SELECT x FROM n); \
+             END",
+        ),
+        common::Backend::Postgres => {
+            app.execute_sql(
+                "CREATE FUNCTION slow_payment() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2.5); RETURN NEW; END $$",
+            );
+            app.execute_sql(
+                "CREATE TRIGGER slow_payment AFTER INSERT ON payments FOR EACH ROW EXECUTE FUNCTION slow_payment()",
+            );
+        }
+    }
+}
+
+/// The answer is stored with the change, in one transaction. A payment that outlives its request
+/// (here: the request deadline; in the review: kill -9) still commits, and so does its answer: a
+/// retry with the same key, even after the 2 minutes after which an unfinished key is taken over,
+/// is answered with the first payment instead of paying again.
+async fn a_change_never_outlives_its_answer(app: TestApp) {
+    let admin = app.admin_token().await;
+    let customer: Value = app
+        .post("/api/v1/customers", &admin, &json!({"name": "Northwind", "currency": "EUR"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let invoice: Value = app
+        .post(
+            "/api/v1/invoices",
+            &admin,
+            &json!({"kind": "receivable", "customer_id": customer["id"],
+                    "lines": [{"description": "Work", "quantity": "1", "unit_price": "100"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = invoice["id"].as_i64().unwrap();
+    assert_eq!(app.action(&format!("/api/v1/invoices/{id}/issue"), &admin).await.status(), StatusCode::OK);
+    let payments = format!("/api/v1/invoices/{id}/payments");
+    let payment = json!({"amount": "30.00", "paid_on": chrono::Utc::now().date_naive().to_string(), "method": "cash"});
+    let paid = || async {
+        let page: Value = app.get(&payments, &admin).await.json().await.unwrap();
+        page["items"].as_array().unwrap().len()
+    };
+
+    // The payment's transaction runs past the 1-second deadline: the client hears 503, and the
+    // payment commits a moment later.
+    slow_down_payments(&app);
+    let first = post_with_key(&app, &admin, "pay-once", &payments, &payment).await;
+    assert_eq!(first.status(), StatusCode::SERVICE_UNAVAILABLE, "the request deadline passed");
+    for _ in 0..200 {
+        if paid().await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(paid().await, 1, "the payment committed after its request ended");
+
+    // Two minutes later (an unfinished key may then be taken over), the client retries.
+    app.execute_sql(match app.backend {
+        common::Backend::Sqlite => "UPDATE idempotency_keys SET created_at = datetime(created_at, '-3 minutes')",
+        common::Backend::Postgres => "UPDATE idempotency_keys SET created_at = created_at - INTERVAL '3 minutes'",
+    });
+    let retry = post_with_key(&app, &admin, "pay-once", &payments, &payment).await;
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true", "the stored answer, not a second run");
+    assert_eq!(paid().await, 1, "one payment for one key");
+    let balance: Value = app.get(&format!("/api/v1/invoices/{id}"), &admin).await.json().await.unwrap();
+    assert_eq!(balance["balance"], "70.00");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_never_outlives_its_answer_sqlite() {
+    let app =
+        TestApp::spawn_with(common::Backend::Sqlite, |c| c.request_timeout = std::time::Duration::from_secs(1)).await;
+    a_change_never_outlives_its_answer(app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(pg_tests), ignore = "PostgreSQL: set TEST_DATABASE_URL to run")]
+async fn a_change_never_outlives_its_answer_postgres() {
+    let app =
+        TestApp::spawn_with(common::Backend::Postgres, |c| c.request_timeout = std::time::Duration::from_secs(1)).await;
+    a_change_never_outlives_its_answer(app).await;
+}

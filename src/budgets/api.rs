@@ -23,9 +23,10 @@ use crate::auth::principal::Principal;
 use crate::auth::roles::Role;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
-use crate::http::etag::{created_response, entity_response, IfMatch};
+use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::money::{self, format_amount, Currency};
 use crate::state::AppState;
 
@@ -247,7 +248,7 @@ pub async fn create(
     let notes = v.optional_text("/notes", input.notes, 2000);
     let lines = parse_lines(&mut v, &input.lines, input.currency);
     let actor = principal.actor();
-    let budget = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         crate::employees::check_department_choice(conn, &mut v, input.department_id, None)?;
         v.finish()?;
         if !repo::revisions(conn, input.department_id, input.fiscal_year)?.is_empty() {
@@ -271,10 +272,9 @@ pub async fn create(
         repo::set_lines(conn, row.id, &lines)?;
         let budget = view(conn, &row)?;
         audit::record(conn, &actor, "budget.created", ENTITY, row.id, None, Some(&budget))?;
-        Ok(budget)
+        Reply::created(&budget, budget.version, &format!("/api/v1/budgets/{}", budget.id))
     })
-    .await?;
-    Ok(created_response(&req, &budget, budget.version, &format!("/api/v1/budgets/{}", budget.id)))
+    .await
 }
 
 /// Lists the budgets the caller may read, every revision, in id order.
@@ -399,7 +399,7 @@ async fn change_status(
     principal.require_any(&WRITERS)?;
     let actor = principal.actor();
     let user = principal.user_id;
-    let budget = db::run_write(&state.pool, move |conn| {
+    reply::commit(req, &state.pool, move |conn| {
         let row = repo::budget(conn, id)?.ok_or(ApiError::NotFound)?;
         if_match.check(row.version)?;
         if row.status() != from {
@@ -423,10 +423,9 @@ async fn change_status(
         let after_row = repo::budget(conn, id)?.ok_or(ApiError::NotFound)?;
         let after = view(conn, &after_row)?;
         audit::record(conn, &actor, &format!("budget.{}", to.as_str()), ENTITY, id, Some(&before), Some(&after))?;
-        Ok(after)
+        Reply::entity(&after, after.version)
     })
-    .await?;
-    Ok(entity_response(req, StatusCode::OK, &budget, budget.version))
+    .await
 }
 
 /// Submits a draft for approval (finance, admin). Honors If-Match.
@@ -479,7 +478,7 @@ pub async fn revise(
     principal.require_any(&WRITERS)?;
     let id = id.into_inner();
     let actor = principal.actor();
-    let budget = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let row = repo::budget(conn, id)?.ok_or(ApiError::NotFound)?;
         if row.status() != BudgetStatus::Approved {
             return Err(ApiError::Conflict("only the approved budget is revised".into()));
@@ -505,10 +504,9 @@ pub async fn revise(
         repo::set_lines(conn, draft.id, &lines)?;
         let budget = view(conn, &draft)?;
         audit::record(conn, &actor, "budget.revised", ENTITY, draft.id, None, Some(&budget))?;
-        Ok(budget)
+        Reply::created(&budget, budget.version, &format!("/api/v1/budgets/{}", budget.id))
     })
-    .await?;
-    Ok(created_response(&req, &budget, budget.version, &format!("/api/v1/budgets/{}", budget.id)))
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -15,9 +15,10 @@ use crate::auth::users::model::{normalize_email, normalize_name};
 use crate::auth::users::repo as users_repo;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
-use crate::http::etag::{created_response, entity_response, IfMatch};
+use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::state::AppState;
 
 pub const ENTITY: &str = "employee";
@@ -201,7 +202,7 @@ pub async fn create(
     let actor = principal.actor();
     let created_by = principal.user_id;
     let viewer = principal.clone();
-    let (view, version, id) = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         check_references(conn, &mut v, &fields, None)?;
         v.finish()?;
         if repo::employee_by_email(conn, &fields.work_email)?.is_some() {
@@ -236,10 +237,10 @@ pub async fn create(
         };
         audit::record(conn, &actor, "employee.created", ENTITY, row.id, None, Some(&Employee::from_row(&row, None)))?;
         let current = current.filter(|c| c.effective_from <= today());
-        Ok((view_of(&viewer, &row, current.as_ref()), row.version, row.id))
+        let view = view_of(&viewer, &row, current.as_ref());
+        Reply::created(&view, row.version, &format!("/api/v1/employees/{}", row.id))
     })
-    .await?;
-    Ok(created_response(&req, &view, version, &format!("/api/v1/employees/{id}")))
+    .await
 }
 
 /// Lists people: the directory for everyone (terminated people left out), the full view for hr,
@@ -476,7 +477,7 @@ pub async fn transition(
     shape.finish()?;
     let actor = principal.actor();
     let viewer = principal.clone();
-    let (view, version) = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let row = repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
         if_match.check(row.version)?;
         let mut v = Validator::new();
@@ -519,10 +520,10 @@ pub async fn transition(
             reason.as_deref(),
             actor.user_id,
         )?;
-        record_change(conn, &actor, &viewer, "employee.status_changed", &row)
+        let (view, version) = record_change(conn, &actor, &viewer, "employee.status_changed", &row)?;
+        Reply::entity(&view, version)
     })
-    .await?;
-    Ok(entity_response(&req, StatusCode::OK, &view, version))
+    .await
 }
 
 /// The people who report directly to this person.

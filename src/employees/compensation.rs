@@ -12,9 +12,9 @@ use crate::audit;
 use crate::auth::principal::Principal;
 use crate::db;
 use crate::error::{ApiError, Validator};
-use crate::http::etag::created_response;
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::money::{self, Currency};
 use crate::state::AppState;
 
@@ -97,7 +97,7 @@ pub async fn create(
     let note = input.note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     v.check(note.as_ref().is_none_or(|n| n.chars().count() <= 500), "/note", "must be at most 500 characters long");
     let actor = principal.actor();
-    let created = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let employee = repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
         v.check(input.effective_from >= employee.start_date, "/effective_from", "must not be before the start date");
         if let Some(end) = employee.end_date {
@@ -109,10 +109,9 @@ pub async fn create(
             repo::insert_compensation(conn, &pay.record(id, input.effective_from, note.as_deref(), actor.user_id))?;
         let view = Compensation::from_row(&row);
         audit::record(conn, &actor, "compensation.recorded", ENTITY, row.id, None, Some(&view))?;
-        Ok(view)
+        Reply::created(&view, 1, &format!("/api/v1/employees/{id}/compensation"))
     })
-    .await?;
-    Ok(created_response(&req, &created, 1, &format!("/api/v1/employees/{id}/compensation")))
+    .await
 }
 
 /// The pay history, latest effective first.

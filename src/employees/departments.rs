@@ -14,9 +14,10 @@ use crate::auth::principal::Principal;
 use crate::auth::users::model::normalize_name;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
-use crate::http::etag::{created_response, entity_response, IfMatch};
+use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::state::AppState;
 
 pub const ENTITY: &str = "department";
@@ -91,7 +92,7 @@ pub async fn create(
         active: true,
     };
     let actor = principal.actor();
-    let department = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         check_links(conn, &mut v, &fields, None)?;
         v.finish()?;
         if repo::department_by_code(conn, &fields.code)?.is_some() {
@@ -100,10 +101,9 @@ pub async fn create(
         let row = repo::insert_department(conn, &fields)?;
         let view = Department::from(&row);
         audit::record(conn, &actor, "department.created", ENTITY, row.id, None, Some(&view))?;
-        Ok(view)
+        Reply::created(&view, view.version, &format!("/api/v1/departments/{}", view.id))
     })
-    .await?;
-    Ok(created_response(&req, &department, department.version, &format!("/api/v1/departments/{}", department.id)))
+    .await
 }
 
 /// Lists departments in id order.

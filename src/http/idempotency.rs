@@ -6,13 +6,20 @@
 //! Applies to authenticated requests (the key is scoped to the caller). A response marked
 //! `Cache-Control: no-store` holds a secret shown once (a new API key's); its body is not kept, and
 //! a replay says so with 409 instead of showing the secret again.
+//!
+//! The answer to a request that changed something is stored in the same transaction as the
+//! change (`http::reply::commit`, through the [`OwnedKey`] this middleware hands the handler): a
+//! crash between the commit and an answer stored afterwards would leave the key unfinished, and a
+//! retry after [`ABANDONED_AFTER`] would make the change a second time. Answers that changed
+//! nothing (a 422, a 404) are stored after the handler, as before: losing one only means the
+//! retry runs again.
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{web, ResponseError};
+use actix_web::{web, HttpMessage, ResponseError};
 use chrono::TimeDelta;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
@@ -45,9 +52,91 @@ struct Record {
 }
 
 enum Claim {
-    /// This request owns the key: run it and store its response.
-    Owned,
+    /// This request owns the key (claimed at this time): run it and store its response.
+    Owned(chrono::NaiveDateTime),
     Replay(Record),
+}
+
+/// The key this request owns, in the request's extensions for `http::reply::commit`.
+#[derive(Clone, Debug)]
+pub struct OwnedKey {
+    scope: String,
+    key: String,
+    claimed_at: chrono::NaiveDateTime,
+    recorded: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl OwnedKey {
+    /// Stores `reply` as the key's answer, inside the caller's transaction. Fails (and so rolls
+    /// the change back) when the key is no longer this request's: a retry took it over after
+    /// [`ABANDONED_AFTER`], and its own run is the one that counts.
+    pub fn record(&self, conn: &mut DbConn, reply: &super::reply::Reply) -> Result<(), ApiError> {
+        let headers = reply.headers.iter().map(|(name, value)| (name.clone(), value.clone()));
+        if !self.store(conn, reply.status, headers, reply.body.to_vec(), reply.secret)? {
+            return Err(ApiError::Conflict(
+                "this request ran so long that a retry with the same Idempotency-Key took over; that retry's answer counts"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes the answer to be replayed (the headers worth keeping; for a secret, the 409 that
+    /// says it is not kept). False when the key is no longer this request's.
+    fn store(
+        &self,
+        conn: &mut DbConn,
+        status: StatusCode,
+        headers: impl Iterator<Item = (HeaderName, String)>,
+        body: Vec<u8>,
+        secret: bool,
+    ) -> QueryResult<bool> {
+        let kept: Vec<(String, String)> = headers
+            .filter(|(name, _)| KEPT_HEADERS.contains(name))
+            .map(|(name, value)| (name.to_string(), value))
+            .collect();
+        let (status, headers, body) = if secret {
+            let (headers, body) = secret_not_kept(status);
+            (StatusCode::CONFLICT, headers, body)
+        } else {
+            (status, serde_json::to_string(&kept).unwrap_or_default(), body)
+        };
+        let updated = diesel::update(
+            idempotency_keys::table
+                .find((&self.scope, &self.key))
+                .filter(idempotency_keys::state.eq("in_flight"))
+                .filter(idempotency_keys::created_at.eq(self.claimed_at)),
+        )
+        .set((
+            idempotency_keys::state.eq("done"),
+            idempotency_keys::response_status.eq(Some(status.as_u16() as i32)),
+            idempotency_keys::response_headers.eq(Some(headers)),
+            idempotency_keys::response_body.eq(Some(body)),
+        ))
+        .execute(conn)?;
+        Ok(updated == 1)
+    }
+
+    /// Gives the key up (the answer decided nothing): a retry runs again. Only this request's
+    /// claim, never a retry's that took it over.
+    fn release(&self, conn: &mut DbConn) -> QueryResult<()> {
+        diesel::delete(
+            idempotency_keys::table
+                .find((&self.scope, &self.key))
+                .filter(idempotency_keys::state.eq("in_flight"))
+                .filter(idempotency_keys::created_at.eq(self.claimed_at)),
+        )
+        .execute(conn)
+        .map(|_| ())
+    }
+
+    pub fn mark_recorded(&self) {
+        self.recorded.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    fn is_recorded(&self) -> bool {
+        self.recorded.load(std::sync::atomic::Ordering::Acquire)
+    }
 }
 
 /// A JSON body in one canonical form (object keys sorted, no insignificant white space), so that a
@@ -111,7 +200,7 @@ fn request_hash(method: &Method, path: &str, query: &str, if_match: Option<&[u8]
     hex::encode(hasher.finalize())
 }
 
-fn try_insert(conn: &mut DbConn, scope: &str, key: &str, hash: &str) -> QueryResult<bool> {
+fn try_insert(conn: &mut DbConn, scope: &str, key: &str, hash: &str) -> QueryResult<Option<chrono::NaiveDateTime>> {
     let now = db::now();
     let inserted = diesel::insert_into(idempotency_keys::table)
         .values((
@@ -124,8 +213,8 @@ fn try_insert(conn: &mut DbConn, scope: &str, key: &str, hash: &str) -> QueryRes
         ))
         .execute(conn);
     match inserted {
-        Ok(_) => Ok(true),
-        Err(e) if db::is_unique_violation(&e) => Ok(false),
+        Ok(_) => Ok(Some(now)),
+        Err(e) if db::is_unique_violation(&e) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -133,8 +222,8 @@ fn try_insert(conn: &mut DbConn, scope: &str, key: &str, hash: &str) -> QueryRes
 /// Claims the key for this request, or finds the earlier request's record.
 fn claim(conn: &mut DbConn, scope: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
     for _ in 0..3 {
-        if try_insert(conn, scope, key, hash)? {
-            return Ok(Claim::Owned);
+        if let Some(claimed_at) = try_insert(conn, scope, key, hash)? {
+            return Ok(Claim::Owned(claimed_at));
         }
         let found: Option<Record> =
             idempotency_keys::table.find((scope, key)).select(Record::as_select()).first(conn).optional()?;
@@ -153,22 +242,6 @@ fn claim(conn: &mut DbConn, scope: &str, key: &str, hash: &str) -> Result<Claim,
         return Ok(Claim::Replay(record));
     }
     Err(ApiError::Conflict("another request with this Idempotency-Key is being processed".into()))
-}
-
-fn store(conn: &mut DbConn, scope: &str, key: &str, status: StatusCode, headers: &str, body: &[u8]) -> QueryResult<()> {
-    diesel::update(idempotency_keys::table.find((scope, key)))
-        .set((
-            idempotency_keys::state.eq("done"),
-            idempotency_keys::response_status.eq(Some(status.as_u16() as i32)),
-            idempotency_keys::response_headers.eq(Some(headers)),
-            idempotency_keys::response_body.eq(Some(body)),
-        ))
-        .execute(conn)
-        .map(|_| ())
-}
-
-fn release(conn: &mut DbConn, scope: &str, key: &str) -> QueryResult<()> {
-    diesel::delete(idempotency_keys::table.find((scope, key))).execute(conn).map(|_| ())
 }
 
 /// Responses that say nothing final about the request are not kept: a retry should run again.
@@ -253,41 +326,49 @@ pub async fn middleware(
     let scope = principal.idempotency_scope();
     let (claim_scope, claim_key, claim_hash) = (scope.clone(), key.clone(), hash.clone());
     let claimed = db::run(&state.pool, move |conn| claim(conn, &claim_scope, &claim_key, &claim_hash)).await;
-    match claimed {
+    let owned = match claimed {
         Err(error) => return Ok(req.into_response(error.error_response())),
         Ok(Claim::Replay(record)) => return Ok(req.into_response(replay(record, &hash))),
-        Ok(Claim::Owned) => {}
-    }
+        Ok(Claim::Owned(claimed_at)) => {
+            OwnedKey { scope: scope.clone(), key: key.clone(), claimed_at, recorded: Default::default() }
+        }
+    };
+    req.extensions_mut().insert(owned.clone());
 
-    let response = next.call(req).await?;
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    if owned.is_recorded() {
+        // Stored with the change it answers, in the handler's transaction.
+        response.headers_mut().insert(REPLAYED, HeaderValue::from_static("false"));
+        return Ok(response);
+    }
     let status = response.status();
     if !is_final(status) {
-        let (scope, key) = (scope.clone(), key.clone());
-        if let Err(e) = db::run(&state.pool, move |conn| Ok(release(conn, &scope, &key)?)).await {
+        if let Err(e) = db::run(&state.pool, move |conn| Ok(owned.release(conn)?)).await {
             log::warn!("could not release idempotency key: {e}");
         }
-        return Ok(response.map_into_boxed_body());
+        return Ok(response);
+    }
+    // An answer that changed nothing (a 422, a 404), or one from a handler that does not answer
+    // through `http::reply::commit`: stored now. Losing it in a crash only means a retry runs again.
+    if status.is_success() {
+        let request = response.request();
+        log::warn!("{} {}: the answer was not stored with its change", request.method(), request.path());
     }
     let (http_request, http_response) = response.into_parts();
     let (head, body) = http_response.into_parts();
     let bytes = body::to_bytes(body).await.unwrap_or_default();
     let no_store =
         head.headers().get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("no-store"));
-    let (stored_headers, stored_body) = if no_store {
-        secret_not_kept(status)
-    } else {
-        let kept: Vec<(String, String)> = KEPT_HEADERS
-            .iter()
-            .filter_map(|name| {
-                head.headers().get(name).and_then(|v| v.to_str().ok()).map(|v| (name.to_string(), v.to_string()))
-            })
-            .collect();
-        (serde_json::to_string(&kept).unwrap_or_default(), bytes.to_vec())
-    };
-    let stored_status = if no_store { StatusCode::CONFLICT } else { status };
-    let stored =
-        db::run(&state.pool, move |conn| Ok(store(conn, &scope, &key, stored_status, &stored_headers, &stored_body)?))
-            .await;
+    let headers: Vec<(HeaderName, String)> = head
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| value.to_str().ok().map(|v| (name.clone(), v.to_string())))
+        .collect();
+    let body_to_store = bytes.to_vec();
+    let stored = db::run(&state.pool, move |conn| {
+        Ok(owned.store(conn, status, headers.into_iter(), body_to_store, no_store)?)
+    })
+    .await;
     if let Err(e) = stored {
         log::warn!("could not store idempotent response: {e}");
     }

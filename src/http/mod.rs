@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod json;
 pub mod openapi;
 pub mod pagination;
+pub mod reply;
 pub mod request_id;
 pub mod throttle;
 pub mod timeout;

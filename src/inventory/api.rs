@@ -15,9 +15,10 @@ use crate::auth::roles::Role;
 use crate::auth::users::model::normalize_name;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
-use crate::http::etag::{created_response, entity_response, IfMatch};
+use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::{nullable, ValidJson};
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::money::{format_amount, format_scaled, parse_scaled, Currency};
 use crate::state::AppState;
 
@@ -156,7 +157,7 @@ pub async fn create_location(
         active: true,
     };
     let actor = principal.actor();
-    let location = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         check_parent(conn, &mut v, fields.parent_id, None)?;
         v.finish()?;
         if repo::location_by_code(conn, &fields.code)?.is_some() {
@@ -165,10 +166,9 @@ pub async fn create_location(
         let row = repo::insert_location(conn, &fields)?;
         let location = Location::from(&row);
         audit::record(conn, &actor, "location.created", "location", row.id, None, Some(&location))?;
-        Ok(location)
+        Reply::created(&location, location.version, &format!("/api/v1/inventory/locations/{}", location.id))
     })
-    .await?;
-    Ok(created_response(&req, &location, location.version, &format!("/api/v1/inventory/locations/{}", location.id)))
+    .await
 }
 
 /// Lists locations in id order.
@@ -441,17 +441,16 @@ pub async fn create_item(
     };
     v.finish()?;
     let actor = principal.actor();
-    let item = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         if repo::item_by_sku(conn, &fields.sku)?.is_some() {
             return Err(ApiError::Conflict(format!("an item with SKU {} exists", fields.sku)));
         }
         let row = repo::insert_item(conn, &fields)?;
         let item = Item::new(&row, currency, Some(Vec::new()));
         audit::record(conn, &actor, "item.created", "item", row.id, None, Some(&item))?;
-        Ok(item)
+        Reply::created(&item, item.version, &format!("/api/v1/inventory/items/{}", item.id))
     })
-    .await?;
-    Ok(created_response(&req, &item, item.version, &format!("/api/v1/inventory/items/{}", item.id)))
+    .await
 }
 
 /// Lists items in id order, with what they hold and are worth.

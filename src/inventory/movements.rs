@@ -17,9 +17,9 @@ use crate::auth::principal::Principal;
 use crate::auth::roles::Role;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
-use crate::http::etag::created_response;
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::money::{self, format_amount, format_scaled, parse_scaled, Currency};
 use crate::state::AppState;
 use crate::tickets::access::TicketAccess;
@@ -368,7 +368,7 @@ pub async fn create(
         return Err(ApiError::Forbidden("only finance and admin override a budget; finance posts no movements".into()));
     }
     let actor = principal.actor();
-    let (movement, currency, warnings) = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let item = repo::item(conn, input.item_id)?;
         match &item {
             None => v.error("/item_id", "no such item"),
@@ -551,12 +551,17 @@ pub async fn create(
         let item_id = item.ok_or(ApiError::NotFound)?.id;
         let reason = posting.reason.map(str::to_string);
         let posting = Posting { reason: reason.as_deref(), budget_override: budget_override.as_deref(), ..posting };
-        post(conn, &actor, item_id, posting)
+        let (movement, currency, warnings) = post(conn, &actor, item_id, posting)?;
+        let mut body = Movement::new(&movement, currency);
+        body.budget_warnings = warnings;
+        created(&body)
     })
-    .await?;
-    let mut body = Movement::new(&movement, currency);
-    body.budget_warnings = warnings;
-    Ok(created_response(&req, &body, 1, &format!("/api/v1/inventory/movements/{}", body.id)))
+    .await
+}
+
+/// A new movement's answer: movements are never changed, so their version is always 1.
+fn created(movement: &Movement) -> Result<Reply, ApiError> {
+    Reply::created(movement, 1, &format!("/api/v1/inventory/movements/{}", movement.id))
 }
 
 /// Undoes a movement with an opposite one at the same value (ops, admin). A movement is reversed
@@ -585,7 +590,7 @@ pub async fn reverse(
     let reason = v.required_lines("/reason", body.into_inner().reason, 500);
     v.finish()?;
     let actor = principal.actor();
-    let (movement, currency, _) = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let original = repo::movement(conn, id)?.ok_or(ApiError::NotFound)?;
         if original.reverses_id.is_some() {
             return Err(ApiError::Conflict("a reversal is not reversed; post a new movement instead".into()));
@@ -607,11 +612,10 @@ pub async fn reverse(
             reverses_id: Some(original.id),
             budget_override: None,
         };
-        post(conn, &actor, original.item_id, posting)
+        let (movement, currency, _) = post(conn, &actor, original.item_id, posting)?;
+        created(&Movement::new(&movement, currency))
     })
-    .await?;
-    let body = Movement::new(&movement, currency);
-    Ok(created_response(&req, &body, 1, &format!("/api/v1/inventory/movements/{}", body.id)))
+    .await
 }
 
 async fn movements_page(

@@ -16,9 +16,10 @@ use crate::audit;
 use crate::auth::principal::Principal;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
-use crate::http::etag::{created_response, entity_response, IfMatch};
+use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::{OptionalJson, ValidJson};
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::money::{self, Currency};
 use crate::state::AppState;
 use crate::tickets::billing;
@@ -186,7 +187,7 @@ pub async fn create(
     v.check(input.lines.len() <= 500, "/lines", "at most 500 lines");
     let actor = principal.actor();
     let user_id = principal.user_id;
-    let invoice = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let (customer_id, vendor_id, credited, party_currency) = match input.kind {
             InvoiceKind::Receivable => {
                 let customer =
@@ -262,10 +263,9 @@ pub async fn create(
         repo::set_lines(conn, row.id, &lines)?;
         let invoice = view(conn, &row)?;
         audit::record(conn, &actor, "invoice.created", ENTITY, row.id, None, Some(&invoice))?;
-        Ok(invoice)
+        Reply::created(&invoice, invoice.version, &format!("/api/v1/invoices/{}", invoice.id))
     })
-    .await?;
-    Ok(created_response(&req, &invoice, invoice.version, &format!("/api/v1/invoices/{}", invoice.id)))
+    .await
 }
 
 /// Lists invoices, newest first (finance, admin, auditor).
@@ -494,7 +494,7 @@ pub async fn issue(
         body.0.and_then(|b| b.budget_override_reason).map(|r| v.required_text("/budget_override_reason", &r, 500));
     v.finish()?;
     let actor = principal.actor();
-    let invoice = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let (row, before) = load(conn, id)?;
         if_match.check(row.version)?;
         require_draft(&row)?;
@@ -564,10 +564,9 @@ pub async fn issue(
         let (_, mut after) = load(conn, id)?;
         audit::record(conn, &actor, "invoice.issued", ENTITY, id, Some(&before), Some(&after))?;
         after.budget_warnings = warnings;
-        Ok(after)
+        Reply::entity(&after, after.version)
     })
-    .await?;
-    Ok(entity_response(&req, StatusCode::OK, &invoice, invoice.version))
+    .await
 }
 
 /// Voids an issued invoice that has no payments and no credit notes, with a reason; its number
@@ -601,7 +600,7 @@ pub async fn void(
     let reason = v.required_lines("/reason", body.into_inner().reason, 500);
     v.finish()?;
     let actor = principal.actor();
-    let invoice = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let (row, before) = load(conn, id)?;
         if_match.check(row.version)?;
         match row.status() {
@@ -627,10 +626,9 @@ pub async fn void(
         }
         let (_, after) = load(conn, id)?;
         audit::record(conn, &actor, "invoice.voided", ENTITY, id, Some(&before), Some(&after))?;
-        Ok(after)
+        Reply::entity(&after, after.version)
     })
-    .await?;
-    Ok(entity_response(&req, StatusCode::OK, &invoice, invoice.version))
+    .await
 }
 
 #[cfg(test)]

@@ -12,10 +12,9 @@ use super::repo::{self, parties as party_repo, DraftFields, NewLine, TotalsField
 use super::views::BillTime;
 use crate::audit;
 use crate::auth::principal::Principal;
-use crate::db;
 use crate::error::{ApiError, Validator};
-use crate::http::etag::created_response;
 use crate::http::json::ValidJson;
+use crate::http::reply::{self, Reply};
 use crate::money::Currency;
 use crate::state::AppState;
 use crate::tickets::billing;
@@ -72,7 +71,7 @@ pub async fn bill_time(
     };
     let actor = principal.actor();
     let user_id = principal.user_id;
-    let invoice = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let customer = party_repo::party(conn, PartyKind::Customer, input.customer_id)?.filter(|c| c.active);
         let Some(customer) = customer else {
             return Err(ApiError::invalid("/customer_id", "no such active customer"));
@@ -187,8 +186,7 @@ pub async fn bill_time(
         }
         let (_, invoice) = load(conn, row.id)?;
         audit::record(conn, &actor, "invoice.created", ENTITY, row.id, None, Some(&invoice))?;
-        Ok(invoice)
+        Reply::created(&invoice, invoice.version, &format!("/api/v1/invoices/{}", invoice.id))
     })
-    .await?;
-    Ok(created_response(&req, &invoice, invoice.version, &format!("/api/v1/invoices/{}", invoice.id)))
+    .await
 }

@@ -307,7 +307,8 @@ mod tests {
         // Time at an hourly rate: 20 minutes at 100.00 per 60 minutes is 33.33, rounded once
         // (0.333 h × 100.00 would be 33.30).
         assert_eq!(line_net(20_000, 1_000_000, 60, 0, eur), Some(3_333));
-        assert_eq!(line_net(1_000, 300, 60, 0, eur), Some(1), "1 min at 0.30/h is 0.005: half-up");
+        assert_eq!(line_net(1_000, 3_000, 60, 0, eur), Some(1), "1 min at 0.30/h is 0.005: half-up");
+        assert_eq!(line_net(1_000, 2_999, 60, 0, eur), Some(0), "1 min at 0.2999/h is 0.00499…");
         assert_eq!(line_net(40_000, 1_000_000, 60, 0, eur), Some(6_667), "66.666… rounds up");
     }
 

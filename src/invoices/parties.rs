@@ -19,6 +19,7 @@ use crate::error::{ApiError, Validator};
 use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::{nullable, ValidJson};
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::money::{self, Currency, Money};
 use crate::state::AppState;
 
@@ -221,7 +222,7 @@ async fn create_party(
     let fields = fields_of(&mut v, kind, input, None);
     v.finish()?;
     let actor = principal.actor();
-    let party = db::run_write(&state.pool, move |conn| {
+    reply::commit(req, &state.pool, move |conn| {
         if let Some(reference) = &fields.external_ref {
             if repo::by_external_ref(conn, kind, reference)?.is_some() {
                 return Err(conflict_on_ref(kind, &fields));
@@ -230,10 +231,9 @@ async fn create_party(
         let row = repo::insert(conn, kind, &fields)?;
         let party = Party::from_row(&row);
         audit::record(conn, &actor, &format!("{}.created", kind.as_str()), entity(kind), row.id, None, Some(&party))?;
-        Ok(party)
+        Reply::created(&party, party.version, &location(kind, party.id))
     })
-    .await?;
-    Ok(created_response(req, &party, party.version, &location(kind, party.id)))
+    .await
 }
 
 async fn list_parties(

@@ -1,6 +1,7 @@
 //! `/api/v1/invoices/{id}/payments`: money received on receivables and paid on bills.
 
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 
 use super::api::{currency_of, load, today, ENTITY};
 use super::model::{InvoiceKind, InvoiceStatus};
@@ -13,6 +14,7 @@ use crate::db;
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::money::{self, format_amount};
 use crate::state::AppState;
 
@@ -31,6 +33,7 @@ use crate::state::AppState;
 )]
 #[post("/invoices/{id}/payments")]
 pub async fn create(
+    req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
@@ -45,7 +48,7 @@ pub async fn create(
     shape.finish()?;
     let actor = principal.actor();
     let user_id = principal.user_id;
-    let payment = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let (row, before) = load(conn, id)?;
         let currency = currency_of(&row)?;
         if row.kind() == InvoiceKind::CreditNote {
@@ -89,10 +92,9 @@ pub async fn create(
         let payment = Payment::new(&payment, currency);
         let (_, after) = load(conn, id)?;
         audit::record(conn, &actor, "invoice.payment_recorded", ENTITY, id, Some(&before), Some(&after))?;
-        Ok(payment)
+        Reply::json(StatusCode::CREATED, &payment)
     })
-    .await?;
-    Ok(HttpResponse::Created().json(payment))
+    .await
 }
 
 /// The payments of an invoice, oldest first (finance, admin, auditor).

@@ -18,9 +18,10 @@ use crate::auth::users::model::{normalize_email, normalize_name};
 use crate::db::{self, counters, DbConn};
 use crate::employees;
 use crate::error::{ApiError, Validator};
-use crate::http::etag::{created_response, entity_response, IfMatch};
+use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::state::AppState;
 
 pub const ENTITY: &str = "ticket";
@@ -233,7 +234,7 @@ pub async fn create(
     let links = input.links.unwrap_or_default();
     let actor = principal.actor();
     let user_id = principal.user_id;
-    let (ticket, version, id) = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let access = TicketAccess::load(conn, &principal)?;
         let desk = repo::desk(conn, input.desk_id)?;
         match &desk {
@@ -310,10 +311,10 @@ pub async fn create(
         ticket_repo::set_links(conn, row.id, &links)?;
         let recorded = audit_view(conn, &row, now)?;
         audit::record(conn, &actor, "ticket.created", ENTITY, row.id, None, Some(&recorded))?;
-        Ok((one(conn, &access, row.clone(), now)?, row.version, row.id))
+        let (version, location) = (row.version, format!("/api/v1/tickets/{}", row.id));
+        Reply::created(&one(conn, &access, row, now)?, version, &location)
     })
-    .await?;
-    Ok(created_response(&req, &ticket, version, &format!("/api/v1/tickets/{id}")))
+    .await
 }
 
 /// Lists the tickets the caller sees, with filters and a sort; SLA flags are computed now.
@@ -574,7 +575,7 @@ pub async fn transition(
     v.finish()?;
     let internal = input.internal.unwrap_or(false);
     let actor = principal.actor();
-    let ticket = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let access = TicketAccess::load(conn, &principal)?;
         let row = visible_ticket(conn, &access, id)?;
         if_match.check(row.version)?;
@@ -613,10 +614,10 @@ pub async fn transition(
             add_comment(conn, &access, &actor, &moved, body, internal, now)?;
         }
         let row = ticket_repo::ticket(conn, id)?.ok_or(ApiError::NotFound)?;
-        one(conn, &access, row, now)
+        let ticket = one(conn, &access, row, now)?;
+        Reply::entity(&ticket, ticket.version)
     })
-    .await?;
-    Ok(entity_response(&req, StatusCode::OK, &ticket, ticket.version))
+    .await
 }
 
 /// Every change to the ticket, its comments included, oldest first (staff: not the requester,

@@ -1,6 +1,7 @@
 //! `/api/v1/tickets/{id}/comments`: public replies and internal notes.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 use super::access::TicketAccess;
 use super::api::{add_comment, check_comment_rights, visible_ticket};
@@ -11,6 +12,7 @@ use crate::db;
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::state::AppState;
 
 /// Posts a public reply (the desk's agents and the requester) or an internal note (the desk's
@@ -28,6 +30,7 @@ use crate::state::AppState;
 )]
 #[post("/tickets/{id}/comments")]
 pub async fn create(
+    req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
@@ -40,7 +43,7 @@ pub async fn create(
     v.finish()?;
     let internal = input.internal.unwrap_or(false);
     let actor = principal.actor();
-    let comment = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let access = TicketAccess::load(conn, &principal)?;
         let ticket = visible_ticket(conn, &access, id)?;
         check_comment_rights(&access, &ticket, internal)?;
@@ -50,10 +53,10 @@ pub async fn create(
                 ticket.reference, ticket.status
             )));
         }
-        add_comment(conn, &access, &actor, &ticket, &text, internal, db::now())
+        let comment = add_comment(conn, &access, &actor, &ticket, &text, internal, db::now())?;
+        Reply::json(StatusCode::CREATED, &comment)
     })
-    .await?;
-    Ok(HttpResponse::Created().json(comment))
+    .await
 }
 
 /// The ticket's comments, oldest first. Requesters who are not staff see public replies only.

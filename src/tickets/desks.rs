@@ -16,9 +16,10 @@ use crate::auth::users::model::normalize_name;
 use crate::db::{self, DbConn};
 use crate::employees;
 use crate::error::{ApiError, Validator};
-use crate::http::etag::{created_response, entity_response, IfMatch};
+use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::money::{self, Currency};
 use crate::state::AppState;
 
@@ -173,7 +174,7 @@ pub async fn create(
     let sla = input.sla.unwrap_or_default();
     check_sla(&mut v, &sla);
     let actor = principal.actor();
-    let desk = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         employees::check_department_choice(conn, &mut v, input.department_id, None)?;
         v.finish()?;
         if repo::desk_by_key(conn, &key)?.is_some() {
@@ -190,10 +191,9 @@ pub async fn create(
         repo::set_sla_policy(conn, row.id, &sla)?;
         let desk = Desk::new(&row, sla, Vec::new());
         audit::record(conn, &actor, "desk.created", ENTITY, desk.id, None, Some(&desk))?;
-        Ok(desk)
+        Reply::created(&desk, desk.version, &format!("/api/v1/desks/{}", desk.id))
     })
-    .await?;
-    Ok(created_response(&req, &desk, desk.version, &format!("/api/v1/desks/{}", desk.id)))
+    .await
 }
 
 /// Lists desks in id order.

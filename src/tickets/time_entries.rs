@@ -22,9 +22,10 @@ use crate::auth::principal::Principal;
 use crate::db::{self, DbConn};
 use crate::employees::{self, model::EmployeeStatus};
 use crate::error::{ApiError, Validator};
-use crate::http::etag::{created_response, entity_response, IfMatch};
+use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::{nullable, ValidJson};
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::money::{self, Currency, Money};
 use crate::state::AppState;
 
@@ -293,7 +294,7 @@ pub async fn create_on_ticket(
     v.check((1..=1440).contains(&input.minutes), "/minutes", "must be 1 to 1440");
     let actor = principal.actor();
     let user_id = principal.user_id;
-    let entry = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let access = TicketAccess::load(conn, &principal)?;
         let ticket = visible_ticket(conn, &access, ticket_id)?;
         let Some(employee_id) = input.employee_id.or(access.employee_id) else {
@@ -326,10 +327,10 @@ pub async fn create_on_ticket(
         ticket_repo::touch(conn, ticket_id, db::now())?;
         audit::record(conn, &actor, "time_entry.created", ENTITY, row.id, None, Some(&TimeEntry::new(&row, true)))?;
         record_on_ticket(conn, &actor, "ticket.time_logged", None, Some(&row))?;
-        Ok(TimeEntry::for_viewer(&row, &access))
+        let entry = TimeEntry::for_viewer(&row, &access);
+        Reply::created(&entry, entry.version, &format!("/api/v1/time-entries/{}", entry.id))
     })
-    .await?;
-    Ok(created_response(&req, &entry, entry.version, &format!("/api/v1/time-entries/{}", entry.id)))
+    .await
 }
 
 /// A page of entries: on one ticket (`on_ticket`), everything on it for whoever sees the

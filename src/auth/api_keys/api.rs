@@ -1,7 +1,7 @@
 //! `/api/v1/api-keys`: keys for integrations and scripts. Anyone signed in may create keys for
 //! themself, with roles no wider than their own; admins see and revoke everyone's keys.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -18,6 +18,7 @@ use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::state::AppState;
 
 pub const ENTITY: &str = "api_key";
@@ -95,7 +96,7 @@ pub async fn create(
     let secret_hash = sha256_hex(&secret);
     let actor = principal.actor();
     let user_id = principal.user_id;
-    let key = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let row = repo::insert(
             conn,
             &NewApiKey {
@@ -109,18 +110,11 @@ pub async fn create(
         )?;
         let key = ApiKey::from_row(&row, db::now());
         audit::record(conn, &actor, "api_key.created", ENTITY, key.id, None, Some(&key))?;
-        Ok(key)
+        let (version, location) = (key.version, format!("/api/v1/api-keys/{}", key.id));
+        // The secret is shown only here: answered, never stored for a replay.
+        Ok(Reply::created(&CreatedApiKey { key, secret }, version, &location)?.secret())
     })
-    .await?;
-    let version = key.version;
-    let location = format!("/api/v1/api-keys/{}", key.id);
-    let mut response = entity_response(&req, StatusCode::CREATED, &CreatedApiKey { key, secret }, version);
-    let headers = response.headers_mut();
-    if let Ok(location) = header::HeaderValue::from_str(&location) {
-        headers.insert(header::LOCATION, location);
-    }
-    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    Ok(response)
+    .await
 }
 
 /// Lists API keys: the caller's own, or (admin, auditor) everyone's.
@@ -178,6 +172,7 @@ pub async fn get(
 )]
 #[post("/api-keys/{id}/revocation")]
 pub async fn revoke(
+    req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
@@ -186,13 +181,13 @@ pub async fn revoke(
     let id = id.into_inner();
     let actor = principal.actor();
     let may_revoke_others = principal.is(Role::Admin);
-    db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let row = repo::find_optional(conn, id)?
             .filter(|r| r.user_id == principal.user_id || may_revoke_others)
             .ok_or(ApiError::NotFound)?;
         if_match.check(row.version)?;
         if row.revoked_at.is_some() {
-            return Ok(());
+            return Ok(Reply::no_content());
         }
         let before = ApiKey::from_row(&row, db::now());
         if !repo::revoke(conn, id, row.version)? {
@@ -200,8 +195,7 @@ pub async fn revoke(
         }
         let after = ApiKey::from_row(&repo::find(conn, id)?, db::now());
         audit::record(conn, &actor, "api_key.revoked", ENTITY, id, Some(&before), Some(&after))?;
-        Ok(())
+        Ok(Reply::no_content())
     })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    .await
 }

@@ -18,6 +18,7 @@ use crate::auth::users::{self, model::User, model::UserRow};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
+use crate::http::reply::{self, Reply};
 use crate::http::throttle;
 use crate::state::AppState;
 
@@ -283,6 +284,7 @@ pub async fn me(state: web::Data<AppState>, principal: Principal) -> Result<Http
 )]
 #[post("/auth/password")]
 pub async fn change_password(
+    req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
     body: ValidJson<PasswordChange>,
@@ -304,14 +306,13 @@ pub async fn change_password(
     v.finish()?;
     let new_hash = state.hasher.hash(input.new_password).await?;
     let actor = principal.actor();
-    db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         users::repo::set_password(conn, user_id, &new_hash)?;
         repo::revoke_all_for_user(conn, user_id)?;
         let after = users::repo::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)?;
         let (before, after) = (User::from(&row), User::from(&after));
         audit::record(conn, &actor, "user.password_changed", users::api::ENTITY, user_id, Some(&before), Some(&after))?;
-        Ok(())
+        Ok(Reply::no_content())
     })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    .await
 }

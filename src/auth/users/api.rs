@@ -13,9 +13,10 @@ use crate::auth::roles::{Role, Roles};
 use crate::auth::{password, sessions};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
-use crate::http::etag::{created_response, entity_response, IfMatch};
+use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
+use crate::http::reply::{self, Reply};
 use crate::state::AppState;
 
 pub const ENTITY: &str = "user";
@@ -119,7 +120,7 @@ pub async fn create(
 
     let password_hash = state.hasher.hash(input.password).await?;
     let actor = principal.actor();
-    let user = db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         if repo::find_by_email(conn, &email)?.is_some() {
             return Err(ApiError::Conflict(format!("a user with email {email} already exists")));
         }
@@ -135,10 +136,9 @@ pub async fn create(
         )?;
         let user = User::from(&row);
         audit::record(conn, &actor, "user.created", ENTITY, user.id, None, Some(&user))?;
-        Ok(user)
+        Reply::created(&user, user.version, &format!("/api/v1/users/{}", user.id))
     })
-    .await?;
-    Ok(created_response(&req, &user, user.version, &format!("/api/v1/users/{}", user.id)))
+    .await
 }
 
 /// Lists users in id order.
@@ -268,6 +268,7 @@ pub async fn update(
 )]
 #[post("/users/{id}/deactivation")]
 pub async fn deactivate(
+    req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
@@ -276,11 +277,11 @@ pub async fn deactivate(
     principal.require_admin()?;
     let id = id.into_inner();
     let actor = principal.actor();
-    db::run_write(&state.pool, move |conn| {
+    reply::commit(&req, &state.pool, move |conn| {
         let row = repo::find_optional(conn, id)?.ok_or(ApiError::NotFound)?;
         if_match.check(row.version)?;
         if !row.active {
-            return Ok(());
+            return Ok(Reply::no_content());
         }
         let before = User::from(&row);
         guard_admin_lockout(conn, &principal, id, Roles::from_stored(&row.roles).contains(Role::Admin), false)?;
@@ -291,10 +292,9 @@ pub async fn deactivate(
         sessions::repo::revoke_all_for_user(conn, id)?;
         let after = User::from(&repo::find_optional(conn, id)?.ok_or(ApiError::NotFound)?);
         audit::record(conn, &actor, "user.deactivated", ENTITY, id, Some(&before), Some(&after))?;
-        Ok(())
+        Ok(Reply::no_content())
     })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    .await
 }
 
 /// The user's change history, oldest first (admin, auditor).
