@@ -313,3 +313,63 @@ async fn report_on_known_data(app: TestApp) {
     assert_eq!(empty["desks"][0]["cost_per_resolved_ticket"], json!([]));
 }
 both_backends!(desk_report, report_on_known_data);
+
+/// At most 24 hours a day per person, also under parallel requests on two nodes: of 32 parallel
+/// hours for one person and day exactly 24 go through (on PostgreSQL all 32 once did), and
+/// moving or growing an entry into a full day is refused as well.
+async fn a_day_holds_24_hours_under_parallel_writes(app: TestApp) {
+    let s = setup(&app).await;
+    let ticket = ticket(&app, &s).await;
+    let node = app.another_node().await;
+    let path = format!("/api/v1/tickets/{}/time-entries", ticket["id"]);
+    let day = days_ago(1);
+    let body = json!({"work_date": day, "minutes": 60});
+    let requests = (0..32).map(|i| {
+        let target = if i % 2 == 0 { &app } else { &node };
+        target.post(&path, &s.ada_token, &body)
+    });
+    let responses = futures_util::future::join_all(requests).await;
+    let (mut created, mut refused) = (0, 0);
+    for response in responses {
+        match response.status() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                let problem = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+                assert_eq!(pointers(&problem), vec!["/minutes"], "{problem}");
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {}", response.text().await.unwrap_or_default()),
+        }
+    }
+    assert_eq!((created, refused), (24, 8), "exactly a day's worth of hours");
+    let listed: Value = app
+        .get(&format!("/api/v1/time-entries?employee_id={}&from={day}&to={day}&limit=200", s.ada), &s.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let total: i64 = listed["items"].as_array().unwrap().iter().map(|e| e["minutes"].as_i64().unwrap()).sum();
+    assert_eq!(total, 1440);
+
+    // A full day takes nothing more: not a new entry, not a longer one, not one moved into it;
+    // a minute freed is a minute that can be logged again.
+    let one = |minutes: i64| json!({"work_date": day, "minutes": minutes});
+    problem(app.post(&path, &s.ada_token, &one(1)).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let first = &listed["items"][0];
+    let entry = format!("/api/v1/time-entries/{}", first["id"]);
+    problem(app.patch(&entry, &s.ada_token, &json!({"minutes": 61}), None).await, StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+    let elsewhere = app.post(&path, &s.ada_token, &json!({"work_date": days_ago(2), "minutes": 30})).await;
+    assert_eq!(elsewhere.status(), StatusCode::CREATED);
+    let elsewhere: Value = elsewhere.json().await.unwrap();
+    let moved = app
+        .patch(&format!("/api/v1/time-entries/{}", elsewhere["id"]), &s.ada_token, &json!({"work_date": day}), None)
+        .await;
+    problem(moved, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(app.patch(&entry, &s.ada_token, &json!({"minutes": 30}), None).await.status(), StatusCode::OK);
+    assert_eq!(app.post(&path, &s.ada_token, &one(30)).await.status(), StatusCode::CREATED);
+    problem(app.post(&path, &s.ada_token, &one(1)).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(app.delete(&entry, &s.ada_token).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.post(&path, &s.ada_token, &one(30)).await.status(), StatusCode::CREATED);
+}
+both_backends!(day_of_24_hours_in_parallel, a_day_holds_24_hours_under_parallel_writes);

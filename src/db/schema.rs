@@ -354,6 +354,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    employee_day_minutes (employee_id, work_date) {
+        employee_id -> BigInt,
+        work_date -> Date,
+        minutes -> Integer,
+    }
+}
+
+diesel::table! {
     payments (id) {
         id -> BigInt,
         invoice_id -> BigInt,
@@ -521,4 +529,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     budgets,
     budget_lines,
     budget_actuals,
+    employee_day_minutes,
 );

@@ -224,17 +224,17 @@ fn log_time(
     else {
         return Ok(()); // no rate on that day: the demo simply logs nothing
     };
-    let entry = time_repo::insert(
-        conn,
-        &NewTimeEntry {
-            ticket_id: ticket.id,
-            desk_id: ticket.desk_id,
-            department_id: desk.department_id,
-            employee_id,
-            created_by: None,
-            valuation,
-        },
-    )?;
-    ticket_repo::add_time_spent(conn, ticket.id, i64::from(entry.minutes))?;
+    let new = NewTimeEntry {
+        ticket_id: ticket.id,
+        desk_id: ticket.desk_id,
+        department_id: desk.department_id,
+        employee_id,
+        created_by: None,
+        valuation,
+    };
+    // A day that is full already simply gets no more demo time.
+    if let Ok(entry) = time_repo::insert(conn, &new)? {
+        ticket_repo::add_time_spent(conn, ticket.id, i64::from(entry.minutes))?;
+    }
     Ok(())
 }

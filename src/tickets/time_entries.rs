@@ -16,7 +16,7 @@ use super::access::TicketAccess;
 use super::api::visible_ticket;
 use super::model::{amount_for_minutes, TicketRow, TimeEntryRow};
 use super::repo::tickets as ticket_repo;
-use super::repo::time_entries::{self as repo, NewTimeEntry, TimeEntryFilter, Valuation};
+use super::repo::time_entries::{self as repo, DayFull, NewTimeEntry, TimeEntryFilter, Valuation, MINUTES_PER_DAY};
 use crate::audit;
 use crate::auth::principal::Principal;
 use crate::db::{self, DbConn};
@@ -30,7 +30,6 @@ use crate::money::{self, Currency, Money};
 use crate::state::AppState;
 
 pub const ENTITY: &str = "time_entry";
-const MINUTES_PER_DAY: i64 = 1440;
 
 /// Time worked on a ticket.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -220,12 +219,25 @@ fn check_person_and_day(
     v.check(work_date <= employees::api::today(), "/work_date", "must not be in the future");
     v.check(work_date >= person.start_date, "/work_date", format!("is before {}'s start date", person.employee_number));
     let logged = repo::minutes_on(conn, employee_id, work_date, except)?;
-    v.check(
-        logged + i64::from(minutes) <= MINUTES_PER_DAY,
-        "/minutes",
-        format!("{} already has {logged} minutes on {work_date}; a day has {MINUTES_PER_DAY}", person.employee_number),
-    );
+    if logged + i64::from(minutes) > i64::from(MINUTES_PER_DAY) {
+        v.error("/minutes", day_full(&person.employee_number, work_date, DayFull { logged }));
+    }
     Ok(())
+}
+
+/// What a full day is told. The check above reads the entries; under parallel writes the day's
+/// row in `employee_day_minutes`, taken by each write, has the last word (`repo::insert`).
+fn day_full(employee_number: &str, work_date: NaiveDate, full: DayFull) -> String {
+    format!("{employee_number} already has {} minutes on {work_date}; a day has {MINUTES_PER_DAY}", full.logged)
+}
+
+fn day_full_error(conn: &mut DbConn, employee_id: i64, work_date: NaiveDate, full: DayFull) -> ApiError {
+    let number = employees::repo::employee(conn, employee_id)
+        .ok()
+        .flatten()
+        .map(|e| e.employee_number)
+        .unwrap_or_else(|| format!("employee {employee_id}"));
+    ApiError::invalid("/minutes", day_full(&number, work_date, full))
 }
 
 /// What the ticket's history says of an entry: the work, not its cost (the history's readers
@@ -312,17 +324,19 @@ pub async fn create_on_ticket(
         v.finish()?;
         let valuation = valuation.ok_or_else(|| ApiError::internal("valuation missing after validation"))?;
         let department_id = super::repo::desk(conn, ticket.desk_id)?.ok_or(ApiError::NotFound)?.department_id;
-        let row = repo::insert(
-            conn,
-            &NewTimeEntry {
-                ticket_id,
-                desk_id: ticket.desk_id,
-                department_id,
-                employee_id,
-                created_by: Some(user_id),
-                valuation,
-            },
-        )?;
+        let work_date = valuation.work_date;
+        let new = NewTimeEntry {
+            ticket_id,
+            desk_id: ticket.desk_id,
+            department_id,
+            employee_id,
+            created_by: Some(user_id),
+            valuation,
+        };
+        let row = match repo::insert(conn, &new)? {
+            Ok(row) => row,
+            Err(full) => return Err(day_full_error(conn, employee_id, work_date, full)),
+        };
         ticket_repo::add_time_spent(conn, ticket_id, i64::from(row.minutes))?;
         ticket_repo::touch(conn, ticket_id, db::now())?;
         audit::record(conn, &actor, "time_entry.created", ENTITY, row.id, None, Some(&TimeEntry::new(&row, true)))?;
@@ -506,8 +520,10 @@ pub async fn update(
         let valuation = value(conn, &mut v, row.employee_id, work_date, minutes, billable, note, billing)?;
         v.finish()?;
         let valuation = valuation.ok_or_else(|| ApiError::internal("valuation missing after validation"))?;
-        if !repo::revalue(conn, id, row.version, &valuation)? {
-            return Err(ApiError::changed_concurrently("time entry"));
+        match repo::revalue(conn, id, row.version, &valuation)? {
+            Ok(true) => {}
+            Ok(false) => return Err(ApiError::changed_concurrently("time entry")),
+            Err(full) => return Err(day_full_error(conn, row.employee_id, work_date, full)),
         }
         ticket_repo::add_time_spent(conn, row.ticket_id, i64::from(minutes) - i64::from(row.minutes))?;
         ticket_repo::touch(conn, row.ticket_id, db::now())?;

@@ -5,7 +5,8 @@ use diesel::dsl::sum;
 use diesel::prelude::*;
 
 use crate::budgets::actuals;
-use crate::db::schema::time_entries;
+use crate::db::schema::{employee_day_minutes, time_entries};
+use crate::db::sql::{self, Bind};
 use crate::db::{self, DbConn};
 use crate::tickets::model::TimeEntryRow;
 
@@ -50,9 +51,88 @@ pub struct NewTimeEntry {
     pub valuation: Valuation,
 }
 
-pub fn insert(conn: &mut DbConn, new: &NewTimeEntry) -> QueryResult<TimeEntryRow> {
+/// The largest total a person logs on one day.
+pub const MINUTES_PER_DAY: i32 = 24 * 60;
+
+/// A day would pass 24 hours: the minutes the person has on it already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayFull {
+    pub logged: i64,
+}
+
+/// Adds `minutes` to a person's day in `employee_day_minutes`, unless the day would pass 24 hours
+/// (then nothing changes and the answer is false). One statement that takes the day's row: two
+/// entries for one person and day, on any nodes, are added one after the other, never both
+/// against the same old total.
+fn add_to_day(conn: &mut DbConn, employee_id: i64, date: NaiveDate, minutes: i32) -> QueryResult<bool> {
+    const UPSERT: &str = "INSERT INTO employee_day_minutes (employee_id, work_date, minutes) \
+         SELECT ?, ?, ? WHERE ? <= ? \
+         ON CONFLICT (employee_id, work_date) DO UPDATE SET minutes = employee_day_minutes.minutes + excluded.minutes \
+         WHERE employee_day_minutes.minutes + excluded.minutes <= ?";
+    let binds = [
+        Bind::BigInt(employee_id),
+        Bind::Day(date),
+        Bind::Integer(minutes),
+        Bind::Integer(minutes),
+        Bind::Integer(MINUTES_PER_DAY),
+        Bind::Integer(MINUTES_PER_DAY),
+    ];
+    Ok(sql::execute(conn, UPSERT, &binds)? == 1)
+}
+
+fn take_from_day(conn: &mut DbConn, employee_id: i64, date: NaiveDate, minutes: i32) -> QueryResult<()> {
+    const TAKE: &str = "UPDATE employee_day_minutes SET minutes = minutes - ? WHERE employee_id = ? AND work_date = ?";
+    sql::execute(conn, TAKE, &[Bind::Integer(minutes), Bind::BigInt(employee_id), Bind::Day(date)]).map(|_| ())
+}
+
+/// Minutes a person has on a day, as kept beside the entries.
+fn logged_on_day(conn: &mut DbConn, employee_id: i64, date: NaiveDate) -> QueryResult<i64> {
+    let logged: Option<i32> = employee_day_minutes::table
+        .find((employee_id, date))
+        .select(employee_day_minutes::minutes)
+        .first(conn)
+        .optional()?;
+    Ok(logged.map(i64::from).unwrap_or(0))
+}
+
+/// Moves an entry's minutes from one (day, minutes) to another, the days' rows taken in date
+/// order (two moves between the same two days cannot deadlock). Err when the new day is full.
+fn move_on_days(
+    conn: &mut DbConn,
+    employee_id: i64,
+    from: (NaiveDate, i32),
+    to: (NaiveDate, i32),
+) -> QueryResult<Result<(), DayFull>> {
+    if from.0 == to.0 {
+        let more = to.1 - from.1;
+        if more > 0 && !add_to_day(conn, employee_id, to.0, more)? {
+            return Ok(Err(DayFull { logged: logged_on_day(conn, employee_id, to.0)? - i64::from(from.1) }));
+        }
+        if more < 0 {
+            take_from_day(conn, employee_id, to.0, -more)?;
+        }
+        return Ok(Ok(()));
+    }
+    if from.0 < to.0 {
+        take_from_day(conn, employee_id, from.0, from.1)?;
+    }
+    if !add_to_day(conn, employee_id, to.0, to.1)? {
+        return Ok(Err(DayFull { logged: logged_on_day(conn, employee_id, to.0)? }));
+    }
+    if from.0 > to.0 {
+        take_from_day(conn, employee_id, from.0, from.1)?;
+    }
+    Ok(Ok(()))
+}
+
+/// Writes a new entry, with its minutes added to the person's day and its cost to the labour
+/// actual, unless the day would pass 24 hours.
+pub fn insert(conn: &mut DbConn, new: &NewTimeEntry) -> QueryResult<Result<TimeEntryRow, DayFull>> {
     let now = db::now();
     let v = &new.valuation;
+    if !add_to_day(conn, new.employee_id, v.work_date, v.minutes)? {
+        return Ok(Err(DayFull { logged: logged_on_day(conn, new.employee_id, v.work_date)? }));
+    }
     let id: i64 = diesel::insert_into(time_entries::table)
         .values((
             (
@@ -82,12 +162,14 @@ pub fn insert(conn: &mut DbConn, new: &NewTimeEntry) -> QueryResult<TimeEntryRow
         .get_result(conn)?;
     let row = time_entries::table.find(id).select(TimeEntryRow::as_select()).first(conn)?;
     actuals::record(conn, &labour(&row))?;
-    Ok(row)
+    Ok(Ok(row))
 }
 
-/// Rewrites the entry's valuation if it is still at `expected_version` and not invoiced.
-pub fn revalue(conn: &mut DbConn, id: i64, expected_version: i64, v: &Valuation) -> QueryResult<bool> {
-    let Some(before) = entry(conn, id)? else { return Ok(false) };
+/// Rewrites the entry's valuation if it is still at `expected_version` and not invoiced (false
+/// otherwise), moving its minutes between days; Err when the day it moves to would pass 24
+/// hours (the caller's transaction then rolls the rewrite back).
+pub fn revalue(conn: &mut DbConn, id: i64, expected_version: i64, v: &Valuation) -> QueryResult<Result<bool, DayFull>> {
+    let Some(before) = entry(conn, id)? else { return Ok(Ok(false)) };
     let target = time_entries::table
         .find(id)
         .filter(time_entries::version.eq(expected_version))
@@ -109,11 +191,15 @@ pub fn revalue(conn: &mut DbConn, id: i64, expected_version: i64, v: &Valuation)
         ))
         .execute(conn)?;
     if changed != 1 {
-        return Ok(false);
+        return Ok(Ok(false));
     }
     let after = time_entries::table.find(id).select(TimeEntryRow::as_select()).first(conn)?;
+    let moved = (before.work_date, before.minutes);
+    if let Err(full) = move_on_days(conn, before.employee_id, moved, (after.work_date, after.minutes))? {
+        return Ok(Err(full));
+    }
     actuals::replace(conn, &labour(&before), &labour(&after))?;
-    Ok(true)
+    Ok(Ok(true))
 }
 
 /// Deletes the entry if it is still at `expected_version` and not invoiced.
@@ -126,6 +212,7 @@ pub fn delete(conn: &mut DbConn, id: i64, expected_version: i64) -> QueryResult<
     if diesel::delete(target).execute(conn)? != 1 {
         return Ok(false);
     }
+    take_from_day(conn, before.employee_id, before.work_date, before.minutes)?;
     actuals::replace(conn, &labour(&before), &[])?;
     Ok(true)
 }

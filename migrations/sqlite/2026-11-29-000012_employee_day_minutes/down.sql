@@ -1,0 +1,1 @@
+DROP TABLE employee_day_minutes;
