@@ -16,7 +16,7 @@
 #
 # Serve a FRESH database (SQLite file or PostgreSQL database) for each run: the fuzzer creates
 # users and API keys. Start the server with
-#   OPSDESK_LOGIN_MAX_FAILURES=1000000 OPSDESK_LOGIN_MAX_FAILURES_PER_ADDRESS=1000000
+#   OPSDESK_LOGIN_MAX_FAILURES=1000000 OPSDESK_LOGIN_MAX_FAILURES_PER_ADDRESS=1000000 OPSDESK_LOGIN_SLOWDOWN_AFTER=1000000
 # (the fuzzer fails hundreds of sign-ins; throttled answers are 429, which is allowed, but they
 # would hide the real behaviour of /auth/login), and with an access-token lifetime longer than the
 # run (the default 900 s covers the default limits; OPSDESK_ACCESS_TOKEN_TTL_SECS raises it).

@@ -37,8 +37,13 @@ pub struct Config {
     pub hash_concurrency: usize,
     /// How long a sign-in waits for a hashing slot before it is answered 503.
     pub hash_queue_wait: Duration,
+    /// Sign-in attempts per account from one client address within the window (429 beyond).
     pub login_max_failures_per_account: i64,
+    /// Sign-in attempts from one client address within the window, over all accounts.
     pub login_max_failures_per_address: i64,
+    /// Failed sign-ins of an account, from anywhere, after which its password is checked at most
+    /// once a second for addresses it never signed in from (a slow-down, never a lock).
+    pub login_slowdown_after: i64,
     pub login_window: Duration,
     /// Use the left-most `X-Forwarded-For` address as the client address (only behind a proxy
     /// you control).
@@ -136,6 +141,7 @@ impl Config {
             hash_queue_wait: Duration::from_millis(parse("OPSDESK_HASH_QUEUE_WAIT_MS", 2000u64)?),
             login_max_failures_per_account: positive("OPSDESK_LOGIN_MAX_FAILURES", 5)?,
             login_max_failures_per_address: positive("OPSDESK_LOGIN_MAX_FAILURES_PER_ADDRESS", 50)?,
+            login_slowdown_after: positive("OPSDESK_LOGIN_SLOWDOWN_AFTER", 20)?,
             login_window: seconds("OPSDESK_LOGIN_WINDOW_SECS", 900)?,
             trust_forwarded_for: boolean("OPSDESK_TRUST_FORWARDED_FOR", false)?,
         })

@@ -245,7 +245,9 @@ async fn user_changes_apply_on_next_request(app: TestApp) {
 both_backends!(role_and_active_changes_take_effect_at_once, user_changes_apply_on_next_request);
 
 async fn hashing_cap_answers_503(app: TestApp) {
-    let logins = (0..24).map(|_| app.login(ADMIN_EMAIL, ADMIN_PASSWORD));
+    // From 24 addresses, so that the sign-in limits per address stay out of the way.
+    let addresses: Vec<String> = (0..24).map(|i| format!("198.51.100.{i}")).collect();
+    let logins = addresses.iter().map(|address| login_from(&app, ADMIN_EMAIL, ADMIN_PASSWORD, address));
     let responses = futures_util::future::join_all(logins).await;
     let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
     assert!(statuses.iter().all(|s| *s == 200 || *s == 503), "only successes and 503: {statuses:?}");
@@ -265,7 +267,99 @@ async fn sign_ins_past_the_hashing_cap_get_503() {
     let app = TestApp::spawn_with(Backend::Sqlite, |c| {
         c.hash_concurrency = 1;
         c.hash_queue_wait = std::time::Duration::ZERO;
+        c.trust_forwarded_for = true;
     })
     .await;
     hashing_cap_answers_503(app).await;
+}
+
+async fn login_from(app: &TestApp, email: &str, password: &str, address: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .header("X-Forwarded-For", address)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("login")
+}
+
+/// Each guess is counted before its password is checked: 30 parallel wrong guesses from one
+/// address, over two nodes, get exactly 5 checks (all 30 were once checked). A guesser does not lock the account:
+/// the right password from another address still works.
+async fn guesses_are_counted_before_they_are_checked(app: TestApp) {
+    let node = app.another_node_with(behind_a_proxy).await;
+    let guesses = (0..30).map(|i| {
+        let target = if i % 2 == 0 { &app } else { &node };
+        login_from(target, ADMIN_EMAIL, "wrong password here", "203.0.113.7")
+    });
+    let responses = futures_util::future::join_all(guesses).await;
+    let checked = responses.iter().filter(|r| r.status() == StatusCode::UNAUTHORIZED).count();
+    let throttled = responses.iter().filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((checked, throttled), (5, 25), "5 passwords checked, 25 refused unchecked");
+    // The guesser's address is stopped for this account, even with the right password...
+    problem(login_from(&app, ADMIN_EMAIL, ADMIN_PASSWORD, "203.0.113.7").await, StatusCode::TOO_MANY_REQUESTS).await;
+    // ...the owner elsewhere is not, and signing in twice more does not count against them.
+    for _ in 0..3 {
+        assert_eq!(login_from(&app, ADMIN_EMAIL, ADMIN_PASSWORD, "198.51.100.20").await.status(), StatusCode::OK);
+    }
+    // Nor is the guesser's address for other accounts, up to its own limit.
+    problem(
+        login_from(&app, "other@example.com", "wrong password here", "203.0.113.7").await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+}
+
+/// Many addresses guessing one account slow it down to one check a second for unknown
+/// addresses; where the owner signed in before they go straight through.
+async fn many_guessers_slow_an_account_down(app: TestApp) {
+    assert_eq!(login_from(&app, ADMIN_EMAIL, ADMIN_PASSWORD, "198.51.100.20").await.status(), StatusCode::OK);
+    for guesser in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        problem(login_from(&app, ADMIN_EMAIL, "wrong password here", guesser).await, StatusCode::UNAUTHORIZED).await;
+    }
+    // Slowed down (3 failures with OPSDESK_LOGIN_SLOWDOWN_AFTER=3): one check goes through, the
+    // next one in the same second waits.
+    let (first, second) = tokio::join!(
+        login_from(&app, ADMIN_EMAIL, "wrong password here", "203.0.113.4"),
+        login_from(&app, ADMIN_EMAIL, "wrong password here", "203.0.113.5")
+    );
+    let mut statuses = vec![first.status(), second.status()];
+    statuses.sort();
+    assert_eq!(statuses, vec![StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS]);
+    let waited = if first.status() == StatusCode::TOO_MANY_REQUESTS { first } else { second };
+    assert_eq!(waited.headers()["retry-after"], "1");
+    // The owner's known address is not slowed down.
+    assert_eq!(login_from(&app, ADMIN_EMAIL, ADMIN_PASSWORD, "198.51.100.20").await.status(), StatusCode::OK);
+    // A second later a new address gets its turn, and the right password works there too.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(login_from(&app, ADMIN_EMAIL, ADMIN_PASSWORD, "192.0.2.99").await.status(), StatusCode::OK);
+}
+
+fn behind_a_proxy(config: &mut opsdesk::config::Config) {
+    config.trust_forwarded_for = true;
+    config.login_slowdown_after = 3;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_throttling_counts_first_sqlite() {
+    guesses_are_counted_before_they_are_checked(TestApp::spawn_with(common::Backend::Sqlite, behind_a_proxy).await)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(pg_tests), ignore = "PostgreSQL: set TEST_DATABASE_URL to run")]
+async fn sign_in_throttling_counts_first_postgres() {
+    guesses_are_counted_before_they_are_checked(TestApp::spawn_with(common::Backend::Postgres, behind_a_proxy).await)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_slows_down_not_locks_sqlite() {
+    many_guessers_slow_an_account_down(TestApp::spawn_with(common::Backend::Sqlite, behind_a_proxy).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(pg_tests), ignore = "PostgreSQL: set TEST_DATABASE_URL to run")]
+async fn sign_in_slows_down_not_locks_postgres() {
+    many_guessers_slow_an_account_down(TestApp::spawn_with(common::Backend::Postgres, behind_a_proxy).await).await;
 }

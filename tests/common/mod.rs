@@ -123,7 +123,13 @@ impl TestApp {
     /// A second opsdesk node over this app's database (several stateless nodes over one
     /// PostgreSQL, as in production). Keep `self` alive while the node is used.
     pub async fn another_node(&self) -> TestApp {
-        let config = test_config(&self.database_url);
+        self.another_node_with(|_| {}).await
+    }
+
+    /// Like `another_node`, with settings changed by `adjust` first.
+    pub async fn another_node_with(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = test_config(&self.database_url);
+        adjust(&mut config);
         Self::serve(self.backend, config, self.database_url.clone(), Cleanup::Nothing).await
     }
 

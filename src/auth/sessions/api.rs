@@ -1,8 +1,18 @@
 //! `POST /auth/login`, `/auth/refresh`, `/auth/logout`, `/auth/password` and `GET /auth/me`.
 //!
-//! Sign-in failures are throttled per account and per client address, with the counters in the
-//! database so that every node sees them. An unknown email and a wrong password get the same
-//! answer after the same work (an argon2 verification either way).
+//! Sign-in is throttled without handing anyone a lock on someone else's account. Every attempt is
+//! counted before its password is checked, by one statement per counter in the database (so
+//! parallel guesses on any number of nodes get no more checks than the limit):
+//! - per account and client address (`OPSDESK_LOGIN_MAX_FAILURES`, 5 in 15 minutes): a guesser is
+//!   stopped, while the right password from any other address still works;
+//! - per client address over all accounts (`…_PER_ADDRESS`, 50): password spraying is stopped;
+//! - per account from anywhere (`OPSDESK_LOGIN_SLOWDOWN_AFTER`, 20 failures): many addresses
+//!   guessing one account slow it down to one check a second for addresses it never signed in
+//!   from; the addresses it signed in from in the last 30 days are not slowed. A slow-down, never
+//!   a lock.
+//!
+//! A successful sign-in gives back what it was counted. An unknown email and a wrong password get
+//! the same answer after the same work (an argon2 verification either way).
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -129,51 +139,108 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let email = input.email.trim().to_lowercase();
-    // Hashed: the bucket name stays short and holds only what the database can store.
-    let account_bucket = format!("login:account:{}", sha256_hex(&email));
-    let address_bucket = format!("login:address:{}", client_address(&req, state.config.trust_forwarded_for));
-    let window = state.config.login_window;
-    let (max_account, max_address) =
-        (state.config.login_max_failures_per_account, state.config.login_max_failures_per_address);
+    let config = &state.config;
+    // Hashed: the bucket names stay short and hold only what the database can store.
+    let account = sha256_hex(&email);
+    let address = client_address(&req, config.trust_forwarded_for);
+    let buckets = SignInBuckets {
+        pair: format!("login:pair:{account}:{}", sha256_hex(&address)),
+        address: format!("login:address:{}", sha256_hex(&address)),
+        failures: format!("login:account:{account}"),
+        turn: format!("login:turn:{account}"),
+        known: format!("login:known:{account}:{}", sha256_hex(&address)),
+    };
+    let limits =
+        (config.login_max_failures_per_account, config.login_max_failures_per_address, config.login_slowdown_after);
+    let window = config.login_window;
 
-    let (lookup_email, buckets) = (email.clone(), (account_bucket.clone(), address_bucket.clone()));
-    let user = db::run(&state.pool, move |conn| {
+    // The attempt is counted before the password is checked, in one statement per counter, so
+    // that parallel guesses on any number of nodes get no more checks than the limit.
+    let (lookup_email, counted) = (email.clone(), buckets.clone());
+    let user = db::run_write(&state.pool, move |conn| {
+        let (max_pair, max_address, slowdown_after) = limits;
         let now = db::now();
-        for (bucket, max) in [(&buckets.0, max_account), (&buckets.1, max_address)] {
-            if let Some(count) = throttle::current(conn, bucket, window)?.filter(|c| c.hits >= max) {
-                return Err(ApiError::TooManyRequests {
-                    detail: "too many failed sign-ins; wait before trying again".into(),
-                    retry_after_secs: count.retry_after_secs(now),
-                });
-            }
+        let throttled = |conn: &mut DbConn, bucket: &str| -> Result<ApiError, ApiError> {
+            let retry_after_secs = throttle::current(conn, bucket, window)?.map_or(1, |c| c.retry_after_secs(now));
+            Ok(ApiError::TooManyRequests {
+                detail: "too many sign-ins; wait before trying again".into(),
+                retry_after_secs,
+            })
+        };
+        if throttle::hit(conn, &counted.pair, window)? > max_pair {
+            return Err(throttled(conn, &counted.pair)?);
+        }
+        if throttle::hit(conn, &counted.address, window)? > max_address {
+            return Err(throttled(conn, &counted.address)?);
+        }
+        // Many failures from anywhere slow the account down, never lock it: one check a second
+        // from addresses it never signed in from; its known addresses go straight through.
+        let failures = throttle::current(conn, &counted.failures, window)?.map_or(0, |c| c.hits);
+        let known = throttle::current(conn, &counted.known, KNOWN_ADDRESS_FOR)?.is_some();
+        if failures >= slowdown_after && !known && !throttle::take_turn(conn, &counted.turn, SLOWED_DOWN_TURN)? {
+            return Err(ApiError::TooManyRequests {
+                detail: "this account is slowed down after many failed sign-ins; retry in a second".into(),
+                retry_after_secs: 1,
+            });
         }
         Ok(users::repo::find_by_email(conn, &lookup_email)?)
     })
     .await?;
 
     let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
-    let password_ok = state.hasher.verify(stored_hash, input.password).await?;
+    let password_ok = match state.hasher.verify(stored_hash, input.password).await {
+        Ok(ok) => ok,
+        Err(busy) => {
+            // No password was checked (every hashing slot was taken): the attempt is given back.
+            let uncounted = buckets.clone();
+            db::run_write(&state.pool, move |conn| {
+                throttle::give_back(conn, &uncounted.pair)?;
+                Ok(throttle::give_back(conn, &uncounted.address)?)
+            })
+            .await?;
+            return Err(busy);
+        }
+    };
     let user = match user {
         Some(user) if password_ok && user.active => user,
         _ => {
-            db::run(&state.pool, move |conn| {
-                throttle::hit(conn, &account_bucket, window)?;
-                throttle::hit(conn, &address_bucket, window)?;
-                Ok(())
-            })
-            .await?;
+            db::run_write(&state.pool, move |conn| Ok(throttle::hit(conn, &buckets.failures, window).map(|_| ())?))
+                .await?;
             return Err(wrong_credentials());
         }
     };
 
     let state_for_tx = state.clone();
     let tokens = db::run_write(&state.pool, move |conn| {
-        throttle::clear(conn, &account_bucket)?;
+        // A success gives back what it was counted, and makes the address a known one.
+        throttle::clear(conn, &buckets.pair)?;
+        throttle::give_back(conn, &buckets.address)?;
+        throttle::mark(conn, &buckets.known)?;
         issue_pair(conn, &state_for_tx, &user, &random_token(16))
     })
     .await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(tokens))
 }
+
+/// The counters a sign-in touches (see `login`).
+#[derive(Clone)]
+struct SignInBuckets {
+    /// Attempts on this account from this address.
+    pair: String,
+    /// Attempts from this address on any account.
+    address: String,
+    /// Failures on this account from anywhere.
+    failures: String,
+    /// The account's turns while it is slowed down.
+    turn: String,
+    /// Set by a successful sign-in from this address.
+    known: String,
+}
+
+/// How long an address an account signed in from stays a known one.
+const KNOWN_ADDRESS_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+/// While an account is slowed down, one password check per this long (from unknown addresses).
+const SLOWED_DOWN_TURN: std::time::Duration = std::time::Duration::from_secs(1);
 
 enum RefreshOutcome {
     Issued(TokenResponse),
