@@ -21,7 +21,17 @@ fn forge(claims: Value, secret: &str) -> String {
 fn claims(sub: &str, aud: &str, iss: &str, exp_offset: i64) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({"iss": iss, "aud": aud, "sub": sub, "exp": now + exp_offset, "iat": now - 10, "nbf": now - 10, "jti": "x",
-           "email": "admin@example.com", "roles": "admin"})
+           "email": "admin@example.com", "roles": "admin", "sid": FORGED_SESSION})
+}
+
+/// A sign-in of user 1 that the forged tokens name (a token is good only within an open sign-in).
+const FORGED_SESSION: &str = "forged-session";
+
+fn open_forged_session(app: &TestApp) {
+    app.execute_sql(&format!(
+        "INSERT INTO refresh_tokens (user_id, family, token_hash, issued_at, expires_at) \
+         VALUES (1, '{FORGED_SESSION}', 'not-a-token', '2026-01-01 00:00:00', '9999-01-01 00:00:00')"
+    ));
 }
 
 async fn assert_rejected(app: &TestApp, token: &str, why: &str) {
@@ -31,8 +41,15 @@ async fn assert_rejected(app: &TestApp, token: &str, why: &str) {
 }
 
 async fn forged_tokens_are_rejected_on(app: TestApp) {
+    open_forged_session(&app);
     let good = forge(claims("1", "opsdesk-api", "opsdesk", 600), SECRET);
     assert_eq!(app.get("/api/v1/auth/me", &good).await.status(), StatusCode::OK, "a correctly signed token works");
+    let mut sessionless = claims("1", "opsdesk-api", "opsdesk", 600);
+    sessionless.as_object_mut().unwrap().remove("sid");
+    assert_rejected(&app, &forge(sessionless, SECRET), "no sign-in named").await;
+    let mut unknown = claims("1", "opsdesk-api", "opsdesk", 600);
+    unknown["sid"] = json!("no-such-sign-in");
+    assert_rejected(&app, &forge(unknown, SECRET), "a sign-in that does not exist").await;
 
     assert_rejected(
         &app,
@@ -184,8 +201,6 @@ async fn password_change_cuts_off_old_tokens(app: TestApp) {
         .await;
     assert_eq!(common::pointers(&problem(weak, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/new_password"]);
 
-    // iat has whole seconds: make sure the change happens in a later second than the login.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let changed = app
         .post(
             "/api/v1/auth/password",
@@ -363,3 +378,49 @@ async fn sign_in_slows_down_not_locks_sqlite() {
 async fn sign_in_slows_down_not_locks_postgres() {
     many_guessers_slow_an_account_down(TestApp::spawn_with(common::Backend::Postgres, behind_a_proxy).await).await;
 }
+
+/// Just after a second begins, so that what follows happens within that second.
+async fn start_of_a_second() {
+    let into = chrono::Utc::now().timestamp_subsec_millis();
+    tokio::time::sleep(std::time::Duration::from_millis(u64::from(1000 - into) + 20)).await;
+}
+
+/// Signing out ends the access tokens of that sign-in at once, and a password change ends every
+/// sign-in's, also a token issued in the same second as the change (tokens were once compared by
+/// whole seconds, and sign-out left them valid until they expired).
+async fn sessions_end_their_access_tokens(app: TestApp) {
+    let admin = app.admin_token().await;
+    app.create_user(&admin, "ann@example.com", &["agent"]).await;
+    let sign_in = || async {
+        let login: Value = app.login("ann@example.com", PASSWORD).await.json().await.unwrap();
+        (login["access_token"].as_str().unwrap().to_string(), login["refresh_token"].clone())
+    };
+    let (laptop, laptop_refresh) = sign_in().await;
+    let (phone, _) = sign_in().await;
+    let logout = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .json(&json!({"refresh_token": laptop_refresh}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    assert_rejected(&app, &laptop, "the signed-out session's access token").await;
+    assert_eq!(app.get("/api/v1/auth/me", &phone).await.status(), StatusCode::OK, "another sign-in goes on");
+
+    start_of_a_second().await;
+    let (same_second, _) = sign_in().await;
+    let changed = app
+        .post(
+            "/api/v1/auth/password",
+            &same_second,
+            &json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}),
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    assert_rejected(&app, &same_second, "a token issued in the second of the change").await;
+    assert_rejected(&app, &phone, "every other sign-in's token").await;
+    let after = app.token_for("ann@example.com", "a brand new passphrase").await;
+    assert_eq!(app.get("/api/v1/auth/me", &after).await.status(), StatusCode::OK, "a new sign-in works at once");
+}
+both_backends!(sessions_end_their_tokens, sessions_end_their_access_tokens);

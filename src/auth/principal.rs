@@ -11,7 +11,6 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::ResponseError;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
-use chrono::NaiveDateTime;
 
 use super::roles::{Role, Roles};
 use super::tokens::{sha256_hex, TokenRejection};
@@ -128,10 +127,12 @@ async fn authenticate(state: &AppState, token: String, request_id: Option<String
         TokenRejection::Expired => ApiError::Unauthorized("the access token has expired; refresh it".into()),
         TokenRejection::Invalid => invalid(),
     })?;
-    let (user_id, issued_at, roles) = (claims.user_id, claims.issued_at, claims.roles.clone());
+    let (user_id, session, roles) = (claims.user_id, claims.session.clone(), claims.roles.clone());
     let standing = FirstTrip::new(move |conn| {
-        let user = users::repo::find_optional(conn, user_id)?.filter(|u| u.active).ok_or_else(invalid)?;
-        if issued_before(issued_at, user.tokens_valid_after) {
+        // One query: the user, and whether the token's sign-in is still open (signing out, a
+        // password change and a reused refresh token end it, and every token issued in it).
+        let (user, signed_in) = users::repo::find_with_session(conn, user_id, &session)?.ok_or_else(invalid)?;
+        if !user.active || !signed_in {
             return Err(invalid());
         }
         // A role taken away ends the token at once; a role added needs a refreshed token to be
@@ -149,12 +150,6 @@ async fn authenticate(state: &AppState, token: String, request_id: Option<String
         request_id,
         standing: Some(standing),
     })
-}
-
-/// Tokens issued before a password change or a sign-out everywhere no longer count. `iat` has
-/// whole seconds, so compare against the cut-off's whole second.
-fn issued_before(issued_at: i64, valid_after: Option<NaiveDateTime>) -> bool {
-    valid_after.is_some_and(|cutoff| issued_at < cutoff.and_utc().timestamp())
 }
 
 /// The request's principal: `Ok(None)` when it carries no credentials, an error when it carries

@@ -32,15 +32,20 @@ struct Claims {
     email: String,
     #[serde(default)]
     roles: String,
+    /// The sign-in (refresh-token family) the token belongs to: signing out, a password change or
+    /// a reused refresh token ends the sign-in, and with it this token, on the next request.
+    #[serde(default)]
+    sid: String,
 }
 
 /// What a verified access token says.
 #[derive(Debug, Clone)]
 pub struct AccessClaims {
     pub user_id: i64,
-    pub issued_at: i64,
     pub email: String,
     pub roles: String,
+    /// The sign-in the token belongs to.
+    pub session: String,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -82,8 +87,14 @@ impl TokenKeys {
         self.access_ttl.as_secs() as i64
     }
 
-    /// An access token for a user with these (stored) roles.
-    pub fn issue_access(&self, user_id: i64, email: &str, roles: &str) -> Result<String, jsonwebtoken::errors::Error> {
+    /// An access token for a user with these (stored) roles, within the sign-in `session`.
+    pub fn issue_access(
+        &self,
+        user_id: i64,
+        email: &str,
+        roles: &str,
+        session: &str,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -95,6 +106,7 @@ impl TokenKeys {
             jti: random_token(12),
             email: email.to_string(),
             roles: roles.to_string(),
+            sid: session.to_string(),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
@@ -105,7 +117,11 @@ impl TokenKeys {
             _ => TokenRejection::Invalid,
         })?;
         let user_id = data.claims.sub.parse().map_err(|_| TokenRejection::Invalid)?;
-        Ok(AccessClaims { user_id, issued_at: data.claims.iat, email: data.claims.email, roles: data.claims.roles })
+        // A token that names no sign-in cannot be ended by signing out: not accepted.
+        if data.claims.sid.is_empty() {
+            return Err(TokenRejection::Invalid);
+        }
+        Ok(AccessClaims { user_id, email: data.claims.email, roles: data.claims.roles, session: data.claims.sid })
     }
 }
 
@@ -168,7 +184,7 @@ mod tests {
     fn issued_tokens_verify_and_other_keys_do_not() {
         let a = keys(&[7u8; 32]);
         let b = keys(&[8u8; 32]);
-        let token = a.issue_access(42, "a@b.co", "admin").unwrap();
+        let token = a.issue_access(42, "a@b.co", "admin", "family-1").unwrap();
         assert_eq!(a.verify_access(&token).unwrap().user_id, 42);
         assert_eq!(b.verify_access(&token).unwrap_err(), TokenRejection::Invalid);
     }

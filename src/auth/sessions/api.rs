@@ -108,7 +108,8 @@ fn issue_pair(conn: &mut DbConn, state: &AppState, user: &UserRow, family: &str)
     let refresh_token = format!("{REFRESH_TOKEN_PREFIX}{}", random_token(32));
     let ttl = chrono::TimeDelta::from_std(state.config.refresh_token_ttl).map_err(ApiError::internal)?;
     repo::insert(conn, user.id, family, &sha256_hex(&refresh_token), db::now() + ttl)?;
-    let access_token = state.tokens.issue_access(user.id, &user.email, &user.roles).map_err(ApiError::internal)?;
+    let access_token =
+        state.tokens.issue_access(user.id, &user.email, &user.roles, family).map_err(ApiError::internal)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::UserRow;
-use crate::db::{self, lower, schema::users, DbConn};
+use crate::db::schema::{refresh_tokens, users};
+use crate::db::{self, lower, DbConn};
 
 /// `roles` (a comma-separated list) names `role` as a whole element, not as part of another.
 fn holds_role(
@@ -109,7 +110,16 @@ pub fn update(conn: &mut DbConn, id: i64, expected_version: i64, changes: &UserC
         .map(|n| n == 1)
 }
 
-/// Sets a new password hash and cuts off every access token issued before now.
+/// The user, and whether the sign-in `session` (a refresh-token family) is still open: one of
+/// its tokens not revoked. None for no such user.
+pub fn find_with_session(conn: &mut DbConn, id: i64, session: &str) -> QueryResult<Option<(UserRow, bool)>> {
+    let open =
+        refresh_tokens::table.filter(refresh_tokens::family.eq(session)).filter(refresh_tokens::revoked_at.is_null());
+    users::table.find(id).select((UserRow::as_select(), diesel::dsl::exists(open))).first(conn).optional()
+}
+
+/// Sets a new password hash (the caller ends the user's sign-ins, and with them their access
+/// tokens); `tokens_valid_after` records when.
 pub fn set_password(conn: &mut DbConn, id: i64, password_hash: &str) -> QueryResult<()> {
     let now = db::now();
     diesel::update(users::table.find(id))
