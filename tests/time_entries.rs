@@ -373,3 +373,39 @@ async fn a_day_holds_24_hours_under_parallel_writes(app: TestApp) {
     assert_eq!(app.post(&path, &s.ada_token, &one(30)).await.status(), StatusCode::CREATED);
 }
 both_backends!(day_of_24_hours_in_parallel, a_day_holds_24_hours_under_parallel_writes);
+
+/// Auditors write nothing: one linked to an employee logged time on any ticket it could see.
+/// Every operation that writes, as the document lists them, is 403 for an auditor (or a
+/// read-only API key); only its own password and API keys are its to change.
+async fn auditors_write_nothing(app: TestApp) {
+    let s = setup(&app).await;
+    let ticket = ticket(&app, &s).await;
+    let (_, auditor) = app.employee_user(&s.admin, s.department, "audrey", &["auditor"], "50.00").await;
+    let entry = json!({"work_date": days_ago(1), "minutes": 30});
+    let logged = app.post(&format!("/api/v1/tickets/{}/time-entries", ticket["id"]), &auditor, &entry).await;
+    problem(logged, StatusCode::FORBIDDEN).await;
+    let entries: Value = app.get("/api/v1/time-entries", &auditor).await.json().await.unwrap();
+    assert_eq!(entries["items"].as_array().unwrap().len(), 0, "nothing was logged");
+
+    let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut refused = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["post", "put", "patch", "delete"] {
+            if item.get(method).is_none() || path.starts_with("/api/v1/auth/") || path.starts_with("/api/v1/api-keys") {
+                continue;
+            }
+            let concrete = path.replace("{id}", "1").replace("{payment_id}", "1").replace("{employee_id}", "1");
+            let concrete = concrete.replace("{external_ref}", "crm-1");
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response =
+                app.request(method.clone(), &concrete, Some(&auditor)).json(&json!({})).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{method} {concrete}");
+            refused += 1;
+        }
+    }
+    assert!(refused > 40, "every writing operation was tried: {refused}");
+    // What every account does for itself stays open.
+    let key = app.post("/api/v1/api-keys", &auditor, &json!({"name": "audit export", "roles": ["auditor"]})).await;
+    assert_eq!(key.status(), StatusCode::CREATED);
+}
+both_backends!(auditors_write_nothing, auditors_write_nothing);

@@ -193,10 +193,12 @@ pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let standing = match resolve(req.request()).await {
-        Ok(Some(principal)) => principal.standing,
-        _ => None,
-    };
+    let principal = resolve(req.request()).await.ok().flatten();
+    if principal.as_ref().is_some_and(|p| p.roles.only_reads()) && writes_records(req.method(), req.path()) {
+        let refused = ApiError::Forbidden("auditors read; they write nothing".into());
+        return Ok(req.into_response(refused.error_response()));
+    }
+    let standing = principal.and_then(|principal| principal.standing);
     let Some(standing) = standing else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
@@ -211,6 +213,14 @@ pub async fn middleware(
         Ok(()) => Ok(response),
         Err(error) => Ok(response.into_response(error.error_response())),
     }
+}
+
+/// Whether a request changes the company's records. An auditor (and a read-only API key) may do
+/// only what every account does for itself: change its password and keep its own API keys.
+fn writes_records(method: &actix_web::http::Method, path: &str) -> bool {
+    let reads = matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS");
+    let own_account = path == "/api/v1/auth/password" || path.starts_with("/api/v1/api-keys");
+    !reads && !own_account
 }
 
 /// Context a handler needs when it has no principal (login, refresh): the request id for audit.

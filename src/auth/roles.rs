@@ -104,6 +104,12 @@ impl Roles {
         self.0.clone()
     }
 
+    /// Auditors write nothing: true when the roles are the auditor's and no role that writes
+    /// (an auditor who is also an employee writes as the employee does).
+    pub fn only_reads(&self) -> bool {
+        self.contains(Role::Auditor) && self.0.iter().all(|r| *r == Role::Auditor)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
