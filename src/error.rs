@@ -76,6 +76,8 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{0}")]
+    HeadersTooLarge(String),
     #[error("{detail}")]
     TooManyRequests { detail: String, retry_after_secs: u64 },
     #[error("{detail}")]
@@ -151,6 +153,7 @@ impl ApiError {
             ApiError::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
             ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            ApiError::HeadersTooLarge(_) => ("headers-too-large", "Request headers too large"),
             ApiError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             ApiError::Unavailable { .. } => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) | ApiError::Database(_) => ("internal", "Internal server error"),
@@ -207,6 +210,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) | ApiError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -24,7 +24,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, Logger};
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpResponse};
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
@@ -156,13 +156,5 @@ pub fn prepare(config: Config) -> Result<(AppState, Option<(String, String)>), S
 
 /// Starts serving on `listener` (bound by the caller, so tests can use port 0).
 pub fn start(state: AppState, listener: TcpListener) -> Result<Server, String> {
-    let config = state.config.clone();
-    let server = HttpServer::new(move || app(state.clone()))
-        .workers(config.workers)
-        .client_request_timeout(std::time::Duration::from_secs(10))
-        .shutdown_timeout(10)
-        .listen(listener)
-        .map_err(|e| format!("cannot listen: {e}"))?
-        .run();
-    Ok(server)
+    http::server::serve(state, listener)
 }

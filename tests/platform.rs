@@ -375,3 +375,37 @@ async fn malformed_requests_do_not_consume_an_idempotency_key(app: TestApp) {
     assert_eq!(corrected.status(), StatusCode::CREATED, "the corrected request runs");
 }
 both_backends!(idempotency_keys_survive_malformed_requests, malformed_requests_do_not_consume_an_idempotency_key);
+
+/// Authenticated answers are not stored by browsers or caches, and no answer is sniffed; a
+/// request whose headers are too large is a 431 problem like every other error, whichever layer
+/// refuses it (it was an empty 431).
+async fn answers_carry_safe_headers_and_431_is_a_problem(app: TestApp) {
+    let token = app.admin_token().await;
+    let me = app.get("/api/v1/auth/me", &token).await;
+    assert_eq!(me.headers()["cache-control"], "no-store");
+    assert_eq!(me.headers()["x-content-type-options"], "nosniff");
+    let refused = app.get("/api/v1/users/999999", &token).await;
+    assert_eq!(refused.headers()["cache-control"], "no-store", "errors too");
+    let public = app.client.get(app.url("/health/live")).send().await.unwrap();
+    assert_eq!(public.headers()["x-content-type-options"], "nosniff");
+
+    async fn is_431_problem(response: reqwest::Response, what: &str) {
+        let body = problem(response, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE).await;
+        assert_eq!(body["type"], "/problems/headers-too-large", "{what}: {body}");
+    }
+    let big = "a".repeat(20_000);
+    let ours = app.request(Method::GET, "/api/v1/auth/me", Some(&token)).header("X-Big", big).send().await.unwrap();
+    assert!(ours.headers().contains_key("x-request-id"), "our own limit answers with the request id");
+    is_431_problem(ours, "20 KB of headers").await;
+    let mut many = app.request(Method::GET, "/api/v1/auth/me", Some(&token));
+    for i in 0..100 {
+        many = many.header(format!("X-Header-{i}"), "v");
+    }
+    is_431_problem(many.send().await.unwrap(), "100 headers").await;
+    let huge = "a".repeat(200_000);
+    let beyond = app.request(Method::GET, "/api/v1/auth/me", Some(&token)).header("X-Big", huge).send().await.unwrap();
+    is_431_problem(beyond, "200 KB of headers").await;
+    // The server goes on answering.
+    assert_eq!(app.get("/api/v1/auth/me", &token).await.status(), StatusCode::OK);
+}
+both_backends!(safe_headers_and_431, answers_carry_safe_headers_and_431_is_a_problem);

@@ -10,5 +10,6 @@ pub mod openapi;
 pub mod pagination;
 pub mod reply;
 pub mod request_id;
+pub mod server;
 pub mod throttle;
 pub mod timeout;

@@ -1,10 +1,18 @@
-//! `X-Request-Id`: accepted from the client when it is sane, generated otherwise, returned on
-//! every response and printed in every access-log line. Server errors are logged here with it,
-//! so a 500's body can stay free of internals while the operator can still find the cause.
+//! The outermost of our middleware, for what every answer shares:
+//! - `X-Request-Id`: accepted from the client when it is sane, generated otherwise, returned on
+//!   every response and printed in every access-log line. Server errors are logged here with it,
+//!   so a 500's body can stay free of internals while the operator can still find the cause;
+//! - a panic anywhere below is answered as a 500 problem, never a dropped connection;
+//! - headers too large (over [`MAX_HEADERS`] headers or [`MAX_HEADER_BYTES`] bytes) are a 431
+//!   problem, below the HTTP layer's own limits, where actix answers 431 with no body (which
+//!   `http::server` turns into the same problem);
+//! - `X-Content-Type-Options: nosniff` on every answer, and `Cache-Control: no-store` on every
+//!   answer to a request that carried credentials (nothing a signed-in user reads is kept by a
+//!   browser or a shared cache).
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use futures_util::FutureExt;
@@ -43,6 +51,11 @@ pub async fn middleware(
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.path().to_string();
+    let authenticated = req.headers().contains_key(header::AUTHORIZATION);
+    let header_bytes: usize = req.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
+    if req.headers().len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
+        return Err(WithRequestId { id, error: headers_too_large().into(), authenticated }.into());
+    }
     // A panic anywhere below (a handler, an extractor, a middleware) is caught here and answered
     // as a 500 problem like any other, with the request id, instead of a dropped connection.
     let outcome = AssertUnwindSafe(next.call(req)).catch_unwind().await;
@@ -55,7 +68,7 @@ pub async fn middleware(
             } else {
                 log::warn!("request_id={id} {method} {path} ended early: {error}");
             }
-            return Err(WithRequestId { id, error }.into());
+            return Err(WithRequestId { id, error, authenticated }.into());
         }
         Err(panic) => {
             let message = panic
@@ -65,9 +78,10 @@ pub async fn middleware(
                 .unwrap_or_else(|| "a panic without a message".into());
             log::error!("request_id={id} {method} {path} panicked: {message}");
             let error = ApiError::internal("panic").into();
-            return Err(WithRequestId { id, error }.into());
+            return Err(WithRequestId { id, error, authenticated }.into());
         }
     };
+    shared_headers(res.headers_mut(), authenticated);
     if res.status().is_server_error() {
         match res.response().error() {
             Some(error) => log::error!("request_id={id} {method} {path} failed: {error}"),
@@ -87,6 +101,28 @@ pub async fn middleware(
 struct WithRequestId {
     id: String,
     error: actix_web::Error,
+    authenticated: bool,
+}
+
+/// At most this many request headers, and this many bytes of them (names, values and their
+/// separators): more is a 431 problem. Below what the HTTP layer reads at all (about 32 KiB and
+/// 96 headers), so that the answer can carry the request id.
+pub const MAX_HEADERS: usize = 64;
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// The 431 problem, here and for the heads the HTTP layer refuses itself (`http::server`).
+pub fn headers_too_large() -> ApiError {
+    ApiError::HeadersTooLarge(format!(
+        "the request's headers are too large: at most {MAX_HEADERS} headers and {MAX_HEADER_BYTES} bytes of them"
+    ))
+}
+
+/// The headers every answer carries (see the top of this file).
+fn shared_headers(headers: &mut actix_web::http::header::HeaderMap, authenticated: bool) {
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if authenticated {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }
 
 impl std::fmt::Display for WithRequestId {
@@ -105,6 +141,7 @@ impl ResponseError for WithRequestId {
         if let Ok(value) = HeaderValue::from_str(&self.id) {
             response.headers_mut().insert(HEADER, value);
         }
+        shared_headers(response.headers_mut(), self.authenticated);
         response
     }
 }
