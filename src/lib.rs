@@ -4,9 +4,11 @@
 pub mod audit;
 pub mod auth;
 pub mod budgets;
+pub mod clock;
 pub mod config;
 pub mod dates;
 pub mod db;
+pub mod demo;
 pub mod employees;
 pub mod error;
 pub mod http;

@@ -79,14 +79,19 @@ fn open_migrated(config: &Config) -> Result<db::DbConn, String> {
     Ok(conn)
 }
 
-fn serve(config: Config) -> Result<(), String> {
-    init_logging(&config);
-    let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
-    let (state, first_admin) = opsdesk::prepare(config)?;
+/// The first admin's generated password, shown once by whichever command created the account.
+fn tell_first_admin(first_admin: Option<(String, String)>) {
     if let Some((email, password)) = first_admin {
         println!("Created the first admin: {email} with password {password}");
         println!("This password is shown only once. Sign in and change it with POST /api/v1/auth/password.");
     }
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    init_logging(&config);
+    let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
+    let (state, first_admin) = opsdesk::prepare(config)?;
+    tell_first_admin(first_admin);
     log::info!(
         "opsdesk listening on http://{} (docs at /docs)",
         listener.local_addr().map(|a| a.to_string()).unwrap_or_default()
@@ -127,37 +132,21 @@ fn create_user(config: Config, email: String, roles: Vec<RoleArg>, name: Option<
     Ok(())
 }
 
-const DEMO_PASSWORD: &str = "demo-password-2026";
-
 fn demo(config: Config) -> Result<(), String> {
-    let mut conn = open_migrated(&config)?;
-    let actor = Actor::system("demo");
-    let people = [
-        ("finance@demo.opsdesk.local", "Fiona Finch", Role::Finance),
-        ("hr@demo.opsdesk.local", "Harriet Holt", Role::Hr),
-        ("ops@demo.opsdesk.local", "Oscar Price", Role::Ops),
-        ("agent@demo.opsdesk.local", "Ada Gent", Role::Agent),
-        ("employee@demo.opsdesk.local", "Emil Ploy", Role::Employee),
-        ("auditor@demo.opsdesk.local", "Aurelia Dit", Role::Auditor),
-    ];
-    for (email, name, role) in people {
-        match bootstrap::create_user(&mut conn, email, name, Roles::new(vec![role]), DEMO_PASSWORD, &actor) {
-            Ok(user) => println!("created {role:<8} {} (id {})", user.email, user.id),
-            Err(e) if e.contains("already exists") => println!("kept    {role:<8} {email}"),
-            Err(e) => return Err(e),
-        }
+    let report = opsdesk::demo::run(config)?;
+    tell_first_admin(report.first_admin.clone());
+    if report.accounts.is_empty() {
+        println!("This database holds the demo company already: nothing was added.");
+        return Ok(());
     }
-    let (departments, people) = opsdesk::employees::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
-    println!("people: {departments} departments and {people} employees added (existing ones kept)");
-    let (desks, tickets) = opsdesk::tickets::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
-    println!("job desks: {desks} desks and {tickets} tickets added (nothing when the demo desks exist)");
-    let (parties, invoices) = opsdesk::invoices::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
-    println!("finance: {parties} customers and vendors and {invoices} invoices added (nothing when they exist)");
-    let (items, movements) = opsdesk::inventory::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
-    println!("inventory: {items} items and {movements} movements added (nothing when the stock room exists)");
-    let budgets = opsdesk::budgets::demo::load(&mut conn, &actor).map_err(|e| e.to_string())?;
-    println!("budgets: {budgets} approved budgets for this year added (departments with one are kept)");
-    println!("Demo users sign in with the password {DEMO_PASSWORD:?}.");
+    for (email, role) in &report.accounts {
+        println!("created {role:<8} {email}");
+    }
+    println!(
+        "The demo company's year is written: {} API requests, {} tickets, {} invoices and bills.",
+        report.requests, report.tickets, report.invoices
+    );
+    println!("Demo users sign in with the password {:?}.", opsdesk::demo::PASSWORD);
     Ok(())
 }
 

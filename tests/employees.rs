@@ -234,6 +234,11 @@ async fn status_lifecycle(app: TestApp) {
     let bob = employee(&app, &admin, bob).await;
     let no_date = app.post(&format!("{path}/transitions"), &admin, &go("terminated")).await;
     assert_eq!(pointers(&problem(no_date, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/effective_date"]);
+    // The status changes now: a date ahead would say one thing and do another, so it is refused.
+    let ahead = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+    let later = json!({"to": "terminated", "effective_date": ahead, "reason": "resigned"});
+    let later = app.post(&format!("{path}/transitions"), &admin, &later).await;
+    assert_eq!(pointers(&problem(later, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/effective_date"]);
     let leaving = json!({"to": "terminated", "effective_date": "2026-06-30", "reason": "resigned"});
     problem(app.post(&format!("{path}/transitions"), &admin, &leaving).await, StatusCode::CONFLICT).await;
     app.patch(&format!("/api/v1/employees/{}", bob["id"]), &admin, &json!({"manager_id": null}), None).await;

@@ -727,7 +727,7 @@ pub async fn variance(
     query: web::Query<VarianceQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let as_of = query.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    let as_of = query.as_of.unwrap_or_else(crate::clock::today);
     let body = db::run(&state.pool, move |conn| {
         let row = visible_budget(conn, &principal, id)?;
         variance_of(conn, &row, as_of)
@@ -764,11 +764,11 @@ pub async fn report(
     principal: Principal,
     query: web::Query<BudgetReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let year = query.year.unwrap_or_else(|| Utc::now().year());
+    let year = query.year.unwrap_or_else(|| crate::clock::today().year());
     if !(2000..=2100).contains(&year) {
         return Err(ApiError::invalid_parameter("year", "must be 2000 to 2100"));
     }
-    let today = Utc::now().date_naive();
+    let today = crate::clock::today();
     let body = db::run(&state.pool, move |conn| {
         let filter = BudgetFilter {
             fiscal_year: Some(year),

@@ -4,7 +4,6 @@
 
 pub mod actuals;
 pub mod api;
-pub mod demo;
 pub mod exceed;
 pub mod model;
 pub mod repo;

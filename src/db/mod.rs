@@ -13,7 +13,7 @@ pub mod sql;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use chrono::{NaiveDateTime, SubsecRound, Utc};
+use chrono::NaiveDateTime;
 use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
@@ -36,10 +36,11 @@ impl DbConn {
     }
 }
 
-/// The current time as stored: UTC, truncated to microseconds so that both backends hold the
-/// same value and an ETag or cursor computed before a write matches the row read after it.
+/// The current time as stored (`crate::clock`): UTC, truncated to microseconds so that both
+/// backends hold the same value and an ETag or cursor computed before a write matches the row
+/// read after it.
 pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc().trunc_subsecs(6)
+    crate::clock::now()
 }
 
 /// A write transaction. On SQLite it begins IMMEDIATE, taking the write lock up front: a deferred

@@ -4,7 +4,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
 
 use super::model::{self, EmployeeRow, EmployeeStatus, Visibility};
 use super::repo::{self, EmployeeFields, EmployeeFilter};
@@ -13,6 +12,7 @@ use crate::audit;
 use crate::auth::principal::Principal;
 use crate::auth::users::model::{normalize_email, normalize_name};
 use crate::auth::users::repo as users_repo;
+use crate::clock::today;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
@@ -22,10 +22,6 @@ use crate::http::reply::{self, Reply};
 use crate::state::AppState;
 
 pub const ENTITY: &str = "employee";
-
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 
 /// Checks what the fields refer to: the department (existing, and active when newly assigned),
 /// the manager (an active employee, and no loop in the reporting line), the user account (existing
@@ -497,6 +493,9 @@ pub async fn transition(
         }
         let effective = input.effective_date.unwrap_or_else(today);
         v.check(effective >= row.start_date, "/effective_date", "must not be before the start date");
+        // The status changes now, so its date is today or a past day; a change for a later day is
+        // recorded on that day (a status change is not scheduled ahead).
+        v.check(effective <= today(), "/effective_date", "must not be in the future: record the change on its day");
         v.finish()?;
         if terminating {
             let (reports, departments_led) = repo::responsibilities(conn, id)?;

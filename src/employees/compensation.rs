@@ -4,12 +4,13 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
-use super::api::{require_full_view, today};
+use super::api::require_full_view;
 use super::model;
 use super::repo::{self, NewCompensation};
 use super::views::{Compensation, CreateCompensation, EffectiveQuery, SalaryPeriod};
 use crate::audit;
 use crate::auth::principal::Principal;
+use crate::clock::today;
 use crate::db;
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;

@@ -5,7 +5,6 @@
 
 pub mod api;
 pub mod compensation;
-pub mod demo;
 pub mod departments;
 pub mod model;
 pub mod repo;

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use actix_web::{get, web, HttpResponse};
 use rust_decimal::Decimal;
 
-use super::api::today;
 use super::repo;
 use super::views::{DepartmentReport, DepartmentReportRow, RateSummary, ReportQuery};
 use crate::auth::principal::Principal;
 use crate::auth::roles::Role;
+use crate::clock::today;
 use crate::db;
 use crate::error::ApiError;
 use crate::money::{self, Currency};

@@ -311,8 +311,9 @@ impl UpdateEmployee {
 #[serde(deny_unknown_fields)]
 pub struct EmployeeTransition {
     pub to: EmployeeStatus,
-    /// When the change takes effect (default: today). Required for `terminated`: it becomes the
-    /// end date.
+    /// When the change took effect (default: today): not before the start date, not in the
+    /// future (the status changes now; a change for a later day is recorded on that day).
+    /// Required for `terminated`: it becomes the end date.
     #[serde(default, deserialize_with = "crate::dates::optional_date")]
     pub effective_date: Option<NaiveDate>,
     pub reason: Option<String>,

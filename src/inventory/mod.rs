@@ -3,7 +3,6 @@
 //! departments (whose value reaches the ticket's customer and the department's budget).
 
 pub mod api;
-pub mod demo;
 pub mod model;
 pub mod movements;
 pub mod repo;

@@ -233,7 +233,7 @@ pub(crate) fn post(
         let spend = crate::budgets::exceed::Spend {
             department_id,
             category: "materials",
-            on: chrono::Utc::now().date_naive(),
+            on: crate::clock::today(),
             amount: -value_delta,
             currency: &item.currency,
         };

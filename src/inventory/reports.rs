@@ -54,7 +54,7 @@ pub async fn stock_valuation(
     query: web::Query<ValuationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_any(&READERS)?;
-    let as_of = query.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let as_of = query.as_of.unwrap_or_else(crate::clock::today);
     let report = db::run(&state.pool, move |conn| {
         let end = crate::dates::end_of_day(as_of);
         let mut items = Vec::new();

@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration};
 
 use super::model::{
     self, line_net, parse_scaled, InvoiceKind, InvoiceRow, InvoiceStatus, PartyKind, PERCENT_SCALE, PRICE_SCALE,
@@ -14,6 +14,7 @@ use super::repo::{self, parties as party_repo, DraftFields, InvoiceFilter, NewLi
 use super::views::*;
 use crate::audit;
 use crate::auth::principal::Principal;
+use crate::clock::today;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
@@ -25,10 +26,6 @@ use crate::state::AppState;
 use crate::tickets::billing;
 
 pub const ENTITY: &str = "invoice";
-
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 
 pub fn currency_of(row: &InvoiceRow) -> Result<Currency, ApiError> {
     row.currency.parse().map_err(ApiError::internal)

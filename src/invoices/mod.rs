@@ -4,7 +4,6 @@
 
 pub mod api;
 pub mod billing;
-pub mod demo;
 pub mod model;
 pub mod parties;
 pub mod payments;

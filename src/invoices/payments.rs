@@ -3,13 +3,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 
-use super::api::{currency_of, load, today, ENTITY};
+use super::api::{currency_of, load, ENTITY};
 use super::model::{InvoiceKind, InvoiceStatus};
 use super::parties::{READERS, WRITERS};
 use super::repo::{self, NewPayment};
 use super::views::{CreatePayment, Payment};
 use crate::audit;
 use crate::auth::principal::Principal;
+use crate::clock::today;
 use crate::db;
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;

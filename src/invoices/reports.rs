@@ -8,11 +8,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::api::today;
 use super::model::PartyKind;
 use super::parties::READERS;
 use super::repo::reports as sql;
 use crate::auth::principal::Principal;
+use crate::clock::today;
 use crate::db;
 use crate::error::{ApiError, Validator};
 use crate::money::{one_decimal, Money};

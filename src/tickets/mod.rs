@@ -8,7 +8,6 @@
 pub mod access;
 pub mod api;
 pub mod comments;
-pub mod demo;
 pub mod desks;
 pub mod model;
 pub mod repo;
@@ -22,7 +21,7 @@ pub mod workflow;
 pub mod billing {
     pub use super::repo::desk;
     pub use super::repo::reports::{labour_by_customer, CustomerLabourRow};
-    pub use super::repo::tickets::{customers_of, demo_tickets, tickets_of_customer};
+    pub use super::repo::tickets::{customers_of, tickets_of_customer};
     pub use super::repo::time_entries::{billed_on, billed_on_many, mark_billed, release_billed, unbilled};
 }
 

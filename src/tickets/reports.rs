@@ -309,7 +309,7 @@ pub async fn desk_report(
 ) -> Result<HttpResponse, ApiError> {
     principal.require_any(&READERS)?;
     let query = query.into_inner();
-    let to = query.to.unwrap_or_else(crate::employees::api::today);
+    let to = query.to.unwrap_or_else(crate::clock::today);
     let from = query.from.unwrap_or(to - Duration::days(27));
     let mut v = Validator::new();
     if from > to {

@@ -216,7 +216,7 @@ fn check_person_and_day(
     if EmployeeStatus::from_stored(&person.status) == EmployeeStatus::Terminated {
         v.error("/employee_id", format!("{} is terminated; nobody logs time for them", person.employee_number));
     }
-    v.check(work_date <= employees::api::today(), "/work_date", "must not be in the future");
+    v.check(work_date <= crate::clock::today(), "/work_date", "must not be in the future");
     v.check(work_date >= person.start_date, "/work_date", format!("is before {}'s start date", person.employee_number));
     let logged = repo::minutes_on(conn, employee_id, work_date, except)?;
     if logged + i64::from(minutes) > i64::from(MINUTES_PER_DAY) {

@@ -563,17 +563,3 @@ pub fn customers_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, 
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(ticket, customer)| customer.map(|c| (ticket, c))).collect())
 }
-
-/// Up to `limit` open tickets of the desk with key `desk_key`, oldest first, with the desk's
-/// department: (ticket id, department id). For demo data.
-pub fn demo_tickets(conn: &mut DbConn, desk_key: &str, limit: i64) -> QueryResult<Vec<(i64, i64)>> {
-    use crate::db::schema::desks;
-    tickets::table
-        .inner_join(desks::table)
-        .filter(desks::key.eq(desk_key))
-        .filter(tickets::status.eq_any(["new", "open", "pending", "resolved"]))
-        .select((tickets::id, desks::department_id))
-        .order(tickets::id.asc())
-        .limit(limit)
-        .load(conn)
-}
