@@ -17,6 +17,7 @@
 # password 'a long admin passphrase', on http://127.0.0.1:8080. This script starts exactly that,
 # on a free port, and runs the examples with their base address pointed at it.
 set -euo pipefail
+shopt -s inherit_errexit
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -70,6 +71,7 @@ fi
 script="$work/examples.sh"
 cat >"$script" <<'PRELUDE'
 set -euo pipefail
+shopt -s inherit_errexit
 # curl as the reader runs it, keeping the last answer's status, headers and body for the checks.
 curl() {
     local args=() include=0
@@ -124,9 +126,13 @@ for source in "${sources[@]}"; do
     checks=$((checks + $(grep -cE '^[[:space:]]*# => [0-9]{3}' "$source" || true)))
 done
 
-echo "examples.sh: $backend, $(grep -c '^__expect' "$script") checks from ${#sources[@]} file(s), server on port $port"
-if ! EXAMPLES_WORK="$work" bash "$script" >"$work/output" 2>&1; then
-    tail -n 60 "$work/output" >&2
+echo "examples.sh: $backend, $(grep -c '^__expect ' "$script") checks from ${#sources[@]} file(s), server on port $port"
+if ! EXAMPLES_WORK="$work" bash "$script" >"$work/output" 2>"$work/errors"; then
+    echo "--- the examples' output (last lines)" >&2
+    tail -c 2000 "$work/output" >&2
+    echo >&2
+    echo "--- what failed" >&2
+    tail -n 40 "$work/errors" >&2
     echo "--- server log (last lines)" >&2
     tail -n 20 "$work/server.log" >&2
     exit 1

@@ -25,9 +25,10 @@ run_backend() {
     echo "--- Schemathesis on $name"
     # The demo company gives the fuzzer real records to reach (desks, tickets, time entries,
     # people), not only 404s on an empty database.
+    # The demo runs first, so it creates the first admin (as serve would): it gets the admin settings.
+    export OPSDESK_ADMIN_EMAIL="admin@example.com" OPSDESK_ADMIN_PASSWORD="ci-admin-password-$$"
     DATABASE_URL="$database_url" RUST_LOG=warn "$binary" demo >"$work/$name-demo.log" 2>&1
     DATABASE_URL="$database_url" OPSDESK_BIND="127.0.0.1:$port" \
-        OPSDESK_ADMIN_EMAIL="admin@example.com" OPSDESK_ADMIN_PASSWORD="ci-admin-password-$$" \
         OPSDESK_LOGIN_MAX_FAILURES=1000000 OPSDESK_LOGIN_MAX_FAILURES_PER_ADDRESS=1000000 OPSDESK_LOGIN_SLOWDOWN_AFTER=1000000 \
         OPSDESK_ACCESS_TOKEN_TTL_SECS=3600 RUST_LOG=warn \
         "$binary" serve >"$work/$name.log" 2>&1 &
