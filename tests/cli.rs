@@ -143,6 +143,11 @@ fn demo_goes_through_the_api(url: &str) {
         "SELECT COUNT(*) AS n FROM tickets t JOIN employees e ON e.id = t.assignee_id JOIN users u ON u.id = e.user_id WHERE u.email = 'agent@demo.opsdesk.local' AND t.status IN ('new', 'open', 'pending')",
         "SELECT COUNT(*) AS n FROM items WHERE below_reorder",
         "SELECT COUNT(*) AS n FROM users WHERE roles LIKE '%admin%'",
+        "SELECT COUNT(DISTINCT t.id) AS n FROM tickets t JOIN time_entries e ON e.ticket_id = t.id \
+         WHERE t.requester_customer_id IS NOT NULL AND e.billable",
+        "SELECT COUNT(*) AS n FROM stock_movements m JOIN tickets t ON t.id = m.ticket_id \
+         WHERE t.requester_customer_id IS NOT NULL AND m.kind = 'issue'",
+        "SELECT COUNT(*) AS n FROM items WHERE unit = 'pcs' AND on_hand % 1000 <> 0",
     ];
     let found: Vec<i64> = counts
         .iter()
@@ -162,6 +167,9 @@ fn demo_goes_through_the_api(url: &str) {
     assert!(found[4] >= 3, "the demo agent has work in hand: {found:?}");
     assert!((1..=2).contains(&found[5]), "a few items below their reorder point, most above: {found:?}");
     assert_eq!(found[6], 1, "one admin, created once: {found:?}");
+    assert!(found[7] >= 10, "customers' tickets carry billable time: {found:?}");
+    assert!(found[8] > 0, "parts go to customers' tickets (profitability shows them): {found:?}");
+    assert_eq!(found[9], 0, "items counted in pieces hold whole pieces: {found:?}");
 }
 
 #[test]
