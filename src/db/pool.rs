@@ -48,8 +48,10 @@ const SQLITE_CONNECTION_PRAGMAS: &str =
 fn configure_sqlite_once() {
     static CONFIGURE: std::sync::Once = std::sync::Once::new();
     CONFIGURE.call_once(|| {
-        // SAFETY: sqlite3_config is called before any connection of this process opens (the first
-        // `establish` runs it), with the argument types its documentation gives for each option.
+        // SAFETY: sqlite3_config must not run while another thread calls into SQLite. Every
+        // connection of this process opens through `establish`, which waits for this to finish
+        // (the server's first one opens before any worker thread exists); the arguments have the
+        // types SQLite's documentation gives for each option.
         let results = unsafe {
             [
                 libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD),
