@@ -15,6 +15,18 @@ fn temp_db(name: &str) -> String {
     path.to_string_lossy().to_string()
 }
 
+/// A new PostgreSQL database on TEST_DATABASE_URL's server: a connection to the server (to drop it
+/// afterwards), its name and its URL.
+fn fresh_pg_database(prefix: &str) -> (diesel::PgConnection, String, String) {
+    use diesel::{Connection, RunQueryDsl};
+    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
+    let name = format!("opsdesk_{prefix}_{}_{}", std::process::id(), rand::random::<u32>());
+    let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    (admin, name, url)
+}
+
 #[test]
 fn version_and_help() {
     let version = opsdesk().arg("--version").output().unwrap();
@@ -99,12 +111,8 @@ fn openapi_prints_the_document() {
 #[test]
 #[cfg_attr(not(pg_tests), ignore = "PostgreSQL: set TEST_DATABASE_URL to run")]
 fn migrations_go_down_and_up_again_on_postgres() {
-    use diesel::{Connection, RunQueryDsl};
-    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
-    let name = format!("opsdesk_cli_{}_{}", std::process::id(), rand::random::<u32>());
-    let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    use diesel::RunQueryDsl;
+    let (mut admin, name, url) = fresh_pg_database("cli");
     for (args, expected) in
         [(vec!["migrate"], "applied"), (vec!["migrate", "--down"], "reverted"), (vec!["migrate"], "applied")]
     {
@@ -182,12 +190,8 @@ fn demo_goes_through_the_api_on_sqlite() {
 #[test]
 #[cfg_attr(not(pg_tests), ignore = "PostgreSQL: set TEST_DATABASE_URL to run")]
 fn demo_goes_through_the_api_on_postgres() {
-    use diesel::{Connection, RunQueryDsl};
-    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
-    let name = format!("opsdesk_demo_{}_{}", std::process::id(), rand::random::<u32>());
-    let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    use diesel::RunQueryDsl;
+    let (mut admin, name, url) = fresh_pg_database("demo");
     demo_goes_through_the_api(&url);
     diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).unwrap();
 }
