@@ -48,6 +48,8 @@ pub struct Config {
     /// Use the left-most `X-Forwarded-For` address as the client address (only behind a proxy
     /// you control).
     pub trust_forwarded_for: bool,
+    /// The currency the books are kept in (fixed at the first start).
+    pub base_currency: crate::money::Currency,
 }
 
 fn var(name: &'static str) -> Option<String> {
@@ -144,6 +146,10 @@ impl Config {
             login_slowdown_after: positive("OPSDESK_LOGIN_SLOWDOWN_AFTER", 20)?,
             login_window: seconds("OPSDESK_LOGIN_WINDOW_SECS", 900)?,
             trust_forwarded_for: boolean("OPSDESK_TRUST_FORWARDED_FOR", false)?,
+            base_currency: parse(
+                "OPSDESK_BASE_CURRENCY",
+                "EUR".parse().map_err(|e: String| ConfigError { name: "OPSDESK_BASE_CURRENCY", problem: e })?,
+            )?,
         })
     }
 }

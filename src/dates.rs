@@ -90,6 +90,31 @@ pub fn end_of_day(date: NaiveDate) -> NaiveDateTime {
     date.succ_opt().map(|next| next.and_time(NaiveTime::MIN)).filter(|next| *next <= last).unwrap_or(last)
 }
 
+/// The longest period a report covers, in days (a leap year and a day's slack).
+pub const MAX_PERIOD_DAYS: i64 = 366;
+
+/// A report's period [from, to], both included: `to` defaults to today, `from` to
+/// `default_from(to)`. From after to, or a period past [`MAX_PERIOD_DAYS`], is 422 naming the
+/// query parameter.
+pub fn report_period(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    default_from: impl FnOnce(NaiveDate) -> NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), crate::error::ApiError> {
+    let to = to.unwrap_or_else(crate::clock::today);
+    let from = from.unwrap_or_else(|| default_from(to));
+    if from > to {
+        return Err(crate::error::ApiError::invalid_parameter("from", "must not be after to"));
+    }
+    if (to - from).num_days() >= MAX_PERIOD_DAYS {
+        return Err(crate::error::ApiError::invalid_parameter(
+            "to",
+            format!("the period is at most {MAX_PERIOD_DAYS} days"),
+        ));
+    }
+    Ok((from, to))
+}
+
 /// Whether a deserialisation message is one of the range errors above.
 pub fn is_range_error(message: &str) -> bool {
     message.contains(DATE_RANGE) || message.contains(TIMESTAMP_RANGE) || message.contains("is not an RFC 3339 time")

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backfill;
 pub mod budgets;
 pub mod clock;
 pub mod config;
@@ -14,7 +15,9 @@ pub mod error;
 pub mod http;
 pub mod inventory;
 pub mod invoices;
+pub mod ledger;
 pub mod money;
+pub mod reports;
 pub mod state;
 pub mod tickets;
 
@@ -51,6 +54,8 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(invoices::configure)
             .configure(inventory::configure)
             .configure(budgets::configure)
+            .configure(ledger::configure)
+            .configure(reports::configure)
             .wrap(from_fn(http::idempotency::middleware))
             .wrap(from_fn(auth::principal::middleware)),
     );
@@ -134,10 +139,12 @@ pub fn app(
         .wrap(Logger::new("%a \"%r\" %s %b %Dms request_id=%{x-request-id}o"))
 }
 
-/// Opens the database, applies migrations, loads the shared JWT key and creates the first admin
-/// on an empty database. Returns the state and, when a password was generated, the admin's
+/// Opens the database, applies migrations, loads the shared JWT key, creates the first admin on
+/// an empty database and opens the books (booking data older than the cost book once). Returns the state and, when a password was generated, the admin's
 /// email and password (to be printed once).
 pub fn prepare(config: Config) -> Result<(AppState, Option<(String, String)>), String> {
+    // Budgets answer the cost book's question "does this spend break a budget?".
+    ledger::guard::register(Box::new(budgets::exceed::BudgetGuard));
     let pool = db::connect_pool(&config.database_url, config.pool_size, config.pool_timeout)?;
     let (secret, first_admin) = pool
         .with_connection(|conn| {
@@ -145,6 +152,7 @@ pub fn prepare(config: Config) -> Result<(AppState, Option<(String, String)>), S
             let secret =
                 load_or_create_secret(conn, config.jwt_secret.as_deref()).map_err(error::ApiError::Internal)?;
             let first_admin = auth::bootstrap::ensure_first_admin(conn, &config).map_err(error::ApiError::Internal)?;
+            ledger::open_books(conn, config.base_currency.code(), backfill::book_older_data)?;
             Ok((secret, first_admin))
         })
         .map_err(|e| match e {

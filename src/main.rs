@@ -1,4 +1,4 @@
-//! The `opsdesk` command line: serve, migrate, openapi, users, demo.
+//! The `opsdesk` command line: serve, migrate, openapi, users, demo, ledger verify.
 
 use std::io::{BufRead, Write};
 use std::net::TcpListener;
@@ -42,6 +42,17 @@ enum Command {
     },
     /// Load a small sample company (idempotent: existing records are kept).
     Demo,
+    /// The cost book.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Recompute every monthly rollup from the lines and report the differences (exit 1 if any).
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -150,6 +161,25 @@ fn demo(config: Config) -> Result<(), String> {
     Ok(())
 }
 
+fn verify_ledger(config: Config) -> Result<(), String> {
+    let mut conn = open_migrated(&config)?;
+    opsdesk::ledger::open_books(&mut conn, config.base_currency.code(), opsdesk::backfill::book_older_data)
+        .map_err(|e| e.to_string())?;
+    let report = opsdesk::ledger::verify::run(&mut conn).map_err(|e| e.to_string())?;
+    println!(
+        "{} cost lines, {} rollup rows, {} lines without a base amount",
+        report.lines, report.rollup_rows, report.without_base
+    );
+    if report.differences.is_empty() {
+        println!("the rollups equal the lines");
+        return Ok(());
+    }
+    for difference in &report.differences {
+        println!("{difference}");
+    }
+    Err(format!("{} differences between the rollups and the lines", report.differences.len()))
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     if let Command::Openapi = cli.command {
         let doc = opsdesk::openapi_document().to_pretty_json().map_err(|e| e.to_string())?;
@@ -167,6 +197,7 @@ fn run(cli: Cli) -> Result<(), String> {
             create_user(config, email, roles, name)
         }
         Command::Demo => demo(config),
+        Command::Ledger { command: LedgerCommand::Verify } => verify_ledger(config),
         Command::Openapi => Ok(()),
     }
 }

@@ -54,24 +54,31 @@ async fn average_cost_and_the_ledger(app: TestApp) {
     )
     .await;
 
-    // 10 at 1.00 and 5 at 4.00: 15 worth 30.00, average 2.0000.
+    // 10 at 1.00 and 5 at 4.00: 15 worth 30.00, average 2.0000, received three days ago (recorded
+    // today: the day a movement happened is given with it).
+    let three_days_ago = (chrono::Utc::now().date_naive() - chrono::Duration::days(3)).to_string();
+    let first = posted(
+        &app,
+        &ops,
+        json!({"kind": "receipt", "item_id": filter, "location_id": a, "quantity": "10", "unit_cost": "1.00", "occurred_on": three_days_ago}),
+    )
+    .await;
+    assert_eq!(first["occurred_on"], json!(three_days_ago));
     posted(
         &app,
         &ops,
-        json!({"kind": "receipt", "item_id": filter, "location_id": a, "quantity": "10", "unit_cost": "1.00"}),
+        json!({"kind": "receipt", "item_id": filter, "location_id": a, "quantity": "5", "unit_cost": "4", "occurred_on": three_days_ago}),
     )
     .await;
-    posted(
+    // Never in the future.
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
+    let future = move_stock(
         &app,
         &ops,
-        json!({"kind": "receipt", "item_id": filter, "location_id": a, "quantity": "5", "unit_cost": "4"}),
+        json!({"kind": "receipt", "item_id": filter, "location_id": a, "quantity": "1", "unit_cost": "1", "occurred_on": tomorrow}),
     )
     .await;
-    // As far as the ledger's dates go, these two receipts were three days ago.
-    app.execute_sql(match app.backend {
-        common::Backend::Sqlite => "UPDATE stock_movements SET created_at = datetime(created_at, '-3 days')",
-        common::Backend::Postgres => "UPDATE stock_movements SET created_at = created_at - INTERVAL '3 days'",
-    });
+    assert_eq!(pointers(&problem(future, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/occurred_on"]);
     let held = get_item(&app, &finance, filter).await;
     assert_eq!(
         (held["on_hand"].as_str(), held["stock_value"].as_str(), held["average_unit_cost"].as_str()),

@@ -241,6 +241,9 @@ both_backends!(invoice_lifecycle, the_invoice_lifecycle);
 
 async fn credit_notes_and_currencies(app: TestApp) {
     let admin = app.admin_token().await;
+    // Revenue in yen is booked in the base currency (EUR) at the rate of its day.
+    let rate = json!({"currency": "JPY", "rate_date": "2020-01-01", "rate": "0.0061"});
+    assert_eq!(app.post("/api/v1/exchange-rates", &admin, &rate).await.status(), StatusCode::CREATED);
     let yen = customer(&app, &admin, "Tokyo KK", "JPY").await;
     let invoice = draft(
         &app,

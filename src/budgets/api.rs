@@ -5,8 +5,9 @@
 //! ticket's desk, in the month of the work date; materials — parts issued to the department or to
 //! its desks' tickets, in the month issued, less returns; every other category — issued payable
 //! invoice lines tagged with the department and category, in the month of the issue date (draft
-//! bills count as committed, not actual; void ones not at all). Only amounts in the budget's
-//! currency count.
+//! bills count as committed, not actual; void ones not at all). All of it is read from the cost
+//! book (`crate::ledger`). A budget in the base currency counts spend in every currency at the
+//! rate of its day; a budget in another currency counts only spend in that currency.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,7 @@ use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
+use crate::ledger;
 use crate::money::{self, format_amount, Currency};
 use crate::state::AppState;
 
@@ -568,9 +570,11 @@ fn percent(part: i64, whole: i64) -> Option<String> {
 /// (department, category) → twelve months of (actual, committed).
 pub type Spending = BTreeMap<(i64, String), [(i64, i64); 12]>;
 
-/// Actual and committed spending in `currency` for `year` up to the end of `as_of`: of one
-/// department, or with None of every department. The months that are over come from the rollup
-/// (`super::actuals`), the days of the month of the cut-off from the ledgers.
+/// Actual and committed spending for `year` up to the end of `as_of`, in a budget's `currency`:
+/// of one department, or with None of every department. Read from the cost book (months that are
+/// over from its rollups, the days of the month of the cut-off from its lines). A budget in the
+/// base currency counts spend in every currency at the rate of its day; a budget in another
+/// currency counts spend in that currency only.
 pub fn spending(
     conn: &mut DbConn,
     currency: &str,
@@ -579,34 +583,29 @@ pub fn spending(
     department: Option<i64>,
 ) -> Result<Spending, ApiError> {
     let mut spent = Spending::new();
-    let mut add = |department: i64, category: &str, month: i64, actual: i64, committed: i64| {
-        if let Some(slot) = usize::try_from(month - 1)
+    let Some(start) = NaiveDate::from_ymd_opt(year, 1, 1) else { return Ok(spent) };
+    let end = NaiveDate::from_ymd_opt(year, 12, 31).map_or(as_of, |last| last.min(as_of));
+    if end < start {
+        return Ok(spent);
+    }
+    let measure = if ledger::base_currency(conn)?.code() == currency {
+        ledger::Measure::Base
+    } else {
+        ledger::Measure::Currency(currency.to_string())
+    };
+    for row in ledger::sums(conn, ledger::Dimension::Department, department, start, end, &measure)? {
+        let (actual, committed) = match ledger::Kind::from_stored(&row.kind) {
+            Some(kind) if kind.is_cost() => (row.amount, 0),
+            Some(ledger::Kind::Commitment) => (0, row.amount),
+            _ => continue,
+        };
+        if let Some(slot) = usize::try_from(row.month - 1)
             .ok()
-            .and_then(|i| spent.entry((department, category.to_string())).or_insert([(0, 0); 12]).get_mut(i))
+            .and_then(|i| spent.entry((row.dimension_id, row.category.clone())).or_insert([(0, 0); 12]).get_mut(i))
         {
             slot.0 += actual;
             slot.1 += committed;
         }
-    };
-    let (months_over, days) = super::actuals::split(year, as_of);
-    if months_over > 0 {
-        for (department_id, category, month, actual, committed) in
-            super::actuals::months(conn, currency, year, months_over, department)?
-        {
-            add(department_id, &category, i64::from(month), actual, committed);
-        }
-    }
-    let Some((start, end)) = days else { return Ok(spent) };
-    for row in crate::tickets::actuals::labour_by_department_month(conn, currency, start, end, department)? {
-        add(row.department_id, "labour", row.month, row.amount, 0);
-    }
-    let (from, to) = (start.and_time(chrono::NaiveTime::MIN), end.and_time(chrono::NaiveTime::MIN));
-    for row in crate::inventory::materials_by_department_month(conn, currency, from, to, department)? {
-        add(row.department_id, "materials", row.month, row.amount, 0);
-    }
-    for row in crate::invoices::repo::reports::payables_by_department(conn, currency, start, end, department)? {
-        let (actual, committed) = if row.issued == 1 { (row.amount, 0) } else { (0, row.amount) };
-        add(row.department_id, &row.category, row.month, actual, committed);
     }
     Ok(spent)
 }

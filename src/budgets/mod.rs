@@ -2,7 +2,6 @@
 //! (inventory issues) and bills (payable invoice lines), with revisions, a run-rate forecast and
 //! an exceed policy. See `api.rs` for the rules of actuals.
 
-pub mod actuals;
 pub mod api;
 pub mod exceed;
 pub mod model;

@@ -5,6 +5,7 @@
 //! transaction), both of which move the blocking Diesel work off the async workers.
 
 pub mod counters;
+pub mod dialect;
 pub mod migrations;
 mod pool;
 pub mod schema;

@@ -435,6 +435,7 @@ diesel::table! {
         reverses_id -> Nullable<BigInt>,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        occurred_on -> Date,
     }
 }
 
@@ -469,14 +470,61 @@ diesel::table! {
 }
 
 diesel::table! {
-    budget_actuals (department_id, currency, year, month, category) {
-        department_id -> BigInt,
+    ledger_state (id) {
+        id -> Integer,
+        base_currency -> Text,
+        backfilled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    exchange_rates (id) {
+        id -> BigInt,
         currency -> Text,
+        base_currency -> Text,
+        rate_date -> Date,
+        rate -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cost_lines (id) {
+        id -> BigInt,
+        occurred_on -> Date,
+        kind -> Text,
+        category -> Text,
+        currency -> Text,
+        amount -> BigInt,
+        rate -> Nullable<Text>,
+        base_amount -> Nullable<BigInt>,
+        department_id -> Nullable<BigInt>,
+        ticket_id -> Nullable<BigInt>,
+        customer_id -> Nullable<BigInt>,
+        vendor_id -> Nullable<BigInt>,
+        employee_id -> Nullable<BigInt>,
+        item_id -> Nullable<BigInt>,
+        source_type -> Text,
+        source_id -> BigInt,
+        source_line_id -> Nullable<BigInt>,
+        reverses_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cost_rollups (dimension, dimension_id, year, month, kind, category, currency) {
+        dimension -> Text,
+        dimension_id -> BigInt,
         year -> Integer,
         month -> Integer,
+        kind -> Text,
         category -> Text,
-        actual -> BigInt,
-        committed -> BigInt,
+        currency -> Text,
+        amount -> BigInt,
+        base_amount -> BigInt,
+        lines -> BigInt,
     }
 }
 
@@ -528,6 +576,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     stock_movements,
     budgets,
     budget_lines,
-    budget_actuals,
+    ledger_state,
+    exchange_rates,
+    cost_lines,
+    cost_rollups,
     employee_day_minutes,
 );

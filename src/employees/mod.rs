@@ -107,3 +107,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(departments::employees)
         .service(reports::departments);
 }
+
+/// Every department's (code, name), archived ones too (for reports).
+pub fn department_names(conn: &mut DbConn) -> diesel::QueryResult<std::collections::HashMap<i64, (String, String)>> {
+    Ok(repo::all_departments(conn, true)?.into_iter().map(|d| (d.id, (d.code, d.name))).collect())
+}

@@ -77,10 +77,7 @@ pub fn update_department(
         .map(|n| n == 1)
 }
 
-/// Deletes a department, with the empty rows the budget-actuals rollup may keep for it (left by
-/// spending that was taken back, such as a deleted draft bill).
 pub fn delete_department(conn: &mut DbConn, id: i64) -> QueryResult<()> {
-    crate::budgets::actuals::forget_empty(conn, id)?;
     diesel::delete(departments::table.find(id)).execute(conn).map(|_| ())
 }
 

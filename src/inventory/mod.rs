@@ -1,6 +1,6 @@
 //! Inventory: locations, items, the append-only stock ledger that never goes negative, the
 //! moving weighted average cost, valuation as of a day, reorder, and parts issued to tickets and
-//! departments (whose value reaches the ticket's customer and the department's budget).
+//! departments, booked as materials in the cost book (`crate::ledger`) on the day they were used.
 
 pub mod api;
 pub mod model;
@@ -8,9 +8,7 @@ pub mod movements;
 pub mod repo;
 pub mod reports;
 
-pub use repo::{
-    materials_by_department_month, parts_cost_by_ticket, parts_cost_of_ticket, received_against_lines, PartsCostRow,
-};
+pub use repo::received_against_lines;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(api::create_location)

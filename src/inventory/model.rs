@@ -134,6 +134,8 @@ pub struct MovementRow {
     pub reverses_id: Option<i64>,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// The day it happened (recorded on `created_at`, which may be later).
+    pub occurred_on: chrono::NaiveDate,
 }
 
 #[cfg(test)]

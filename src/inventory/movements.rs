@@ -3,7 +3,7 @@
 //! negative: every take is one conditional statement, and a CHECK constraint backs it.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -20,6 +20,7 @@ use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
+use crate::ledger;
 use crate::money::{self, format_amount, format_scaled, parse_scaled, Currency};
 use crate::state::AppState;
 use crate::tickets::access::TicketAccess;
@@ -54,11 +55,15 @@ pub struct Movement {
     /// The movement this one reverses.
     pub reverses_id: Option<i64>,
     pub created_by: Option<i64>,
+    /// When it was recorded.
     pub created_at: DateTime<Utc>,
+    /// The day it happened (given when posted, else the day it was recorded): what it cost counts
+    /// on this day everywhere (cost book, budgets, valuation).
+    pub occurred_on: NaiveDate,
     /// Only in the answer to an issue: the budget line (materials) it takes over its plan to
     /// date (exceed policy warn, or a stop overridden).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub budget_warnings: Vec<crate::budgets::exceed::BudgetWarning>,
+    pub budget_warnings: Vec<ledger::guard::BudgetWarning>,
 }
 
 impl Movement {
@@ -82,6 +87,7 @@ impl Movement {
             reverses_id: row.reverses_id,
             created_by: row.created_by,
             created_at: row.created_at.and_utc(),
+            occurred_on: row.occurred_on,
             budget_warnings: Vec::new(),
         }
     }
@@ -111,6 +117,11 @@ pub struct CreateMovement {
     pub invoice_line_id: Option<i64>,
     /// Adjustments: what the count found at the location.
     pub counted_quantity: Option<String>,
+    /// The day it happened: default today, never in the future. Parts used in January but
+    /// recorded in March count in January (ticket cost, budgets, valuation).
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^(19|[2-9][0-9])[0-9]{2}-")]
+    pub occurred_on: Option<NaiveDate>,
     #[schema(max_length = 500, pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$")]
     pub reason: Option<String>,
     /// Issues: go ahead although the department's materials budget (policy stop) would be over
@@ -125,6 +136,11 @@ pub struct CreateMovement {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReverseMovement {
+    /// The day the movement was undone: default today, not before the original's day, never in
+    /// the future.
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^(19|[2-9][0-9])[0-9]{2}-")]
+    pub occurred_on: Option<NaiveDate>,
     #[schema(
         max_length = 500,
         pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$"
@@ -162,6 +178,7 @@ pub(crate) struct Posting<'a> {
     pub reverses_id: Option<i64>,
     /// Issues to a department or ticket: the override of a budget stop, if any.
     pub budget_override: Option<&'a str>,
+    pub occurred_on: NaiveDate,
 }
 
 fn not_enough(item: &ItemRow, location: i64, available: i64) -> ApiError {
@@ -172,6 +189,66 @@ fn not_enough(item: &ItemRow, location: i64, available: i64) -> ApiError {
     ))
 }
 
+/// What parts issued (a positive value) or returned (negative) book.
+fn materials(
+    item: &ItemRow,
+    on: NaiveDate,
+    value: i64,
+    department_id: i64,
+    ticket_id: Option<i64>,
+    customer_id: Option<i64>,
+) -> ledger::Entry {
+    ledger::Entry {
+        occurred_on: on,
+        kind: ledger::Kind::Materials,
+        category: "materials".into(),
+        currency: item.currency.clone(),
+        amount: value,
+        dims: ledger::Dimensions {
+            department_id: Some(department_id),
+            ticket_id,
+            customer_id,
+            item_id: Some(item.id),
+            ..Default::default()
+        },
+        source_line_id: None,
+    }
+}
+
+/// Books every issue and its reversals (once, when the cost book is opened on data older than it).
+pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
+    let mut after = 0;
+    loop {
+        let rows = repo::issues_after(conn, after, 1000)?;
+        let Some(last) = rows.last() else { return Ok(()) };
+        after = last.id;
+        let item_ids: Vec<i64> = rows.iter().map(|r| r.item_id).collect();
+        let items: std::collections::HashMap<i64, ItemRow> =
+            repo::items_by_id(conn, &item_ids)?.into_iter().map(|i| (i.id, i)).collect();
+        let tickets: Vec<i64> = rows.iter().filter_map(|r| r.ticket_id).collect();
+        let customers = crate::tickets::billing::customers_of(conn, &tickets)?;
+        for row in &rows {
+            let (Some(item), Some(department_id)) = (items.get(&row.item_id), row.department_id) else { continue };
+            let customer = row.ticket_id.and_then(|t| customers.get(&t).copied());
+            let entry = materials(item, row.occurred_on, -row.value_delta, department_id, row.ticket_id, customer);
+            ledger::post_older(conn, ledger::Source::stock_movement(row.id), &[entry])?;
+        }
+    }
+}
+
+/// The day a movement happened: default today, never in the future.
+fn occurred_on(v: &mut Validator, given: Option<NaiveDate>) -> NaiveDate {
+    let today = crate::clock::today();
+    match given {
+        Some(day) if day > today => {
+            v.error("/occurred_on", format!("must not be in the future (today is {today})"));
+            today
+        }
+        Some(day) => day,
+        None => today,
+    }
+}
+
 /// Posts a movement on a locked item: stock per location, the item's totals, the ledger row,
 /// and the reorder-point crossing event. Call inside a write transaction.
 pub(crate) fn post(
@@ -179,7 +256,7 @@ pub(crate) fn post(
     actor: &audit::Actor,
     item_id: i64,
     posting: Posting,
-) -> Result<(MovementRow, Currency, Vec<crate::budgets::exceed::BudgetWarning>), ApiError> {
+) -> Result<(MovementRow, Currency, Vec<ledger::guard::BudgetWarning>), ApiError> {
     let item = repo::lock_item(conn, item_id)?.ok_or(ApiError::NotFound)?;
     let currency = currency_of(&item)?;
     let q = posting.quantity;
@@ -230,14 +307,16 @@ pub(crate) fn post(
     if let (MovementKind::Issue, Some(department_id), None, true) =
         (posting.kind, posting.department_id, posting.reverses_id, value_delta < 0)
     {
-        let spend = crate::budgets::exceed::Spend {
+        let entry = materials(&item, posting.occurred_on, -value_delta, department_id, None, None);
+        let spend = ledger::guard::Spend {
             department_id,
             category: "materials",
-            on: crate::clock::today(),
+            on: posting.occurred_on,
             amount: -value_delta,
             currency: &item.currency,
+            base_amount: ledger::base_amount_of(conn, &entry)?,
         };
-        warnings.extend(crate::budgets::exceed::check(conn, actor, &spend, posting.budget_override)?);
+        warnings.extend(ledger::guard::check(conn, actor, &spend, posting.budget_override)?);
     }
     let below = on_hand <= item.reorder_point;
     repo::set_totals(conn, item.id, on_hand, stock_value, below)?;
@@ -258,6 +337,7 @@ pub(crate) fn post(
         reason: posting.reason,
         reverses_id: posting.reverses_id,
         created_by: actor.user_id,
+        occurred_on: posting.occurred_on,
     };
     // Stock received against a bill's line (or such a receipt reversed) changes how much of the
     // bill is a department's spending: stock bought is inventory until it is issued.
@@ -270,17 +350,15 @@ pub(crate) fn post(
         }
         None => repo::insert_movement(conn, &movement)?,
     };
-    // Issues to a department (or its desks' tickets) and their reversals are its materials actual.
+    // Issues to a department (or its desks' tickets) and their reversals are materials, booked
+    // on the day they happened.
     if let (MovementKind::Issue, Some(department_id)) = (posting.kind, row.department_id) {
-        let change = crate::budgets::actuals::Change {
-            department_id,
-            currency: item.currency.clone(),
-            category: "materials".into(),
-            on: row.created_at.date(),
-            actual: -row.value_delta,
-            committed: 0,
+        let customer = match row.ticket_id {
+            Some(ticket) => crate::tickets::billing::customers_of(conn, &[ticket])?.get(&ticket).copied(),
+            None => None,
         };
-        crate::budgets::actuals::record(conn, &[change])?;
+        let entry = materials(&item, row.occurred_on, -row.value_delta, department_id, row.ticket_id, customer);
+        ledger::post(conn, ledger::Source::stock_movement(row.id), &[entry])?;
     }
     audit::record(
         conn,
@@ -362,6 +440,7 @@ pub async fn create(
         }
     };
     let reason = v.optional_text("/reason", input.reason.clone(), 500);
+    let on = occurred_on(&mut v, input.occurred_on);
     let budget_override =
         input.budget_override_reason.as_deref().map(|r| v.required_text("/budget_override_reason", r, 500));
     if budget_override.is_some() && !principal.is(Role::Admin) {
@@ -425,6 +504,7 @@ pub async fn create(
                     reason: None,
                     reverses_id: None,
                     budget_override: None,
+                    occurred_on: on,
                 }
             }
             MovementKind::Issue => {
@@ -478,6 +558,7 @@ pub async fn create(
                     reason: None,
                     reverses_id: None,
                     budget_override: None,
+                    occurred_on: on,
                 }
             }
             MovementKind::Transfer => {
@@ -500,6 +581,7 @@ pub async fn create(
                     reason: None,
                     reverses_id: None,
                     budget_override: None,
+                    occurred_on: on,
                 }
             }
             MovementKind::Adjustment => {
@@ -544,6 +626,7 @@ pub async fn create(
                     reason: reason.as_deref(),
                     reverses_id: None,
                     budget_override: None,
+                    occurred_on: on,
                 }
             }
         };
@@ -587,7 +670,9 @@ pub async fn reverse(
     principal.require_any(&WRITERS)?;
     let id = id.into_inner();
     let mut v = Validator::new();
-    let reason = v.required_lines("/reason", body.into_inner().reason, 500);
+    let input = body.into_inner();
+    let reason = v.required_lines("/reason", input.reason, 500);
+    let on = occurred_on(&mut v, input.occurred_on);
     v.finish()?;
     let actor = principal.actor();
     reply::commit(&req, &state.pool, move |conn| {
@@ -597,6 +682,12 @@ pub async fn reverse(
         }
         if let Some(by) = repo::reversal_of(conn, id)? {
             return Err(ApiError::Conflict(format!("movement {id} is reversed already (by {by})")));
+        }
+        if on < original.occurred_on {
+            return Err(ApiError::invalid(
+                "/occurred_on",
+                format!("must not be before the day of the movement it reverses ({})", original.occurred_on),
+            ));
         }
         let posting = Posting {
             kind: MovementKind::from_stored(&original.kind),
@@ -611,6 +702,7 @@ pub async fn reverse(
             reason: Some(&reason),
             reverses_id: Some(original.id),
             budget_override: None,
+            occurred_on: on,
         };
         let (movement, currency, _) = post(conn, &actor, original.item_id, posting)?;
         created(&Movement::new(&movement, currency))

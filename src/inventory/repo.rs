@@ -289,6 +289,7 @@ pub struct NewMovement<'a> {
     pub reason: Option<&'a str>,
     pub reverses_id: Option<i64>,
     pub created_by: Option<i64>,
+    pub occurred_on: chrono::NaiveDate,
 }
 
 pub fn insert_movement(conn: &mut DbConn, m: &NewMovement) -> QueryResult<MovementRow> {
@@ -314,11 +315,25 @@ pub fn insert_movement(conn: &mut DbConn, m: &NewMovement) -> QueryResult<Moveme
                 stock_movements::reverses_id.eq(m.reverses_id),
                 stock_movements::created_by.eq(m.created_by),
                 stock_movements::created_at.eq(db::now()),
+                stock_movements::occurred_on.eq(m.occurred_on),
             ),
         ))
         .returning(stock_movements::id)
         .get_result(conn)?;
     stock_movements::table.find(id).select(MovementRow::as_select()).first(conn)
+}
+
+/// Issues to departments (and their desks' tickets) and their reversals, in id order, `limit`
+/// at a time after id `after`.
+pub fn issues_after(conn: &mut DbConn, after: i64, limit: i64) -> QueryResult<Vec<MovementRow>> {
+    stock_movements::table
+        .filter(stock_movements::id.gt(after))
+        .filter(stock_movements::kind.eq("issue"))
+        .filter(stock_movements::department_id.is_not_null())
+        .order(stock_movements::id.asc())
+        .limit(limit)
+        .select(MovementRow::as_select())
+        .load(conn)
 }
 
 pub fn movement(conn: &mut DbConn, id: i64) -> QueryResult<Option<MovementRow>> {
@@ -393,79 +408,11 @@ pub struct ValuationRow {
 }
 
 /// Each item's quantity and value at `before` (exclusive), summed from the ledger.
-pub fn valuation_at(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<Vec<ValuationRow>> {
+pub fn valuation_at(conn: &mut DbConn, as_of: chrono::NaiveDate) -> QueryResult<Vec<ValuationRow>> {
     let sql =
         "SELECT item_id, CAST(SUM(quantity_delta) AS BIGINT) AS on_hand, CAST(SUM(value_delta) AS BIGINT) AS value \
-               FROM stock_movements WHERE created_at < ? GROUP BY item_id ORDER BY item_id";
-    load(conn, sql, &[Bind::At(before)])
-}
-
-#[derive(Debug)]
-pub struct PartsCostRow {
-    pub ticket_id: i64,
-    pub currency: String,
-    pub cost: i64,
-}
-
-/// The value of parts issued to tickets (less returns) by movements in [from, to), per ticket
-/// and currency.
-pub fn parts_cost_by_ticket(
-    conn: &mut DbConn,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> QueryResult<Vec<PartsCostRow>> {
-    let rows: Vec<(Option<i64>, String, i64)> = stock_movements::table
-        .inner_join(items::table.on(items::id.eq(stock_movements::item_id)))
-        .filter(stock_movements::ticket_id.is_not_null())
-        .filter(stock_movements::created_at.ge(from))
-        .filter(stock_movements::created_at.lt(to))
-        .select((stock_movements::ticket_id, items::currency, stock_movements::value_delta))
-        .load(conn)?;
-    let mut sums: std::collections::BTreeMap<(i64, String), i64> = std::collections::BTreeMap::new();
-    for (ticket, currency, delta) in rows {
-        if let Some(ticket) = ticket {
-            *sums.entry((ticket, currency)).or_default() -= delta;
-        }
-    }
-    Ok(sums.into_iter().map(|((ticket_id, currency), cost)| PartsCostRow { ticket_id, currency, cost }).collect())
-}
-
-/// The value of parts issued to one ticket (less returns), per currency.
-pub fn parts_cost_of_ticket(conn: &mut DbConn, ticket_id: i64) -> QueryResult<Vec<(String, i64)>> {
-    let rows: Vec<(String, i64)> = stock_movements::table
-        .inner_join(items::table.on(items::id.eq(stock_movements::item_id)))
-        .filter(stock_movements::ticket_id.eq(ticket_id))
-        .select((items::currency, stock_movements::value_delta))
-        .load(conn)?;
-    let mut sums: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
-    for (currency, delta) in rows {
-        *sums.entry(currency).or_default() -= delta;
-    }
-    Ok(sums.into_iter().collect())
-}
-
-/// Materials cost in `currency` per department and month: parts issued to the department or to
-/// its desks' tickets (issues carry the department), less parts returned (reversals), in
-/// [from, to). With `department`, that department's only.
-pub fn materials_by_department_month(
-    conn: &mut DbConn,
-    currency: &str,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-    department: Option<i64>,
-) -> QueryResult<Vec<crate::tickets::actuals::MonthlyAmountRow>> {
-    let month = crate::tickets::actuals::month_of(conn.backend(), "m.created_at");
-    let mut binds: Vec<Bind> = department.map(Bind::BigInt).into_iter().collect();
-    let one_department = if department.is_some() { "m.department_id = ?" } else { "m.department_id IS NOT NULL" };
-    let sql = format!(
-        "SELECT m.department_id AS department_id, {month} AS month, CAST(-SUM(m.value_delta) AS BIGINT) AS amount \
-         FROM stock_movements m JOIN items i ON i.id = m.item_id \
-         WHERE m.kind = 'issue' AND {one_department} AND m.created_at >= ? AND m.created_at < ? \
-           AND i.currency = ? \
-         GROUP BY m.department_id, month"
-    );
-    binds.extend([Bind::At(from), Bind::At(to), Bind::Text(currency.to_string())]);
-    load(conn, &sql, &binds)
+               FROM stock_movements WHERE occurred_on <= ? GROUP BY item_id ORDER BY item_id";
+    load(conn, sql, &[Bind::Day(as_of)])
 }
 
 /// The value of the stock received against bills' lines, in the items' currency, less the

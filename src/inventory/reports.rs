@@ -56,11 +56,10 @@ pub async fn stock_valuation(
     principal.require_any(&READERS)?;
     let as_of = query.as_of.unwrap_or_else(crate::clock::today);
     let report = db::run(&state.pool, move |conn| {
-        let end = crate::dates::end_of_day(as_of);
         let mut items = Vec::new();
         let mut totals: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
         let rows: Vec<repo::ValuationRow> =
-            repo::valuation_at(conn, end)?.into_iter().filter(|r| r.on_hand != 0 || r.value != 0).collect();
+            repo::valuation_at(conn, as_of)?.into_iter().filter(|r| r.on_hand != 0 || r.value != 0).collect();
         // The items of the report in one query, not one each.
         let ids: Vec<i64> = rows.iter().map(|r| r.item_id).collect();
         let known: std::collections::HashMap<i64, super::model::ItemRow> =

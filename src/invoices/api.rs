@@ -21,6 +21,7 @@ use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::{OptionalJson, ValidJson};
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
+use crate::ledger;
 use crate::money::{self, Currency};
 use crate::state::AppState;
 use crate::tickets::billing;
@@ -527,17 +528,24 @@ pub async fn issue(
                 }
             }
             for ((department_id, category), amount) in spends {
-                let spend = crate::budgets::exceed::Spend {
+                let entry = ledger::Entry {
+                    occurred_on: issue_date,
+                    kind: ledger::Kind::Expense,
+                    category: category.clone(),
+                    currency: row.currency.clone(),
+                    amount,
+                    dims: ledger::Dimensions { department_id: Some(department_id), ..Default::default() },
+                    source_line_id: None,
+                };
+                let spend = ledger::guard::Spend {
                     department_id,
                     category: &category,
                     on: issue_date,
                     amount,
                     currency: &row.currency,
+                    base_amount: ledger::base_amount_of(conn, &entry)?,
                 };
-                if let Some(warning) = crate::budgets::exceed::check(conn, &actor, &spend, override_reason.as_deref())?
-                {
-                    warnings.push(warning);
-                }
+                warnings.extend(ledger::guard::check(conn, &actor, &spend, override_reason.as_deref())?);
             }
         }
         let year = issue_date.year();

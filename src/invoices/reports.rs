@@ -14,7 +14,8 @@ use super::repo::reports as sql;
 use crate::auth::principal::Principal;
 use crate::clock::today;
 use crate::db;
-use crate::error::{ApiError, Validator};
+use crate::error::ApiError;
+use crate::ledger;
 use crate::money::{one_decimal, Money};
 use crate::state::AppState;
 use crate::tickets::billing;
@@ -199,6 +200,16 @@ pub struct CustomerProfitability {
     pub customer_id: i64,
     pub name: String,
     pub currencies: Vec<CurrencyFigures>,
+    /// The books' base currency (OPSDESK_BASE_CURRENCY).
+    pub base_currency: String,
+    /// Revenue in every currency, each line at the rate of its day, in the base currency.
+    pub revenue_in_base: String,
+    /// Labour and parts cost in every currency, in the base currency.
+    pub cost_in_base: String,
+    /// revenue_in_base − cost_in_base: one margin across currencies.
+    pub margin_in_base: String,
+    /// margin_in_base / revenue_in_base in percent, one decimal, half-up; null without revenue.
+    pub margin_in_base_percent: Option<String>,
     /// Minutes worked on the customer's tickets in the period.
     pub time_worked_minutes: i64,
     /// Invoices settled in full in the period.
@@ -211,7 +222,8 @@ pub struct CustomerProfitability {
 pub struct ProfitabilityReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// Customers with revenue, labour or payments in the period, by margin (largest first).
+    /// Customers with revenue, labour or payments in the period, by margin in the base currency
+    /// (largest first).
     pub customers: Vec<CustomerProfitability>,
 }
 
@@ -230,36 +242,33 @@ pub async fn customer_profitability(
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_any(&READERS)?;
-    let to = query.to.unwrap_or_else(today);
-    let from = query.from.unwrap_or(to - Duration::days(364));
-    let mut v = Validator::new();
-    if from > to {
-        v.query_error("from", "must not be after to");
-    } else if (to - from).num_days() >= 366 {
-        v.query_error("to", "the period is at most 366 days");
-    }
-    v.finish()?;
+    let (from, to) = crate::dates::report_period(query.from, query.to, |to| to - Duration::days(364))?;
     let report = db::run(&state.pool, move |conn| {
-        // (customer, currency) → (revenue, labour cost, parts cost)
+        // (customer, currency) → (revenue, labour cost, parts cost), from the cost book.
         let mut money: BTreeMap<(i64, String), (i64, i64, i64)> = BTreeMap::new();
-        let mut minutes: BTreeMap<i64, i64> = BTreeMap::new();
-        for row in sql::revenue(conn, from, to)? {
-            money.entry((row.party_id, row.currency)).or_default().0 += row.amount;
-        }
-        for row in billing::labour_by_customer(conn, from, to)? {
-            money.entry((row.customer_id, row.currency)).or_default().1 += row.cost;
-            *minutes.entry(row.customer_id).or_default() += row.minutes;
-        }
-        let start = from.and_time(chrono::NaiveTime::MIN);
-        let end = crate::dates::end_of_day(to);
-        let parts = crate::inventory::parts_cost_by_ticket(conn, start, end)?;
-        let ticket_ids: Vec<i64> = parts.iter().map(|p| p.ticket_id).collect();
-        let customer_of = billing::customers_of(conn, &ticket_ids)?;
-        for row in parts {
-            if let Some(customer) = customer_of.get(&row.ticket_id) {
-                money.entry((*customer, row.currency)).or_default().2 += row.cost;
+        let mut base: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+        let by_customer =
+            |conn: &mut db::DbConn, measure| ledger::sums(conn, ledger::Dimension::Customer, None, from, to, measure);
+        for row in by_customer(conn, &ledger::Measure::EachCurrency)? {
+            let slot = money.entry((row.dimension_id, row.currency)).or_default();
+            match ledger::Kind::from_stored(&row.kind) {
+                Some(ledger::Kind::Revenue) => slot.0 += row.amount,
+                Some(ledger::Kind::Labour) => slot.1 += row.amount,
+                Some(ledger::Kind::Materials) => slot.2 += row.amount,
+                _ => {}
             }
         }
+        for row in by_customer(conn, &ledger::Measure::Base)? {
+            let slot = base.entry(row.dimension_id).or_default();
+            match ledger::Kind::from_stored(&row.kind) {
+                Some(ledger::Kind::Revenue) => slot.0 += row.amount,
+                Some(ledger::Kind::Labour | ledger::Kind::Materials) => slot.1 += row.amount,
+                _ => {}
+            }
+        }
+        money.retain(|_, sums| *sums != (0, 0, 0));
+        let minutes: BTreeMap<i64, i64> = billing::minutes_by_customer(conn, from, to)?.into_iter().collect();
+        let base_currency = ledger::base_currency(conn)?;
         let paying: BTreeMap<i64, (i64, i64)> =
             sql::days_to_pay(conn, from, to)?.into_iter().map(|r| (r.party_id, (r.invoices, r.total_days))).collect();
         let mut ids: Vec<i64> = money.keys().map(|(id, _)| *id).chain(paying.keys().copied()).collect();
@@ -286,18 +295,27 @@ pub async fn customer_profitability(
                 })
                 .collect();
             let (paid, days) = paying.get(&id).copied().unwrap_or_default();
+            let (base_revenue, base_cost) = base.get(&id).copied().unwrap_or_default();
+            let b = |minor: i64| Money::new(minor, base_currency.code()).amount;
             customers.push(CustomerProfitability {
                 customer_id: id,
                 name,
                 currencies,
+                base_currency: base_currency.code().to_string(),
+                revenue_in_base: b(base_revenue),
+                cost_in_base: b(base_cost),
+                margin_in_base: b(base_revenue - base_cost),
+                margin_in_base_percent: (base_revenue != 0).then(|| {
+                    one_decimal(
+                        Decimal::from(base_revenue - base_cost) * Decimal::from(100) / Decimal::from(base_revenue),
+                    )
+                }),
                 time_worked_minutes: minutes.get(&id).copied().unwrap_or_default(),
                 invoices_paid: paid,
                 average_days_to_pay: (paid > 0).then(|| one_decimal(Decimal::from(days) / Decimal::from(paid))),
             });
         }
-        let margin_of = |c: &CustomerProfitability| -> Decimal {
-            c.currencies.iter().filter_map(|f| f.margin.parse::<Decimal>().ok()).sum()
-        };
+        let margin_of = |c: &CustomerProfitability| c.margin_in_base.parse::<Decimal>().unwrap_or_default();
         customers.sort_by(|a, b| margin_of(b).cmp(&margin_of(a)).then(a.customer_id.cmp(&b.customer_id)));
         Ok(ProfitabilityReport { from, to, customers })
     })

@@ -101,7 +101,7 @@ pub struct Invoice {
     /// Only in the answer to issuing a bill: the budget lines it takes over their plan to date
     /// (exceed policy warn, or a stop overridden).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub budget_warnings: Vec<crate::budgets::exceed::BudgetWarning>,
+    pub budget_warnings: Vec<crate::ledger::guard::BudgetWarning>,
 }
 
 impl Invoice {

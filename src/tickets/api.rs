@@ -653,9 +653,10 @@ pub async fn history(
 pub struct CostInCurrency {
     #[schema(example = "EUR")]
     pub currency: String,
-    /// Time entries' stored cost.
+    /// Time entries' stored cost (the labour booked to the ticket).
     pub labour: String,
-    /// Parts issued to the ticket at their moving average cost, less parts returned.
+    /// Parts issued to the ticket at their moving average cost, less parts returned (the
+    /// materials booked to the ticket).
     pub parts: String,
     pub total: String,
 }
@@ -693,11 +694,12 @@ pub async fn cost(
             });
         }
         let mut sums: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
-        for (currency, _, labour) in super::repo::time_entries::cost_of_ticket(conn, id)? {
-            sums.entry(currency).or_default().0 += labour;
-        }
-        for (currency, parts) in crate::inventory::parts_cost_of_ticket(conn, id)? {
-            sums.entry(currency).or_default().1 += parts;
+        for (kind, currency, amount) in crate::ledger::ticket_sums(conn, id)? {
+            match kind {
+                crate::ledger::Kind::Labour => sums.entry(currency).or_default().0 += amount,
+                crate::ledger::Kind::Materials => sums.entry(currency).or_default().1 += amount,
+                _ => {}
+            }
         }
         let costs = sums
             .into_iter()

@@ -2,8 +2,8 @@
 //! policies and members; tickets with a readable workflow, comments and SLA clocks; time entries
 //! costed at the employee's rate; the desk report.
 //!
-//! Other modules use [`billing`] to invoice billable time, and read time entries for budget
-//! actuals through the functions here.
+//! Finance uses [`billing`] to invoice billable time. What time costs is booked in the cost book
+//! (`crate::ledger`), where budgets and reports read it.
 
 pub mod access;
 pub mod api;
@@ -20,14 +20,9 @@ pub mod workflow;
 /// unbilled billable entries, and marking entries billed or releasing them.
 pub mod billing {
     pub use super::repo::desk;
-    pub use super::repo::reports::{labour_by_customer, CustomerLabourRow};
+    pub use super::repo::reports::minutes_by_customer;
     pub use super::repo::tickets::{customers_of, tickets_of_customer};
     pub use super::repo::time_entries::{billed_on, billed_on_many, mark_billed, release_billed, unbilled};
-}
-
-/// What budgets need of the job desk: labour cost per department and month.
-pub mod actuals {
-    pub use super::repo::reports::{labour_by_department_month, month_of, MonthlyAmountRow};
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -15,12 +15,11 @@ use super::repo::{self, reports as sql};
 use crate::auth::principal::Principal;
 use crate::auth::roles::Role;
 use crate::db::{self, DbConn};
-use crate::error::{ApiError, Validator};
+use crate::error::ApiError;
 use crate::money::{self, Currency, Money};
 use crate::state::AppState;
 
 const READERS: [Role; 3] = [Role::Ops, Role::Finance, Role::Auditor];
-const MAX_DAYS: i64 = 366;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -309,15 +308,7 @@ pub async fn desk_report(
 ) -> Result<HttpResponse, ApiError> {
     principal.require_any(&READERS)?;
     let query = query.into_inner();
-    let to = query.to.unwrap_or_else(crate::clock::today);
-    let from = query.from.unwrap_or(to - Duration::days(27));
-    let mut v = Validator::new();
-    if from > to {
-        v.query_error("from", "must not be after to");
-    } else if (to - from).num_days() >= MAX_DAYS {
-        v.query_error("to", format!("the period is at most {MAX_DAYS} days"));
-    }
-    v.finish()?;
+    let (from, to) = crate::dates::report_period(query.from, query.to, |to| to - Duration::days(27))?;
     let report = db::run(&state.pool, move |conn| {
         let access = TicketAccess::load(conn, &principal)?;
         build(conn, &query, from, to, access.sees_all_costs)

@@ -26,6 +26,7 @@ use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::{nullable, ValidJson};
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
+use crate::ledger;
 use crate::money::{self, Currency, Money};
 use crate::state::AppState;
 
@@ -337,6 +338,7 @@ pub async fn create_on_ticket(
             Ok(row) => row,
             Err(full) => return Err(day_full_error(conn, employee_id, work_date, full)),
         };
+        book(conn, &row, ticket.requester_customer_id)?;
         ticket_repo::add_time_spent(conn, ticket_id, i64::from(row.minutes))?;
         ticket_repo::touch(conn, ticket_id, db::now())?;
         audit::record(conn, &actor, "time_entry.created", ENTITY, row.id, None, Some(&TimeEntry::new(&row, true)))?;
@@ -345,6 +347,47 @@ pub async fn create_on_ticket(
         Reply::created(&entry, entry.version, &format!("/api/v1/time-entries/{}", entry.id))
     })
     .await
+}
+
+/// What an entry books: its cost as labour on its work date, charged to the desk's department,
+/// the ticket, the ticket's customer and the person.
+pub fn labour_entries(row: &TimeEntryRow, customer_id: Option<i64>) -> Vec<ledger::Entry> {
+    vec![ledger::Entry {
+        occurred_on: row.work_date,
+        kind: ledger::Kind::Labour,
+        category: "labour".into(),
+        currency: row.cost_currency.clone(),
+        amount: row.cost,
+        dims: ledger::Dimensions {
+            department_id: Some(row.department_id),
+            ticket_id: Some(row.ticket_id),
+            customer_id,
+            employee_id: Some(row.employee_id),
+            ..Default::default()
+        },
+        source_line_id: None,
+    }]
+}
+
+/// Books every entry (once, when the cost book is opened on data older than it).
+pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
+    let mut after = 0;
+    loop {
+        let rows = repo::all_after(conn, after, 1000)?;
+        let Some(last) = rows.last() else { return Ok(()) };
+        after = last.id;
+        let tickets: Vec<i64> = rows.iter().map(|r| r.ticket_id).collect();
+        let customers = ticket_repo::customers_of(conn, &tickets)?;
+        for row in &rows {
+            let entries = labour_entries(row, customers.get(&row.ticket_id).copied());
+            ledger::post_older(conn, ledger::Source::time_entry(row.id), &entries)?;
+        }
+    }
+}
+
+/// Books an entry as it stands now (a changed entry: its old line reversed, the new one booked).
+fn book(conn: &mut DbConn, row: &TimeEntryRow, customer_id: Option<i64>) -> Result<(), ApiError> {
+    ledger::restate(conn, ledger::Source::time_entry(row.id), &labour_entries(row, customer_id))
 }
 
 /// A page of entries: on one ticket (`on_ticket`), everything on it for whoever sees the
@@ -528,6 +571,7 @@ pub async fn update(
         ticket_repo::add_time_spent(conn, row.ticket_id, i64::from(minutes) - i64::from(row.minutes))?;
         ticket_repo::touch(conn, row.ticket_id, db::now())?;
         let after = repo::entry(conn, id)?.ok_or(ApiError::NotFound)?;
+        book(conn, &after, ticket.requester_customer_id)?;
         audit::record(
             conn,
             &actor,
@@ -571,6 +615,7 @@ pub async fn delete(
         if !repo::delete(conn, id, row.version)? {
             return Err(ApiError::changed_concurrently("time entry"));
         }
+        ledger::reverse(conn, ledger::Source::time_entry(id))?;
         ticket_repo::add_time_spent(conn, row.ticket_id, -i64::from(row.minutes))?;
         ticket_repo::touch(conn, row.ticket_id, db::now())?;
         audit::record(conn, &actor, "time_entry.deleted", ENTITY, id, Some(&TimeEntry::new(&row, true)), None)?;

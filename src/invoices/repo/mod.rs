@@ -8,9 +8,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::model::{InvoiceKind, InvoiceRow, InvoiceStatus, LineRow, PaymentRow};
-use crate::budgets::actuals;
 use crate::db::schema::{invoice_lines, invoices, payments};
 use crate::db::{self, DbConn};
+use crate::error::ApiError;
+use crate::ledger;
 
 pub fn invoice(conn: &mut DbConn, id: i64) -> QueryResult<Option<InvoiceRow>> {
     invoices::table.find(id).select(InvoiceRow::as_select()).first(conn).optional()
@@ -102,12 +103,12 @@ pub fn update_draft(
     expected_version: i64,
     fields: &DraftFields,
     totals: TotalsFields,
-) -> QueryResult<bool> {
+) -> Result<bool, ApiError> {
     let target = invoices::table
         .find(id)
         .filter(invoices::version.eq(expected_version))
         .filter(invoices::status.eq(InvoiceStatus::Draft.as_str()));
-    keeping_budget_actuals(conn, id, |conn| {
+    booking(conn, id, |conn| {
         diesel::update(target)
             .set((
                 invoices::vendor_reference.eq(&fields.vendor_reference),
@@ -125,85 +126,119 @@ pub fn update_draft(
     })
 }
 
-pub fn delete_draft(conn: &mut DbConn, id: i64, expected_version: i64) -> QueryResult<bool> {
+pub fn delete_draft(conn: &mut DbConn, id: i64, expected_version: i64) -> Result<bool, ApiError> {
     let target = invoices::table
         .find(id)
         .filter(invoices::version.eq(expected_version))
         .filter(invoices::status.eq(InvoiceStatus::Draft.as_str()));
-    keeping_budget_actuals(conn, id, |conn| diesel::delete(target).execute(conn).map(|n| n == 1))
+    booking(conn, id, |conn| diesel::delete(target).execute(conn).map(|n| n == 1))
 }
 
-/// What a vendor's bill or credit note adds to departments' budget actuals in its present state:
-/// per line charged to a department, a bill's net as actual once issued (as committed while a
-/// draft), and an issued credit note's net taken off the actual. Void documents, drafts of credit
-/// notes and customers' documents add nothing. The day is the issue date, else the creation.
+/// What a document books in its present state (`crate::ledger`), dated its issue date (drafts:
+/// their creation):
+/// - a vendor's bill: per line, its net as expense once issued, as commitment while a draft; an
+///   issued vendor's credit note takes its lines' net back from expense;
+/// - a customer's invoice: per line, its net as revenue once issued; an issued credit note to a
+///   customer takes its lines' net back;
+/// - void documents and drafts of everything but bills book nothing.
 ///
 /// Stock bought is inventory, not spend: a bill line counts less the value of the stock received
 /// against it (in the bill's currency; never below zero). The parts count as materials when
-/// they are issued to the department, so nothing is counted twice.
-fn budget_changes(conn: &mut DbConn, id: i64) -> QueryResult<Vec<actuals::Change>> {
+/// they are issued, so nothing is counted twice.
+pub fn document_entries(conn: &mut DbConn, id: i64) -> QueryResult<Vec<ledger::Entry>> {
     let Some(row) = invoice(conn, id)? else { return Ok(Vec::new()) };
-    let (actual, committed) = match (row.vendor_id, row.kind(), row.status()) {
-        (None, _, _) | (_, _, InvoiceStatus::Void) | (_, InvoiceKind::Receivable, _) => return Ok(Vec::new()),
-        (_, InvoiceKind::CreditNote, InvoiceStatus::Draft) => return Ok(Vec::new()),
-        (_, InvoiceKind::Payable, InvoiceStatus::Draft) => (0, 1),
-        (_, InvoiceKind::Payable, _) => (1, 0),
-        (_, InvoiceKind::CreditNote, _) => (-1, 0),
+    let (kind, sign) = match (row.vendor_id.is_some(), row.kind(), row.status()) {
+        (_, _, InvoiceStatus::Void) => return Ok(Vec::new()),
+        (true, InvoiceKind::Payable, InvoiceStatus::Draft) => (ledger::Kind::Commitment, 1),
+        (_, _, InvoiceStatus::Draft) => return Ok(Vec::new()),
+        (true, InvoiceKind::Payable, _) => (ledger::Kind::Expense, 1),
+        (true, InvoiceKind::CreditNote, _) => (ledger::Kind::Expense, -1),
+        (false, InvoiceKind::CreditNote, _) => (ledger::Kind::Revenue, -1),
+        (_, _, _) => (ledger::Kind::Revenue, 1),
     };
     let on = row.issue_date.unwrap_or(row.created_at.date());
     let lines = lines_of(conn, id)?;
-    let line_ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
-    let received = crate::inventory::received_against_lines(conn, &line_ids)?;
+    let received = if kind == ledger::Kind::Revenue || sign < 0 {
+        Default::default()
+    } else {
+        let line_ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+        crate::inventory::received_against_lines(conn, &line_ids)?
+    };
     Ok(lines
         .into_iter()
-        .filter_map(|line| {
+        .map(|line| {
             let stock = match received.get(&line.id) {
                 Some((currency, value)) if *currency == row.currency => *value,
                 _ => 0,
             };
-            let spend = (line.net - stock).max(0);
-            match (line.department_id, line.budget_category) {
-                (Some(department_id), Some(category)) => Some(actuals::Change {
-                    department_id,
-                    currency: row.currency.clone(),
-                    category,
-                    on,
-                    actual: actual * spend,
-                    committed: committed * spend,
-                }),
-                _ => None,
+            let category = match kind {
+                ledger::Kind::Revenue if line.ticket_id.is_some() && line.item_id.is_none() => "time".to_string(),
+                ledger::Kind::Revenue if line.item_id.is_some() => "parts".to_string(),
+                ledger::Kind::Revenue => "other".to_string(),
+                _ => line.budget_category.clone().unwrap_or_else(|| "other".to_string()),
+            };
+            ledger::Entry {
+                occurred_on: on,
+                kind,
+                category,
+                currency: row.currency.clone(),
+                amount: sign * (line.net - stock).max(0),
+                dims: ledger::Dimensions {
+                    department_id: line.department_id,
+                    ticket_id: line.ticket_id,
+                    customer_id: row.customer_id,
+                    vendor_id: row.vendor_id,
+                    item_id: line.item_id,
+                    ..Default::default()
+                },
+                source_line_id: Some(line.id),
             }
         })
         .collect())
 }
 
+/// Books every invoice, bill and credit note as it stands (once, when the cost book is opened on
+/// data older than it).
+pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
+    let mut after = 0;
+    loop {
+        let ids: Vec<i64> = invoices::table
+            .filter(invoices::id.gt(after))
+            .order(invoices::id.asc())
+            .limit(1000)
+            .select(invoices::id)
+            .load(conn)?;
+        let Some(last) = ids.last() else { return Ok(()) };
+        after = *last;
+        for id in ids {
+            let entries = document_entries(conn, id)?;
+            ledger::post_older(conn, ledger::Source::invoice(id), &entries)?;
+        }
+    }
+}
+
 /// Runs `change` (a receipt of stock against a line of bill `invoice_id`, or its reversal) and
-/// moves the bill's share of budget actuals from before to after, in the same transaction.
+/// books the bill as it stands after, in the same transaction.
 pub fn receiving_against<T>(
     conn: &mut DbConn,
     invoice_id: i64,
     change: impl FnOnce(&mut DbConn) -> QueryResult<T>,
-) -> QueryResult<T> {
-    keeping_budget_actuals(conn, invoice_id, change)
+) -> Result<T, ApiError> {
+    booking(conn, invoice_id, change)
 }
 
-/// Runs `change` on invoice `id` and moves the invoice's share of budget actuals from its state
-/// before to its state after, in the same transaction.
-fn keeping_budget_actuals<T>(
-    conn: &mut DbConn,
-    id: i64,
-    change: impl FnOnce(&mut DbConn) -> QueryResult<T>,
-) -> QueryResult<T> {
-    let before = budget_changes(conn, id)?;
+/// Runs `change` on invoice `id` and books the invoice as it stands after (its lines that
+/// changed reversed, the new ones booked), in the same transaction.
+fn booking<T>(conn: &mut DbConn, id: i64, change: impl FnOnce(&mut DbConn) -> QueryResult<T>) -> Result<T, ApiError> {
     let result = change(conn)?;
-    let after = budget_changes(conn, id)?;
-    actuals::replace(conn, &before, &after)?;
+    let entries = document_entries(conn, id)?;
+    ledger::restate(conn, ledger::Source::invoice(id), &entries)?;
     Ok(result)
 }
 
 /// Replaces the lines of an invoice; returns them with their ids, in order.
-pub fn set_lines(conn: &mut DbConn, invoice_id: i64, lines: &[NewLine]) -> QueryResult<Vec<LineRow>> {
-    keeping_budget_actuals(conn, invoice_id, |conn| replace_lines(conn, invoice_id, lines))
+pub fn set_lines(conn: &mut DbConn, invoice_id: i64, lines: &[NewLine]) -> Result<Vec<LineRow>, ApiError> {
+    booking(conn, invoice_id, |conn| replace_lines(conn, invoice_id, lines))
 }
 
 fn replace_lines(conn: &mut DbConn, invoice_id: i64, lines: &[NewLine]) -> QueryResult<Vec<LineRow>> {
@@ -281,13 +316,13 @@ pub fn issue(
     number: &str,
     issue_date: NaiveDate,
     due_date: NaiveDate,
-) -> QueryResult<bool> {
+) -> Result<bool, ApiError> {
     let now = db::now();
     let target = invoices::table
         .find(id)
         .filter(invoices::version.eq(expected_version))
         .filter(invoices::status.eq(InvoiceStatus::Draft.as_str()));
-    keeping_budget_actuals(conn, id, |conn| {
+    booking(conn, id, |conn| {
         diesel::update(target)
             .set((
                 invoices::status.eq(InvoiceStatus::Issued.as_str()),
@@ -304,7 +339,7 @@ pub fn issue(
 }
 
 /// Voids an issued invoice with nothing paid or credited, at `expected_version`.
-pub fn void(conn: &mut DbConn, id: i64, expected_version: i64, reason: &str) -> QueryResult<bool> {
+pub fn void(conn: &mut DbConn, id: i64, expected_version: i64, reason: &str) -> Result<bool, ApiError> {
     let now = db::now();
     let target = invoices::table
         .find(id)
@@ -312,7 +347,7 @@ pub fn void(conn: &mut DbConn, id: i64, expected_version: i64, reason: &str) -> 
         .filter(invoices::status.eq(InvoiceStatus::Issued.as_str()))
         .filter(invoices::paid_total.eq(0i64))
         .filter(invoices::credited_total.eq(0i64));
-    keeping_budget_actuals(conn, id, |conn| {
+    booking(conn, id, |conn| {
         diesel::update(target)
             .set((
                 invoices::status.eq(InvoiceStatus::Void.as_str()),

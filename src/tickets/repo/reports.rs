@@ -8,15 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
 use crate::db::sql::{load, Bind};
-use crate::db::{self, DbConn};
-
-/// Whole seconds from `a` to `b`.
-fn seconds_between(backend: db::Backend, a: &str, b: &str) -> String {
-    match backend {
-        db::Backend::Postgres => format!("CAST(FLOOR(EXTRACT(EPOCH FROM ({b} - {a}))) AS BIGINT)"),
-        db::Backend::Sqlite => format!("(unixepoch({b}) - unixepoch({a}))"),
-    }
-}
+use crate::db::{dialect, DbConn};
 
 /// `AND t.desk_id = ?` when the report is about one desk (with its bind).
 fn desk_clause(desk_id: Option<i64>, binds: &mut Vec<Bind>) -> &'static str {
@@ -83,7 +75,7 @@ pub fn per_week(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Vec<WeekRow>> {
-    let week = format!("{} / 604800", seconds_between(conn.backend(), "?", column));
+    let week = format!("{} / 604800", dialect::seconds_between(conn.backend(), "?", column));
     let mut binds = vec![Bind::At(first_monday), Bind::At(from), Bind::At(to)];
     let desk = desk_clause(desk_id, &mut binds);
     let sql = format!(
@@ -114,7 +106,7 @@ pub fn first_responses(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Vec<DurationRow>> {
-    let seconds = seconds_between(conn.backend(), "created_at", "first_response_at");
+    let seconds = dialect::seconds_between(conn.backend(), "created_at", "first_response_at");
     let mut binds = vec![Bind::At(from), Bind::At(to)];
     let desk = desk_clause(desk_id, &mut binds);
     let sql = format!(
@@ -133,7 +125,7 @@ pub fn resolutions(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> QueryResult<Vec<DurationRow>> {
-    let seconds = seconds_between(conn.backend(), "created_at", "resolved_at");
+    let seconds = dialect::seconds_between(conn.backend(), "created_at", "resolved_at");
     let mut binds = vec![Bind::At(from), Bind::At(to)];
     let desk = desk_clause(desk_id, &mut binds);
     let sql = format!(
@@ -179,66 +171,24 @@ pub fn labour(
 }
 
 #[derive(QueryableByName, Debug)]
-pub struct CustomerLabourRow {
+pub struct CustomerMinutesRow {
     #[diesel(sql_type = BigInt)]
     pub customer_id: i64,
-    #[diesel(sql_type = Text)]
-    pub currency: String,
     #[diesel(sql_type = BigInt)]
     pub minutes: i64,
-    #[diesel(sql_type = BigInt)]
-    pub cost: i64,
 }
 
-/// The cost of the time worked on each customer's tickets with work dates in [from, to], per
-/// cost currency (for customer profitability).
-pub fn labour_by_customer(
+/// Minutes worked on each customer's tickets with work dates in [from, to] (for customer
+/// profitability; what the time cost is in the cost book).
+pub fn minutes_by_customer(
     conn: &mut DbConn,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
-) -> QueryResult<Vec<CustomerLabourRow>> {
-    let sql = "SELECT t.requester_customer_id AS customer_id, e.cost_currency AS currency, \
-                 CAST(SUM(e.minutes) AS BIGINT) AS minutes, CAST(SUM(e.cost) AS BIGINT) AS cost \
+) -> QueryResult<Vec<(i64, i64)>> {
+    let sql = "SELECT t.requester_customer_id AS customer_id, CAST(SUM(e.minutes) AS BIGINT) AS minutes \
                FROM time_entries e JOIN tickets t ON t.id = e.ticket_id \
                WHERE t.requester_customer_id IS NOT NULL AND e.work_date >= ? AND e.work_date <= ? \
-               GROUP BY t.requester_customer_id, e.cost_currency";
-    load(conn, sql, &[Bind::Day(from), Bind::Day(to)])
-}
-
-#[derive(QueryableByName, Debug)]
-pub struct MonthlyAmountRow {
-    #[diesel(sql_type = BigInt)]
-    pub department_id: i64,
-    #[diesel(sql_type = BigInt)]
-    pub month: i64,
-    #[diesel(sql_type = BigInt)]
-    pub amount: i64,
-}
-
-/// The month (1–12) of a date column.
-pub fn month_of(backend: db::Backend, column: &str) -> String {
-    match backend {
-        db::Backend::Postgres => format!("CAST(EXTRACT(MONTH FROM {column}) AS BIGINT)"),
-        db::Backend::Sqlite => format!("CAST(strftime('%m', {column}) AS INTEGER)"),
-    }
-}
-
-/// Labour cost in `currency` per department and month of the work date in [from, to): the
-/// labour actuals of budgets. With `department`, that department's only.
-pub fn labour_by_department_month(
-    conn: &mut DbConn,
-    currency: &str,
-    from: chrono::NaiveDate,
-    to: chrono::NaiveDate,
-    department: Option<i64>,
-) -> QueryResult<Vec<MonthlyAmountRow>> {
-    let month = month_of(conn.backend(), "work_date");
-    let mut binds: Vec<Bind> = department.map(Bind::BigInt).into_iter().collect();
-    let one_department = if department.is_some() { "department_id = ? AND" } else { "" };
-    let sql = format!(
-        "SELECT department_id, {month} AS month, CAST(SUM(cost) AS BIGINT) AS amount FROM time_entries \
-         WHERE {one_department} work_date >= ? AND work_date < ? AND cost_currency = ? GROUP BY department_id, month"
-    );
-    binds.extend([Bind::Day(from), Bind::Day(to), Bind::Text(currency.to_string())]);
-    load(conn, &sql, &binds)
+               GROUP BY t.requester_customer_id";
+    let rows: Vec<CustomerMinutesRow> = load(conn, sql, &[Bind::Day(from), Bind::Day(to)])?;
+    Ok(rows.into_iter().map(|r| (r.customer_id, r.minutes)).collect())
 }

@@ -4,7 +4,6 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sum;
 use diesel::prelude::*;
 
-use crate::budgets::actuals;
 use crate::db::schema::{employee_day_minutes, time_entries};
 use crate::db::sql::{self, Bind};
 use crate::db::{self, DbConn};
@@ -12,18 +11,6 @@ use crate::tickets::model::TimeEntryRow;
 
 pub fn entry(conn: &mut DbConn, id: i64) -> QueryResult<Option<TimeEntryRow>> {
     time_entries::table.find(id).select(TimeEntryRow::as_select()).first(conn).optional()
-}
-
-/// What an entry adds to its department's labour actual.
-fn labour(row: &TimeEntryRow) -> Vec<actuals::Change> {
-    vec![actuals::Change {
-        department_id: row.department_id,
-        currency: row.cost_currency.clone(),
-        category: "labour".into(),
-        on: row.work_date,
-        actual: row.cost,
-        committed: 0,
-    }]
 }
 
 /// What an entry is worth: minutes with the rates and amounts that follow from them, fixed when
@@ -161,7 +148,6 @@ pub fn insert(conn: &mut DbConn, new: &NewTimeEntry) -> QueryResult<Result<TimeE
         .returning(time_entries::id)
         .get_result(conn)?;
     let row = time_entries::table.find(id).select(TimeEntryRow::as_select()).first(conn)?;
-    actuals::record(conn, &labour(&row))?;
     Ok(Ok(row))
 }
 
@@ -198,7 +184,6 @@ pub fn revalue(conn: &mut DbConn, id: i64, expected_version: i64, v: &Valuation)
     if let Err(full) = move_on_days(conn, before.employee_id, moved, (after.work_date, after.minutes))? {
         return Ok(Err(full));
     }
-    actuals::replace(conn, &labour(&before), &labour(&after))?;
     Ok(Ok(true))
 }
 
@@ -213,8 +198,17 @@ pub fn delete(conn: &mut DbConn, id: i64, expected_version: i64) -> QueryResult<
         return Ok(false);
     }
     take_from_day(conn, before.employee_id, before.work_date, before.minutes)?;
-    actuals::replace(conn, &labour(&before), &[])?;
     Ok(true)
+}
+
+/// Every entry, in id order, `limit` at a time after id `after`.
+pub fn all_after(conn: &mut DbConn, after: i64, limit: i64) -> QueryResult<Vec<TimeEntryRow>> {
+    time_entries::table
+        .filter(time_entries::id.gt(after))
+        .order(time_entries::id.asc())
+        .limit(limit)
+        .select(TimeEntryRow::as_select())
+        .load(conn)
 }
 
 /// Minutes the employee already has on `date`, leaving out entry `except`.
@@ -365,19 +359,4 @@ pub fn billed_on_many(conn: &mut DbConn, invoice_ids: &[i64]) -> QueryResult<Vec
         .order(time_entries::id.asc())
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(line, id)| line.map(|line| (line, id))).collect())
-}
-
-/// The time and its cost on one ticket, per cost currency: (currency, minutes, cost).
-pub fn cost_of_ticket(conn: &mut DbConn, ticket_id: i64) -> QueryResult<Vec<(String, i64, i64)>> {
-    let rows: Vec<(String, i32, i64)> = time_entries::table
-        .filter(time_entries::ticket_id.eq(ticket_id))
-        .select((time_entries::cost_currency, time_entries::minutes, time_entries::cost))
-        .load(conn)?;
-    let mut sums: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
-    for (currency, minutes, cost) in rows {
-        let slot = sums.entry(currency).or_default();
-        slot.0 += i64::from(minutes);
-        slot.1 += cost;
-    }
-    Ok(sums.into_iter().map(|(currency, (minutes, cost))| (currency, minutes, cost)).collect())
 }

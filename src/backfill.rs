@@ -1,0 +1,14 @@
+//! Booking the data written before the cost book existed, once, when the books are opened
+//! (`ledger::open_books`, at start-up after the migrations). Each producer books its own records
+//! with the same rules it books new events by, so an upgraded database and a new one hold the
+//! same lines for the same history.
+
+use crate::db::DbConn;
+use crate::error::ApiError;
+
+pub fn book_older_data(conn: &mut DbConn) -> Result<(), ApiError> {
+    crate::tickets::time_entries::book_existing(conn)?;
+    crate::inventory::movements::book_existing(conn)?;
+    crate::invoices::repo::book_existing(conn)?;
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! The cost book: one spine for every flow of money (see "The books" in DESIGN.md).
+//!
+//! Producers (time entries, stock movements, vendors' bills and credit notes, invoices) book what
+//! an event cost or earned with [`post`] or, when a document changes, [`restate`], in their own
+//! transaction. Readers (budget actuals and the exceed policy, ticket cost, customer
+//! profitability, the department cost report) read [`sums`] and [`ticket_sums`], never the
+//! producers' tables. The exceed policy is asked through [`guard`], which budgets register.
+
+pub mod guard;
+pub mod model;
+mod post;
+pub mod rates;
+mod read;
+mod repo;
+pub mod verify;
+
+pub use model::{Dimension, Dimensions, Entry, Kind, Source};
+pub use post::{base_amount_of, base_currency, post, post_older, restate, reverse};
+pub use read::sums;
+pub use repo::{Measure, MonthSum};
+
+use crate::db::DbConn;
+use crate::error::ApiError;
+
+/// A ticket's booked amounts by kind and currency: (kind, currency, amount).
+pub fn ticket_sums(conn: &mut DbConn, ticket_id: i64) -> Result<Vec<(Kind, String, i64)>, ApiError> {
+    Ok(repo::ticket_sums(conn, ticket_id)?
+        .into_iter()
+        .filter_map(|row| Some((Kind::from_stored(&row.kind)?, row.currency, row.amount)))
+        .collect())
+}
+
+/// Keeps the books in `base` (OPSDESK_BASE_CURRENCY): on the first start it is written down; on
+/// later starts a different setting is refused, since every booked base amount is in the first.
+/// Then, if the data older than the book is not booked yet, `backfill` books it and that is noted.
+/// One write transaction with the state row locked: of several nodes starting at once, one books
+/// the older data and the others wait for it and find it done.
+pub fn open_books(
+    conn: &mut DbConn,
+    base: &str,
+    backfill: impl FnOnce(&mut DbConn) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    crate::db::write_tx(conn, |conn| {
+        repo::insert_state(conn, base)?;
+        repo::lock_state(conn)?;
+        let (kept, backfilled) = repo::state(conn)?.ok_or_else(|| ApiError::internal("ledger_state has no row"))?;
+        if kept != base {
+            return Err(ApiError::Internal(format!(
+                "OPSDESK_BASE_CURRENCY is {base}, but the books are kept in {kept}: set it back to {kept} \
+                 (a base currency cannot change once amounts are booked in it)"
+            )));
+        }
+        if backfilled.is_none() {
+            backfill(conn)?;
+            repo::mark_backfilled(conn, crate::db::now())?;
+        }
+        Ok(())
+    })
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(rates::create).service(rates::list).service(rates::get);
+}

@@ -1,0 +1,140 @@
+//! Booking: producers post their entries in their own transaction; a correction reverses the
+//! lines that stand and books the new ones. Every line is converted to the base currency at the
+//! rate of its day and added to the monthly rollups in the same transaction.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::model::{convert, Entry, Kind, LineRow, Source};
+use super::repo::{self, NewLine};
+use crate::db::{self, DbConn};
+use crate::error::ApiError;
+use crate::money::Currency;
+
+/// Rates already looked up in this posting: (currency, day) → rate.
+type Rates = HashMap<(String, NaiveDate), String>;
+
+/// The base currency the books are kept in.
+pub fn base_currency(conn: &mut DbConn) -> Result<Currency, ApiError> {
+    let code = repo::base_currency(conn)?
+        .ok_or_else(|| ApiError::internal("the books have no base currency yet (ledger_state is empty)"))?;
+    code.parse().map_err(ApiError::internal)
+}
+
+/// The rate and base amount of an entry. A missing rate is 422 naming the pair and the date.
+fn to_base(conn: &mut DbConn, base: Currency, entry: &Entry, rates: &mut Rates) -> Result<(String, i64), ApiError> {
+    let currency: Currency = entry.currency.parse().map_err(ApiError::internal)?;
+    if currency == base {
+        return Ok(("1".into(), entry.amount));
+    }
+    let key = (entry.currency.clone(), entry.occurred_on);
+    let rate = match rates.get(&key) {
+        Some(rate) => rate.clone(),
+        None => {
+            let rate = repo::rate_on(conn, &entry.currency, base.code(), entry.occurred_on)?.ok_or_else(|| {
+                ApiError::invalid(
+                    "",
+                    format!(
+                        "no exchange rate {}/{} on or before {}: finance adds it at /api/v1/exchange-rates",
+                        entry.currency,
+                        base.code(),
+                        entry.occurred_on
+                    ),
+                )
+            })?;
+            rates.insert(key, rate.clone());
+            rate
+        }
+    };
+    let decimal = rate.parse().map_err(ApiError::internal)?;
+    let base_amount = convert(entry.amount, currency, base, decimal).ok_or_else(|| {
+        ApiError::invalid("", format!("the amount in {} would be past the limit of an amount", base.code()))
+    })?;
+    Ok((rate, base_amount))
+}
+
+/// The base amount `entry` would have if booked now (for checks made before booking).
+pub fn base_amount_of(conn: &mut DbConn, entry: &Entry) -> Result<i64, ApiError> {
+    let base = base_currency(conn)?;
+    Ok(to_base(conn, base, entry, &mut Rates::new())?.1)
+}
+
+/// Books `entries` of `source`. Call inside the producer's write transaction.
+pub fn post(conn: &mut DbConn, source: Source, entries: &[Entry]) -> Result<(), ApiError> {
+    post_with(conn, source, entries, false)
+}
+
+/// Books data written before the book existed: like [`post`], but a line whose rate is not known
+/// is booked without a base amount (readers in the base currency leave it out, as they did before
+/// the book; `opsdesk ledger verify` counts such lines) instead of refusing.
+pub fn post_older(conn: &mut DbConn, source: Source, entries: &[Entry]) -> Result<(), ApiError> {
+    post_with(conn, source, entries, true)
+}
+
+fn post_with(conn: &mut DbConn, source: Source, entries: &[Entry], unconverted_ok: bool) -> Result<(), ApiError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let base = base_currency(conn)?;
+    let now = db::now();
+    let mut rates = Rates::new();
+    let mut booked = Vec::with_capacity(entries.len());
+    for entry in entries.iter().filter(|e| e.amount != 0) {
+        let (rate, base_amount) = match to_base(conn, base, entry, &mut rates) {
+            Ok((rate, base_amount)) => (Some(rate), Some(base_amount)),
+            // A draft bill's commitment is not money yet: without a rate it is kept unconverted
+            // (budgets in its own currency see it); issuing the bill needs the rate.
+            Err(ApiError::Invalid(_)) if unconverted_ok || entry.kind == Kind::Commitment => (None, None),
+            Err(error) => return Err(error),
+        };
+        let line = NewLine { entry, source, rate, base_amount, reverses_id: None };
+        repo::insert_line(conn, &line, now)?;
+        booked.push((entry, base_amount, 1));
+    }
+    repo::add_to_rollups(conn, &repo::rollup_changes(booked))?;
+    Ok(())
+}
+
+/// Reverses the lines of `source` that stand: each gets a line with the opposite amounts at the
+/// same rate, on the same day (a reversal undoes the original where it was booked).
+fn reverse_lines(conn: &mut DbConn, source: Source, lines: &[LineRow]) -> Result<(), ApiError> {
+    let now = db::now();
+    let mut undone = Vec::with_capacity(lines.len());
+    for line in lines {
+        let Some(mut entry) = line.entry() else {
+            return Err(ApiError::internal(format!("cost line {} has an unknown kind {:?}", line.id, line.kind)));
+        };
+        entry.amount = -entry.amount;
+        undone.push((entry, line.base_amount.map(|b| -b), line.rate.clone(), line.id));
+    }
+    for (entry, base_amount, rate, id) in &undone {
+        let line = NewLine { entry, source, rate: rate.clone(), base_amount: *base_amount, reverses_id: Some(*id) };
+        repo::insert_line(conn, &line, now)?;
+    }
+    // A reversal takes back the line it reverses from the rollups, and its count.
+    repo::add_to_rollups(conn, &repo::rollup_changes(undone.iter().map(|(e, b, _, _)| (e, *b, -1))))?;
+    Ok(())
+}
+
+/// Makes the standing lines of `source` say `entries`: nothing when they do already; else the
+/// standing lines are reversed and `entries` booked. Used when a document changes (an edited
+/// time entry, a bill issued, stock received against a bill's line) and, with no entries, when
+/// it is voided or deleted.
+pub fn restate(conn: &mut DbConn, source: Source, entries: &[Entry]) -> Result<(), ApiError> {
+    let standing = repo::standing_lines(conn, source)?;
+    let mut now: Vec<Entry> = standing.iter().filter_map(LineRow::entry).collect();
+    let mut wanted: Vec<Entry> = entries.iter().filter(|e| e.amount != 0).cloned().collect();
+    now.sort();
+    wanted.sort();
+    if now == wanted && now.len() == standing.len() {
+        return Ok(());
+    }
+    reverse_lines(conn, source, &standing)?;
+    post(conn, source, &wanted)
+}
+
+/// Reverses everything `source` booked.
+pub fn reverse(conn: &mut DbConn, source: Source) -> Result<(), ApiError> {
+    restate(conn, source, &[])
+}

@@ -1,0 +1,431 @@
+//! The cost book: every producer books what it cost or earned, corrections reverse, movements
+//! count on the day they happened, exchange rates convert to the base currency, and the readers
+//! (department costs, ticket cost, budgets, profitability) add up to the producers' records.
+
+mod common;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use common::{pointers, problem, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// The 10th of the month before this one: a day in a month that is over.
+fn last_month() -> NaiveDate {
+    let first = today().with_day(1).unwrap();
+    (first - Duration::days(1)).with_day(10).unwrap()
+}
+
+fn month_of(day: NaiveDate) -> String {
+    format!("{:04}-{:02}", day.year(), day.month())
+}
+
+async fn json_of(response: reqwest::Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(actual, status, "{body}");
+    body
+}
+
+/// A department with a desk, an agent costing 40.00 an hour, a customer and their ticket, a
+/// stock room with 3 seals worth 30.00 received last month, and a vendor.
+struct Company {
+    admin: String,
+    finance: String,
+    agent: String,
+    department: i64,
+    customer: i64,
+    ticket: i64,
+    shelf: i64,
+    seal: i64,
+    vendor: i64,
+}
+
+async fn company(app: &TestApp) -> Company {
+    let admin = app.admin_token().await;
+    let finance = app.user_token(&admin, "fin@example.com", &["finance"]).await;
+    let department = json_of(
+        app.post("/api/v1/departments", &admin, &json!({"code": "FLD", "name": "Field service"})).await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let (ada, agent) = app.employee_user(&admin, department, "ada", &["agent"], "40.00").await;
+    let desk = json_of(
+        app.post("/api/v1/desks", &admin, &json!({"key": "FLD", "name": "Field", "department_id": department, "default_billing_rate": "90", "currency": "EUR"}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.request(Method::PUT, &format!("/api/v1/desks/{}/members/{ada}", desk["id"]), Some(&admin))
+        .send()
+        .await
+        .unwrap();
+    let customer = json_of(
+        app.post("/api/v1/customers", &admin, &json!({"name": "Northwind", "currency": "EUR"})).await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let ticket = json_of(
+        app.post(
+            "/api/v1/tickets",
+            &agent,
+            &json!({"desk_id": desk["id"], "subject": "Boiler", "requester_customer_id": customer}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let shelf = json_of(
+        app.post("/api/v1/inventory/locations", &admin, &json!({"code": "SHELF", "name": "Shelf"})).await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let seal = json_of(
+        app.post("/api/v1/inventory/items", &admin, &json!({"sku": "SEAL", "name": "Seal"})).await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    json_of(
+        app.post("/api/v1/inventory/movements", &admin, &json!({"kind": "receipt", "item_id": seal, "location_id": shelf, "quantity": "3", "unit_cost": "10", "occurred_on": (last_month() - Duration::days(1)).to_string()}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let vendor = json_of(
+        app.post("/api/v1/vendors", &finance, &json!({"name": "CloudHost", "currency": "EUR"})).await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    Company { admin, finance, agent, department, customer, ticket, shelf, seal, vendor }
+}
+
+async fn department_costs(app: &TestApp, token: &str, from: NaiveDate, to: NaiveDate) -> Value {
+    json_of(
+        app.get(&format!("/api/v1/reports/department-costs?from={from}&to={to}&group_by=month"), token).await,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// (labour, materials, bills, total) of the report's first department.
+fn figures(report: &Value) -> (String, String, String, String) {
+    let d = &report["departments"][0];
+    let s = |k: &str| d[k].as_str().unwrap_or("-").to_string();
+    (s("labour"), s("materials"), s("bills"), s("total"))
+}
+
+fn strings(values: [&str; 4]) -> (String, String, String, String) {
+    (values[0].into(), values[1].into(), values[2].into(), values[3].into())
+}
+
+async fn producers_book_and_readers_add_up(app: TestApp) {
+    let c = company(&app).await;
+    let (from, to) = (last_month().with_day(1).unwrap(), today());
+    // Labour: 90 minutes last month at 40.00 = 60.00.
+    let entry = json_of(
+        app.post(
+            &format!("/api/v1/tickets/{}/time-entries", c.ticket),
+            &c.agent,
+            &json!({"work_date": last_month().to_string(), "minutes": 90}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // Materials: 2 seals to the ticket, used last month but recorded today (20.00), and 1 to the
+    // department today (10.00).
+    let to_ticket = json_of(
+        app.post("/api/v1/inventory/movements", &c.agent, &json!({"kind": "issue", "item_id": c.seal, "location_id": c.shelf, "quantity": "2", "ticket_id": c.ticket, "occurred_on": last_month().to_string()}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(to_ticket["occurred_on"], json!(last_month().to_string()));
+    let to_department = json_of(
+        app.post("/api/v1/inventory/movements", &c.admin, &json!({"kind": "issue", "item_id": c.seal, "location_id": c.shelf, "quantity": "1", "department_id": c.department}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // Bills: an issued bill line of 99.99 (before tax) and a draft of 50.00 (a commitment, no cost).
+    let bill = |amount: &str| {
+        json!({"kind": "payable", "vendor_id": c.vendor, "lines": [{"description": "Licences", "quantity": "1", "unit_price": amount,
+        "tax_rate_percent": "19", "department_id": c.department, "budget_category": "software"}]})
+    };
+    let issued_bill =
+        json_of(app.post("/api/v1/invoices", &c.finance, &bill("99.99")).await, StatusCode::CREATED).await;
+    json_of(
+        app.post(&format!("/api/v1/invoices/{}/issue", issued_bill["id"]), &c.finance, &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    json_of(app.post("/api/v1/invoices", &c.finance, &bill("50")).await, StatusCode::CREATED).await;
+    // Revenue: 200.00 invoiced to the customer.
+    let invoice = json_of(
+        app.post(
+            "/api/v1/invoices",
+            &c.finance,
+            &json!({"kind": "receivable", "customer_id": c.customer,
+            "lines": [{"description": "Service", "quantity": "1", "unit_price": "200", "tax_rate_percent": "19"}]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    json_of(
+        app.post(&format!("/api/v1/invoices/{}/issue", invoice["id"]), &c.finance, &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    // The department's cost: what the producers recorded, each counted once, in the month it
+    // happened.
+    let report = department_costs(&app, &c.finance, from, to).await;
+    assert_eq!(report["currency"], "EUR");
+    assert_eq!(figures(&report), strings(["60.00", "30.00", "99.99", "189.99"]));
+    let months = report["departments"][0]["months"].as_array().unwrap().clone();
+    assert_eq!(months[0]["month"], json!(month_of(last_month())));
+    assert_eq!((months[0]["labour"].as_str(), months[0]["materials"].as_str()), (Some("60.00"), Some("20.00")));
+    assert_eq!(months[1]["month"], json!(month_of(today())));
+    assert_eq!((months[1]["materials"].as_str(), months[1]["bills"].as_str()), (Some("10.00"), Some("99.99")));
+    assert_eq!(report["totals"]["total"], "189.99");
+    // Read from the rollup (last month whole) or from the lines (from its 2nd): the same sums.
+    let from_lines = department_costs(&app, &c.finance, from + Duration::days(1), to).await;
+    assert_eq!(figures(&from_lines), figures(&report));
+    // Only last month.
+    let last = department_costs(&app, &c.finance, from, today().with_day(1).unwrap() - Duration::days(1)).await;
+    assert_eq!(figures(&last), strings(["60.00", "20.00", "0.00", "80.00"]));
+
+    // The ticket's cost: the labour and the parts booked to it.
+    let cost = json_of(app.get(&format!("/api/v1/tickets/{}/cost", c.ticket), &c.finance).await, StatusCode::OK).await;
+    assert_eq!(cost["costs"], json!([{"currency": "EUR", "labour": "60.00", "parts": "20.00", "total": "80.00"}]));
+    // The customer's margin: 200.00 revenue less 60.00 labour and 20.00 parts.
+    let profit = json_of(
+        app.get(&format!("/api/v1/reports/customer-profitability?from={from}&to={to}"), &c.finance).await,
+        StatusCode::OK,
+    )
+    .await;
+    let row = &profit["customers"][0];
+    assert_eq!(row["customer_id"], json!(c.customer));
+    assert_eq!(
+        (row["currencies"][0]["revenue"].as_str(), row["currencies"][0]["margin"].as_str()),
+        (Some("200.00"), Some("120.00"))
+    );
+    assert_eq!(
+        (row["margin_in_base"].as_str(), row["margin_in_base_percent"].as_str()),
+        (Some("120.00"), Some("60.0"))
+    );
+    // The budget counts the parts in the month they were used.
+    let budget = json_of(
+        app.post(
+            "/api/v1/budgets",
+            &c.finance,
+            &json!({"department_id": c.department, "fiscal_year": last_month().year(), "currency": "EUR",
+            "lines": [{"category": "materials", "annual": "1200"}]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let variance =
+        json_of(app.get(&format!("/api/v1/budgets/{}/variance", budget["id"]), &c.finance).await, StatusCode::OK).await;
+    let materials =
+        variance["lines"].as_array().unwrap().iter().find(|l| l["category"] == "materials").unwrap().clone();
+    assert_eq!(materials["months"][last_month().month0() as usize]["actual"], "20.00");
+
+    // Corrections reverse: the entry grows to 120 minutes (80.00), the department's seal comes
+    // back, the bill is voided.
+    let edited = app
+        .request(Method::PATCH, &format!("/api/v1/time-entries/{}", entry["id"]), Some(&c.agent))
+        .header("If-Match", format!("\"{}\"", entry["version"]))
+        .json(&json!({"minutes": 120}))
+        .send()
+        .await
+        .unwrap();
+    json_of(edited, StatusCode::OK).await;
+    json_of(
+        app.post(
+            &format!("/api/v1/inventory/movements/{}/reversal", to_department["id"]),
+            &c.admin,
+            &json!({"reason": "not used"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    json_of(
+        app.post(&format!("/api/v1/invoices/{}/void", issued_bill["id"]), &c.finance, &json!({"reason": "sent twice"}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let corrected = department_costs(&app, &c.finance, from, to).await;
+    assert_eq!(figures(&corrected), strings(["80.00", "20.00", "0.00", "100.00"]));
+    let corrected = department_costs(&app, &c.finance, from + Duration::days(1), to).await;
+    assert_eq!(figures(&corrected), strings(["80.00", "20.00", "0.00", "100.00"]), "rollups and lines agree");
+
+    // Who reads it; what is refused.
+    problem(
+        app.get(&format!("/api/v1/reports/department-costs?from={from}&to={to}"), &c.agent).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let backwards = app.get(&format!("/api/v1/reports/department-costs?from={to}&to={from}"), &c.finance).await;
+    let backwards = problem(backwards, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(backwards["errors"][0]["parameter"], "from");
+}
+
+both_backends!(cost_book_producers_and_readers, producers_book_and_readers_add_up);
+
+async fn rates_convert_to_the_base_currency(app: TestApp) {
+    let c = company(&app).await;
+    let ops = app.user_token(&c.admin, "ops@example.com", &["ops"]).await;
+    let rate_day = last_month().with_day(1).unwrap();
+    // Only finance and admin add rates; the base currency has none; never in the future.
+    let usd = json!({"currency": "USD", "rate_date": rate_day.to_string(), "rate": "0.9"});
+    problem(app.post("/api/v1/exchange-rates", &ops, &usd).await, StatusCode::FORBIDDEN).await;
+    let bad = app
+        .post(
+            "/api/v1/exchange-rates",
+            &c.finance,
+            &json!({"currency": "EUR", "rate_date": (today() + Duration::days(1)).to_string(), "rate": "0"}),
+        )
+        .await;
+    let mut wrong = pointers(&problem(bad, StatusCode::UNPROCESSABLE_ENTITY).await);
+    wrong.sort();
+    assert_eq!(wrong, vec!["/currency", "/rate", "/rate_date"]);
+    let rate = json_of(app.post("/api/v1/exchange-rates", &c.finance, &usd).await, StatusCode::CREATED).await;
+    assert_eq!((rate["base_currency"].as_str(), rate["rate"].as_str()), (Some("EUR"), Some("0.9")));
+    let listed = json_of(app.get("/api/v1/exchange-rates?currency=USD", &ops).await, StatusCode::OK).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+
+    // A bill in USD (100.00) counts in the department's EUR budget at 0.9: 90.00.
+    let dollars = json_of(
+        app.post("/api/v1/vendors", &c.finance, &json!({"name": "US Cloud", "currency": "USD"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let bill = json_of(
+        app.post("/api/v1/invoices", &c.finance, &json!({"kind": "payable", "vendor_id": dollars["id"], "currency": "USD",
+            "lines": [{"description": "Hosting", "quantity": "1", "unit_price": "100", "department_id": c.department, "budget_category": "software"}]}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(bill["currency"], "USD");
+    json_of(app.post(&format!("/api/v1/invoices/{}/issue", bill["id"]), &c.finance, &json!({})).await, StatusCode::OK)
+        .await;
+    let budget = json_of(
+        app.post(
+            "/api/v1/budgets",
+            &c.finance,
+            &json!({"department_id": c.department, "fiscal_year": today().year(), "currency": "EUR",
+            "lines": [{"category": "software", "annual": "1200"}]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let variance =
+        json_of(app.get(&format!("/api/v1/budgets/{}/variance", budget["id"]), &c.finance).await, StatusCode::OK).await;
+    assert_eq!(variance["actual"], "90.00");
+    let report = department_costs(&app, &c.finance, rate_day, today()).await;
+    assert_eq!(report["departments"][0]["bills"], "90.00");
+
+    // A bill in a currency without a rate is refused, naming the pair and the day.
+    let yen = json_of(
+        app.post("/api/v1/vendors", &c.finance, &json!({"name": "Tokyo Parts", "currency": "JPY"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let yen_bill = json_of(
+        app.post("/api/v1/invoices", &c.finance, &json!({"kind": "payable", "vendor_id": yen["id"], "currency": "JPY",
+            "lines": [{"description": "Valves", "quantity": "1", "unit_price": "5000", "department_id": c.department, "budget_category": "other"}]}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let refused = app.post(&format!("/api/v1/invoices/{}/issue", yen_bill["id"]), &c.finance, &json!({})).await;
+    let refused = problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let detail = refused["errors"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("JPY/EUR") && detail.contains(&today().to_string()), "{detail}");
+    let still =
+        json_of(app.get(&format!("/api/v1/invoices/{}", yen_bill["id"]), &c.finance).await, StatusCode::OK).await;
+    assert_eq!(still["status"], "draft", "nothing half written");
+
+    // One margin across currencies: 100.00 USD revenue (90.00 EUR) less 30.00 EUR labour.
+    let us_customer = json_of(
+        app.post("/api/v1/customers", &c.finance, &json!({"name": "Acme Inc", "currency": "USD"})).await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let desk_ticket: Value = app.get(&format!("/api/v1/tickets/{}", c.ticket), &c.admin).await.json().await.unwrap();
+    let ticket = json_of(
+        app.post(
+            "/api/v1/tickets",
+            &c.agent,
+            &json!({"desk_id": desk_ticket["desk_id"], "subject": "Pump", "requester_customer_id": us_customer}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    json_of(
+        app.post(
+            &format!("/api/v1/tickets/{}/time-entries", ticket["id"]),
+            &c.agent,
+            &json!({"work_date": today().to_string(), "minutes": 45}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let invoice = json_of(
+        app.post(
+            "/api/v1/invoices",
+            &c.finance,
+            &json!({"kind": "receivable", "customer_id": us_customer, "currency": "USD",
+            "lines": [{"description": "Service", "quantity": "1", "unit_price": "100"}]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    json_of(
+        app.post(&format!("/api/v1/invoices/{}/issue", invoice["id"]), &c.finance, &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let profit = json_of(app.get("/api/v1/reports/customer-profitability", &c.finance).await, StatusCode::OK).await;
+    let row = profit["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["customer_id"] == json!(us_customer))
+        .unwrap()
+        .clone();
+    assert_eq!(row["currencies"].as_array().unwrap().len(), 2, "USD revenue and EUR labour: {row}");
+    assert_eq!(
+        (row["revenue_in_base"].as_str(), row["cost_in_base"].as_str(), row["margin_in_base"].as_str()),
+        (Some("90.00"), Some("30.00"), Some("60.00"))
+    );
+}
+
+both_backends!(cost_book_exchange_rates, rates_convert_to_the_base_currency);
