@@ -227,12 +227,14 @@ pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
             repo::items_by_id(conn, &item_ids)?.into_iter().map(|i| (i.id, i)).collect();
         let tickets: Vec<i64> = rows.iter().filter_map(|r| r.ticket_id).collect();
         let customers = crate::tickets::billing::customers_of(conn, &tickets)?;
+        let mut batch = Vec::with_capacity(rows.len());
         for row in &rows {
             let (Some(item), Some(department_id)) = (items.get(&row.item_id), row.department_id) else { continue };
             let customer = row.ticket_id.and_then(|t| customers.get(&t).copied());
             let entry = materials(item, row.occurred_on, -row.value_delta, department_id, row.ticket_id, customer);
-            ledger::post_older(conn, ledger::Source::stock_movement(row.id), &[entry])?;
+            batch.push((ledger::Source::stock_movement(row.id), vec![entry]));
         }
+        ledger::post_older(conn, &batch)?;
     }
 }
 

@@ -62,35 +62,38 @@ pub fn base_amount_of(conn: &mut DbConn, entry: &Entry) -> Result<i64, ApiError>
 
 /// Books `entries` of `source`. Call inside the producer's write transaction.
 pub fn post(conn: &mut DbConn, source: Source, entries: &[Entry]) -> Result<(), ApiError> {
-    post_with(conn, source, entries, false)
+    book(conn, &[(source, entries.to_vec())], false)
 }
 
-/// Books data written before the book existed: like [`post`], but a line whose rate is not known
-/// is booked without a base amount (readers in the base currency leave it out, as they did before
-/// the book; `opsdesk ledger verify` counts such lines) instead of refusing.
-pub fn post_older(conn: &mut DbConn, source: Source, entries: &[Entry]) -> Result<(), ApiError> {
-    post_with(conn, source, entries, true)
+/// Books data written before the book existed, many sources at once (their rollups added once
+/// for the batch): like [`post`], but a line whose rate is not known is booked without a base
+/// amount (readers in the base currency leave it out, as they did before the book; `opsdesk
+/// ledger verify` counts such lines) instead of refusing.
+pub fn post_older(conn: &mut DbConn, batch: &[(Source, Vec<Entry>)]) -> Result<(), ApiError> {
+    book(conn, batch, true)
 }
 
-fn post_with(conn: &mut DbConn, source: Source, entries: &[Entry], unconverted_ok: bool) -> Result<(), ApiError> {
-    if entries.is_empty() {
+fn book(conn: &mut DbConn, batch: &[(Source, Vec<Entry>)], unconverted_ok: bool) -> Result<(), ApiError> {
+    if batch.iter().all(|(_, entries)| entries.is_empty()) {
         return Ok(());
     }
     let base = base_currency(conn)?;
     let now = db::now();
     let mut rates = Rates::new();
-    let mut booked = Vec::with_capacity(entries.len());
-    for entry in entries.iter().filter(|e| e.amount != 0) {
-        let (rate, base_amount) = match to_base(conn, base, entry, &mut rates) {
-            Ok((rate, base_amount)) => (Some(rate), Some(base_amount)),
-            // A draft bill's commitment is not money yet: without a rate it is kept unconverted
-            // (budgets in its own currency see it); issuing the bill needs the rate.
-            Err(ApiError::Invalid(_)) if unconverted_ok || entry.kind == Kind::Commitment => (None, None),
-            Err(error) => return Err(error),
-        };
-        let line = NewLine { entry, source, rate, base_amount, reverses_id: None };
-        repo::insert_line(conn, &line, now)?;
-        booked.push((entry, base_amount, 1));
+    let mut booked = Vec::new();
+    for (source, entries) in batch {
+        for entry in entries.iter().filter(|e| e.amount != 0) {
+            let (rate, base_amount) = match to_base(conn, base, entry, &mut rates) {
+                Ok((rate, base_amount)) => (Some(rate), Some(base_amount)),
+                // A draft bill's commitment is not money yet: without a rate it is kept
+                // unconverted (budgets in its own currency see it); issuing the bill needs the rate.
+                Err(ApiError::Invalid(_)) if unconverted_ok || entry.kind == Kind::Commitment => (None, None),
+                Err(error) => return Err(error),
+            };
+            let line = NewLine { entry, source: *source, rate, base_amount, reverses_id: None };
+            repo::insert_line(conn, &line, now)?;
+            booked.push((entry, base_amount, 1));
+        }
     }
     repo::add_to_rollups(conn, &repo::rollup_changes(booked))?;
     Ok(())
@@ -131,7 +134,7 @@ pub fn restate(conn: &mut DbConn, source: Source, entries: &[Entry]) -> Result<(
         return Ok(());
     }
     reverse_lines(conn, source, &standing)?;
-    post(conn, source, &wanted)
+    book(conn, &[(source, wanted)], false)
 }
 
 /// Reverses everything `source` booked.

@@ -378,10 +378,13 @@ pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
         after = last.id;
         let tickets: Vec<i64> = rows.iter().map(|r| r.ticket_id).collect();
         let customers = ticket_repo::customers_of(conn, &tickets)?;
-        for row in &rows {
-            let entries = labour_entries(row, customers.get(&row.ticket_id).copied());
-            ledger::post_older(conn, ledger::Source::time_entry(row.id), &entries)?;
-        }
+        let batch: Vec<_> = rows
+            .iter()
+            .map(|row| {
+                (ledger::Source::time_entry(row.id), labour_entries(row, customers.get(&row.ticket_id).copied()))
+            })
+            .collect();
+        ledger::post_older(conn, &batch)?;
     }
 }
 

@@ -210,10 +210,11 @@ pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
             .load(conn)?;
         let Some(last) = ids.last() else { return Ok(()) };
         after = *last;
+        let mut batch = Vec::with_capacity(ids.len());
         for id in ids {
-            let entries = document_entries(conn, id)?;
-            ledger::post_older(conn, ledger::Source::invoice(id), &entries)?;
+            batch.push((ledger::Source::invoice(id), document_entries(conn, id)?));
         }
+        ledger::post_older(conn, &batch)?;
     }
 }
 
