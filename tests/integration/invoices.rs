@@ -2,9 +2,7 @@
 //! numbering under concurrency, payments that never overpay, credit notes, billing desk time
 //! once, aging, profitability, and who may call what.
 
-mod common;
-
-use common::{etag, pointers, problem, TestApp};
+use crate::common::{self, etag, pointers, problem, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

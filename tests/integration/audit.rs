@@ -1,10 +1,8 @@
 //! The change feed (`/api/v1/events`) and the audit log (`/api/v1/audit-events`).
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{problem, TestApp, PASSWORD};
+use crate::common::{problem, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

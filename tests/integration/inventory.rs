@@ -1,9 +1,7 @@
 //! Inventory: the moving average through receipts and issues (exact money), transfers, counts,
 //! reversals, the negative-stock race, valuation as of a day, reorder crossings, parts on tickets.
 
-mod common;
-
-use common::{pointers, problem, TestApp};
+use crate::common::{self, pointers, problem, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

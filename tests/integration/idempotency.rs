@@ -1,9 +1,7 @@
 //! `Idempotency-Key` on POST: replay, a different body, concurrent duplicates, and responses
 //! holding a secret.
 
-mod common;
-
-use common::{problem, TestApp, PASSWORD};
+use crate::common::{self, problem, TestApp, PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

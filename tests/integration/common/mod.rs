@@ -1,6 +1,5 @@
 //! Test harness: each test gets a real opsdesk server on a free port over a fresh database, on
 //! SQLite always and on PostgreSQL when TEST_DATABASE_URL is set (see build.rs).
-#![allow(dead_code)]
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -24,7 +23,6 @@ pub enum Backend {
 
 /// Runs a test body on both backends: `both_backends!(name, body_fn)` where
 /// `async fn body_fn(app: TestApp)`.
-#[macro_export]
 macro_rules! both_backends {
     ($name:ident, $body:ident) => {
         mod $name {

@@ -1,9 +1,7 @@
 //! Budgets: lines and spreading, the lifecycle with separation of duties, revisions, actuals from
 //! each source in exact sums, variance and forecast on known data, who reads what.
 
-mod common;
-
-use common::{pointers, problem, TestApp};
+use crate::common::{self, pointers, problem, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

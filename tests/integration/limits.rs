@@ -3,9 +3,7 @@
 //! Anything outside is 422 (400 for the duplicate key) naming the field: never a 500, a dropped
 //! connection, a wrap-around or a silent zero.
 
-mod common;
-
-use common::{pointers, problem, TestApp};
+use crate::common::{pointers, problem, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

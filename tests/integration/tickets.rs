@@ -1,9 +1,7 @@
 //! Tickets: numbering, the workflow (every legal and illegal move), SLA clocks, comments,
 //! visibility by role, filters, concurrent creation and edits.
 
-mod common;
-
-use common::{etag, pointers, problem, TestApp};
+use crate::common::{self, etag, pointers, problem, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

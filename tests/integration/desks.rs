@@ -1,8 +1,6 @@
 //! Job desks: keys, owning department, billing rate, SLA policy, members, and who may change them.
 
-mod common;
-
-use common::{etag, pointers, problem, TestApp};
+use crate::common::{etag, pointers, problem, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

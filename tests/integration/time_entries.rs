@@ -1,9 +1,7 @@
 //! Time entries: cost at the rate on the work date (a snapshot), billable amounts, who logs for
 //! whom, what may not be logged, the cross-ticket list; and the desk report on known data.
 
-mod common;
-
-use common::{pointers, problem, TestApp};
+use crate::common::{pointers, problem, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
