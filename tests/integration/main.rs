@@ -3,7 +3,9 @@
 //!
 //! Layout: one module per area (`auth.rs`, `tickets.rs`, …) next to this file, and `common/`
 //! with what they share: `common/mod.rs` starts a real server over a fresh database (`TestApp`,
-//! `both_backends!`). A new area is a new file here plus a `mod` line below.
+//! `both_backends!`), `common/fixtures.rs` makes the records that several areas need (a
+//! department, a desk with people, dates). A helper that one area alone uses stays in its file.
+//! A new area is a new file here plus a `mod` line below.
 //!
 //! Run one area or one test by its path: `cargo test --test integration tickets::` or
 //! `cargo test --test integration ticket_workflow::sqlite`.

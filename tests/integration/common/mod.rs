@@ -11,6 +11,9 @@ use serde_json::{json, Value};
 
 use opsdesk::config::Config;
 
+mod fixtures;
+pub use fixtures::*;
+
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "admin-password-123";
 pub const PASSWORD: &str = "a long enough password";
