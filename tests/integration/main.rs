@@ -30,6 +30,7 @@ mod inventory;
 mod invoices;
 mod limits;
 mod platform;
+mod schema;
 mod tickets;
 mod time_entries;
 mod users;
