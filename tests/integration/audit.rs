@@ -1,10 +1,8 @@
 //! The change feed (`/api/v1/events`) and the audit log (`/api/v1/audit-events`).
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{problem, TestApp, PASSWORD};
+use crate::common::{problem, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -83,14 +81,7 @@ async fn audit_log_filters_and_access(app: TestApp) {
     assert_eq!(items[0]["changes"]["name"], json!({"before": "ann@example.com", "after": "Ann Lee"}));
     assert!(items[0]["request_id"].is_string(), "events carry the request id");
 
-    let by_entity: Value = app
-        .get(&format!("/api/v1/audit-events?entity_type=user&entity_id={}", ann["id"]), &admin)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let actions: Vec<&str> =
-        by_entity["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions = app.audit_actions(&admin, &format!("entity_type=user&entity_id={}", ann["id"])).await;
     assert_eq!(actions, vec!["user.updated", "user.created"], "newest first");
     let by_actor: Value = app.get("/api/v1/audit-events?actor_user_id=1", &admin).await.json().await.unwrap();
     assert_eq!(by_actor["items"].as_array().unwrap().len(), 2);

@@ -3,28 +3,13 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use crate::common::{connect, Backend, FreshDatabase};
+use opsdesk::db::DbConn;
+
 fn opsdesk() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_opsdesk"));
     command.env_remove("DATABASE_URL").env_remove("OPSDESK_BIND").env_remove("OPSDESK_JWT_SECRET");
     command
-}
-
-fn temp_db(name: &str) -> String {
-    let path =
-        std::env::temp_dir().join(format!("opsdesk-cli-{}-{name}-{}.db", std::process::id(), rand::random::<u32>()));
-    path.to_string_lossy().to_string()
-}
-
-/// A new PostgreSQL database on TEST_DATABASE_URL's server: a connection to the server (to drop it
-/// afterwards), its name and its URL.
-fn fresh_pg_database(prefix: &str) -> (diesel::PgConnection, String, String) {
-    use diesel::{Connection, RunQueryDsl};
-    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap();
-    let name = format!("opsdesk_{prefix}_{}_{}", std::process::id(), rand::random::<u32>());
-    let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-    (admin, name, url)
 }
 
 #[test]
@@ -57,26 +42,25 @@ fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
 
 #[test]
 fn migrations_go_down_and_up_again() {
-    let db = temp_db("migrate");
-    let up = opsdesk().args(["migrate"]).env("DATABASE_URL", &db).output().unwrap();
+    let db = FreshDatabase::new(Backend::Sqlite);
+    let up = opsdesk().args(["migrate"]).env("DATABASE_URL", &db.url).output().unwrap();
     assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
     assert!(String::from_utf8_lossy(&up.stdout).contains("applied"));
-    let down = opsdesk().args(["migrate", "--down"]).env("DATABASE_URL", &db).output().unwrap();
+    let down = opsdesk().args(["migrate", "--down"]).env("DATABASE_URL", &db.url).output().unwrap();
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
     assert!(String::from_utf8_lossy(&down.stdout).contains("reverted"));
-    let again = opsdesk().args(["migrate"]).env("DATABASE_URL", &db).output().unwrap();
+    let again = opsdesk().args(["migrate"]).env("DATABASE_URL", &db.url).output().unwrap();
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).contains("applied"), "up again after down");
-    let _ = std::fs::remove_file(&db);
 }
 
 #[test]
 fn users_create_reads_the_password_from_stdin() {
-    let db = temp_db("users");
+    let db = FreshDatabase::new(Backend::Sqlite);
     let create = |email: &str, password: &str| {
         let mut child = opsdesk()
             .args(["users", "create", "--email", email, "--role", "finance", "--role", "auditor"])
-            .env("DATABASE_URL", &db)
+            .env("DATABASE_URL", &db.url)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -93,11 +77,10 @@ fn users_create_reads_the_password_from_stdin() {
     assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
     let bad_role = opsdesk()
         .args(["users", "create", "--email", "x@example.com", "--role", "wizard"])
-        .env("DATABASE_URL", &db)
+        .env("DATABASE_URL", &db.url)
         .output()
         .unwrap();
     assert!(!bad_role.status.success());
-    let _ = std::fs::remove_file(&db);
 }
 
 #[test]
@@ -111,23 +94,21 @@ fn openapi_prints_the_document() {
 #[test]
 #[cfg_attr(not(pg_tests), ignore = "PostgreSQL: set TEST_DATABASE_URL to run")]
 fn migrations_go_down_and_up_again_on_postgres() {
-    use diesel::RunQueryDsl;
-    let (mut admin, name, url) = fresh_pg_database("cli");
+    let database = FreshDatabase::new(Backend::Postgres);
     for (args, expected) in
         [(vec!["migrate"], "applied"), (vec!["migrate", "--down"], "reverted"), (vec!["migrate"], "applied")]
     {
-        let output = opsdesk().args(&args).env("DATABASE_URL", &url).output().unwrap();
+        let output = opsdesk().args(&args).env("DATABASE_URL", &database.url).output().unwrap();
         assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
         assert!(String::from_utf8_lossy(&output.stdout).contains(expected), "{args:?}");
     }
-    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).unwrap();
 }
 
 /// The demo company is made through the API: its history is in the audit log like any work done
 /// there (ticket 1's history once was empty); the first admin is created as `serve` would, once;
 /// a second run adds nothing.
 fn demo_goes_through_the_api(url: &str) {
-    use diesel::{Connection, RunQueryDsl};
+    use diesel::RunQueryDsl;
     let first = opsdesk().arg("demo").env("DATABASE_URL", url).env_remove("OPSDESK_ADMIN_PASSWORD").output().unwrap();
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let said = String::from_utf8_lossy(&first.stdout).to_string();
@@ -160,10 +141,9 @@ fn demo_goes_through_the_api(url: &str) {
     let found: Vec<i64> = counts
         .iter()
         .map(|sql| {
-            let rows: Vec<Count> = if url.starts_with("postgres") {
-                diesel::sql_query(*sql).load(&mut diesel::PgConnection::establish(url).unwrap()).unwrap()
-            } else {
-                diesel::sql_query(*sql).load(&mut diesel::SqliteConnection::establish(url).unwrap()).unwrap()
+            let rows: Vec<Count> = match &mut connect(url) {
+                DbConn::Pg(conn) => diesel::sql_query(*sql).load(conn).unwrap(),
+                DbConn::Sqlite(conn) => diesel::sql_query(*sql).load(conn).unwrap(),
             };
             rows[0].n
         })
@@ -182,16 +162,11 @@ fn demo_goes_through_the_api(url: &str) {
 
 #[test]
 fn demo_goes_through_the_api_on_sqlite() {
-    let db = temp_db("demo");
-    demo_goes_through_the_api(&db);
-    let _ = std::fs::remove_file(&db);
+    demo_goes_through_the_api(&FreshDatabase::new(Backend::Sqlite).url);
 }
 
 #[test]
 #[cfg_attr(not(pg_tests), ignore = "PostgreSQL: set TEST_DATABASE_URL to run")]
 fn demo_goes_through_the_api_on_postgres() {
-    use diesel::RunQueryDsl;
-    let (mut admin, name, url) = fresh_pg_database("demo");
-    demo_goes_through_the_api(&url);
-    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).unwrap();
+    demo_goes_through_the_api(&FreshDatabase::new(Backend::Postgres).url);
 }

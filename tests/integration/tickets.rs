@@ -1,57 +1,13 @@
 //! Tickets: numbering, the workflow (every legal and illegal move), SLA clocks, comments,
 //! visibility by role, filters, concurrent creation and edits.
 
-mod common;
-
-use common::{etag, pointers, problem, TestApp};
+use crate::common::{self, etag, open_ticket, pointers, problem, DeskWithPeople, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// A department, a desk `IT` with agent Ada (a member), requester Bob (an employee), and an
-/// outsider Cy (an agent on no desk). Tokens: admin, ada, bob, cy, ops, finance, auditor.
-pub struct Desk {
-    pub desk: i64,
-    pub department: i64,
-    pub ada: i64,
-    pub bob: i64,
-    pub admin: String,
-    pub ada_token: String,
-    pub bob_token: String,
-    pub cy_token: String,
-}
-
-pub async fn desk_with_people(app: &TestApp) -> Desk {
-    let admin = app.admin_token().await;
-    let department: Value =
-        app.post("/api/v1/departments", &admin, &json!({"code": "IT", "name": "IT"})).await.json().await.unwrap();
-    let department = department["id"].as_i64().unwrap();
-    let (ada, ada_token) = app.employee_user(&admin, department, "ada", &["agent"], "45.50").await;
-    let (bob, bob_token) = app.employee_user(&admin, department, "bob", &["employee"], "45.50").await;
-    let (_, cy_token) = app.employee_user(&admin, department, "cy", &["agent"], "45.50").await;
-    let desk: Value = app
-        .post(
-            "/api/v1/desks",
-            &admin,
-            &json!({"key": "IT", "name": "IT Service Desk", "department_id": department, "default_billing_rate": "90.00", "currency": "EUR"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let desk = desk["id"].as_i64().unwrap();
-    let join = app
-        .request(reqwest::Method::PUT, &format!("/api/v1/desks/{desk}/members/{ada}"), Some(&admin))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(join.status(), StatusCode::OK);
-    Desk { desk, department, ada, bob, admin, ada_token, bob_token, cy_token }
-}
-
-pub async fn open_ticket(app: &TestApp, token: &str, body: Value) -> Value {
-    let created = app.post("/api/v1/tickets", token, &body).await;
-    assert_eq!(created.status(), StatusCode::CREATED, "create ticket");
-    created.json().await.unwrap()
+/// The desk `IT` with Ada, Bob and Cy (`DeskWithPeople`), each costing 45.50 an hour.
+async fn desk_with_people(app: &TestApp) -> DeskWithPeople {
+    app.desk_with_people("IT", "IT Service Desk", ["45.50", "45.50", "45.50"]).await
 }
 
 async fn move_to(app: &TestApp, token: &str, ticket: &Value, to: &str) -> reqwest::Response {

@@ -1,9 +1,7 @@
 //! Signing in, tokens and their attacks: RFC 8725 checks, refresh rotation and reuse, throttling,
 //! the hashing cap, and changes to a user taking effect on the next request.
 
-mod common;
-
-use common::{problem, Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
+use crate::common::{self, problem, Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 use jsonwebtoken::{encode, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -1,16 +1,20 @@
 //! Test harness: each test gets a real opsdesk server on a free port over a fresh database, on
 //! SQLite always and on PostgreSQL when TEST_DATABASE_URL is set (see build.rs).
-#![allow(dead_code)]
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
 
 use opsdesk::config::Config;
+use opsdesk::db::DbConn;
+
+mod fixtures;
+pub use fixtures::*;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "admin-password-123";
@@ -24,7 +28,6 @@ pub enum Backend {
 
 /// Runs a test body on both backends: `both_backends!(name, body_fn)` where
 /// `async fn body_fn(app: TestApp)`.
-#[macro_export]
 macro_rules! both_backends {
     ($name:ident, $body:ident) => {
         mod $name {
@@ -49,17 +52,68 @@ pub struct TestApp {
     pub backend: Backend,
     pub client: reqwest::Client,
     pub database_url: String,
+    /// None for another node over the database of a TestApp that owns it.
+    _database: Option<FreshDatabase>,
+}
+
+/// A new, empty database for one test, removed when this is dropped: a SQLite file in the
+/// temporary directory, or a database on the PostgreSQL server of TEST_DATABASE_URL.
+pub struct FreshDatabase {
+    pub url: String,
     cleanup: Cleanup,
 }
 
 enum Cleanup {
     SqliteFile(std::path::PathBuf),
-    PgDatabase {
-        admin_url: String,
-        name: String,
-    },
-    /// Another node over the database of a TestApp that cleans it up.
-    Nothing,
+    PgDatabase { admin_url: String, name: String },
+}
+
+impl FreshDatabase {
+    pub fn new(backend: Backend) -> FreshDatabase {
+        let name = unique_name();
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                FreshDatabase { url: path.to_string_lossy().to_string(), cleanup: Cleanup::SqliteFile(path) }
+            }
+            Backend::Postgres => {
+                let admin_url =
+                    std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL must be set for PostgreSQL tests");
+                let mut conn =
+                    PgConnection::establish(&admin_url).expect("PostgreSQL from TEST_DATABASE_URL must be reachable");
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
+                FreshDatabase {
+                    url: with_database(&admin_url, &name),
+                    cleanup: Cleanup::PgDatabase { admin_url, name },
+                }
+            }
+        }
+    }
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::PgDatabase { admin_url, name } => {
+                if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+                }
+            }
+        }
+    }
+}
+
+/// A connection to a test database, opened as opsdesk opens its own. In this one test process
+/// every SQLite connection must open that way: opsdesk sets SQLite's process-wide options before
+/// its first connection, which SQLite allows only while no other thread is using it.
+pub fn connect(database_url: &str) -> DbConn {
+    opsdesk::db::establish(database_url).expect("open the test database")
 }
 
 fn unique_name() -> String {
@@ -100,24 +154,10 @@ impl TestApp {
 
     /// Like `spawn`, with settings changed by `adjust` first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-        let name = unique_name();
-        let (database_url, cleanup) = match backend {
-            Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                (path.to_string_lossy().to_string(), Cleanup::SqliteFile(path))
-            }
-            Backend::Postgres => {
-                let admin_url =
-                    std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL must be set for PostgreSQL tests");
-                let mut conn =
-                    PgConnection::establish(&admin_url).expect("PostgreSQL from TEST_DATABASE_URL must be reachable");
-                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
-                (with_database(&admin_url, &name), Cleanup::PgDatabase { admin_url, name })
-            }
-        };
-        let mut config = test_config(&database_url);
+        let database = FreshDatabase::new(backend);
+        let mut config = test_config(&database.url);
         adjust(&mut config);
-        Self::serve(backend, config, database_url, cleanup).await
+        Self::serve(backend, config, database.url.clone(), Some(database)).await
     }
 
     /// A second opsdesk node over this app's database (several stateless nodes over one
@@ -130,10 +170,10 @@ impl TestApp {
     pub async fn another_node_with(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = test_config(&self.database_url);
         adjust(&mut config);
-        Self::serve(self.backend, config, self.database_url.clone(), Cleanup::Nothing).await
+        Self::serve(self.backend, config, self.database_url.clone(), None).await
     }
 
-    async fn serve(backend: Backend, config: Config, database_url: String, cleanup: Cleanup) -> TestApp {
+    async fn serve(backend: Backend, config: Config, database_url: String, database: Option<FreshDatabase>) -> TestApp {
         let (state, _) = tokio::task::spawn_blocking(move || opsdesk::prepare(config))
             .await
             .expect("prepare task")
@@ -147,7 +187,7 @@ impl TestApp {
             })
         });
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        let app = TestApp { addr, backend, client, database_url, cleanup };
+        let app = TestApp { addr, backend, client, database_url, _database: database };
         for _ in 0..100 {
             if app.client.get(app.url("/health/live")).send().await.is_ok() {
                 return app;
@@ -160,16 +200,7 @@ impl TestApp {
     /// Runs SQL directly on the app's database: for tests that must set up what the API rightly
     /// never allows (a ledger entry dated in the past).
     pub fn execute_sql(&self, sql: &str) {
-        match self.backend {
-            Backend::Sqlite => {
-                let mut conn = diesel::SqliteConnection::establish(&self.database_url).expect("open SQLite");
-                diesel::sql_query(sql).execute(&mut conn).expect("execute");
-            }
-            Backend::Postgres => {
-                let mut conn = PgConnection::establish(&self.database_url).expect("open PostgreSQL");
-                diesel::sql_query(sql).execute(&mut conn).expect("execute");
-            }
-        }
+        connect(&self.database_url).batch_execute(sql).expect("execute");
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -271,25 +302,6 @@ impl TestApp {
     pub async fn user_token(&self, admin_token: &str, email: &str, roles: &[&str]) -> String {
         self.create_user(admin_token, email, roles).await;
         self.token_for(email, PASSWORD).await
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        match &self.cleanup {
-            Cleanup::SqliteFile(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            Cleanup::Nothing => {}
-            Cleanup::PgDatabase { admin_url, name } => {
-                if let Ok(mut conn) = PgConnection::establish(admin_url) {
-                    let _ =
-                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
-                }
-            }
-        }
     }
 }
 

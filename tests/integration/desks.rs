@@ -1,20 +1,17 @@
 //! Job desks: keys, owning department, billing rate, SLA policy, members, and who may change them.
 
-mod common;
-
-use common::{etag, pointers, problem, TestApp};
+use crate::common::{etag, pointers, problem, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 async fn setup(app: &TestApp, token: &str) -> (i64, i64) {
-    let department: Value =
-        app.post("/api/v1/departments", token, &json!({"code": "IT", "name": "IT"})).await.json().await.unwrap();
+    let department = app.department(token, "IT", "IT").await;
     let person = json!({
-        "first_name": "Ada", "last_name": "Gent", "work_email": "ada@corp.example", "department_id": department["id"],
+        "first_name": "Ada", "last_name": "Gent", "work_email": "ada@corp.example", "department_id": department,
         "employment_type": "full_time", "status": "active", "start_date": "2025-01-06"
     });
     let employee: Value = app.post("/api/v1/employees", token, &person).await.json().await.unwrap();
-    (department["id"].as_i64().unwrap(), employee["id"].as_i64().unwrap())
+    (department, employee["id"].as_i64().unwrap())
 }
 
 async fn desks_and_members(app: TestApp) {
@@ -88,9 +85,7 @@ async fn desks_and_members(app: TestApp) {
 
     // A department with a desk is archived, not deleted.
     problem(app.delete(&format!("/api/v1/departments/{department}"), &admin).await, StatusCode::CONFLICT).await;
-    let history: Value = app.get("/api/v1/audit-events?entity_type=desk", &admin).await.json().await.unwrap();
-    let actions: Vec<&str> =
-        history["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions = app.audit_actions(&admin, "entity_type=desk").await;
     assert_eq!(actions, vec!["desk.member_removed", "desk.updated", "desk.member_added", "desk.created"]);
 }
 both_backends!(desk_lifecycle, desks_and_members);
@@ -98,18 +93,8 @@ both_backends!(desk_lifecycle, desks_and_members);
 async fn only_active_people_join(app: TestApp) {
     let admin = app.admin_token().await;
     let (department, ada) = setup(&app, &admin).await;
-    let desk: Value = app
-        .post("/api/v1/desks", &admin, &json!({"key": "FAC", "name": "Facilities", "department_id": department, "default_billing_rate": "50", "currency": "EUR"}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let desk = app.desk(&admin, "FAC", "Facilities", department, "50").await;
     app.post(&format!("/api/v1/employees/{ada}/transitions"), &admin, &json!({"to": "on_leave"})).await;
-    let join = app
-        .request(reqwest::Method::PUT, &format!("/api/v1/desks/{}/members/{ada}", desk["id"]), Some(&admin))
-        .send()
-        .await
-        .unwrap();
-    problem(join, StatusCode::CONFLICT).await;
+    problem(app.put_desk_member(&admin, desk, ada).await, StatusCode::CONFLICT).await;
 }
 both_backends!(desk_members_must_be_active, only_active_people_join);

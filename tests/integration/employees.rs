@@ -1,9 +1,7 @@
 //! People: departments, employees, field-level access, status lifecycle, reporting lines,
 //! effective-dated compensation and the department report.
 
-mod common;
-
-use common::{etag, pointers, problem, TestApp, PASSWORD};
+use crate::common::{etag, pointers, problem, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -1,63 +1,19 @@
 //! Time entries: cost at the rate on the work date (a snapshot), billable amounts, who logs for
 //! whom, what may not be logged, the cross-ticket list; and the desk report on known data.
 
-mod common;
-
-use common::{pointers, problem, TestApp};
+use crate::common::{days_ago, open_ticket, pointers, problem, DeskWithPeople, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-struct Setup {
-    admin: String,
-    ada_token: String,
-    bob_token: String,
-    cy_token: String,
-    ada: i64,
-    bob: i64,
-    desk: i64,
-    department: i64,
+/// The desk `SVC` with Ada (45.50 an hour), Bob (30.00) and Cy (40.00): `DeskWithPeople`.
+async fn setup(app: &TestApp) -> DeskWithPeople {
+    app.desk_with_people("SVC", "Service", ["45.50", "30.00", "40.00"]).await
 }
 
-async fn setup(app: &TestApp) -> Setup {
-    let admin = app.admin_token().await;
-    let department: Value =
-        app.post("/api/v1/departments", &admin, &json!({"code": "SVC", "name": "Service"})).await.json().await.unwrap();
-    let department = department["id"].as_i64().unwrap();
-    let (ada, ada_token) = app.employee_user(&admin, department, "ada", &["agent"], "45.50").await;
-    let (bob, bob_token) = app.employee_user(&admin, department, "bob", &["employee"], "30.00").await;
-    let (_, cy_token) = app.employee_user(&admin, department, "cy", &["agent"], "40.00").await;
-    let desk: Value = app
-        .post(
-            "/api/v1/desks",
-            &admin,
-            &json!({"key": "SVC", "name": "Service", "department_id": department, "default_billing_rate": "90.00", "currency": "EUR"}),
-        )
+/// A ticket on the desk that Ada opens for Bob.
+async fn ticket(app: &TestApp, s: &DeskWithPeople) -> Value {
+    open_ticket(app, &s.ada_token, json!({"desk_id": s.desk, "subject": "Boiler", "requester_employee_id": s.bob}))
         .await
-        .json()
-        .await
-        .unwrap();
-    let desk = desk["id"].as_i64().unwrap();
-    app.request(reqwest::Method::PUT, &format!("/api/v1/desks/{desk}/members/{ada}"), Some(&admin))
-        .send()
-        .await
-        .unwrap();
-    Setup { admin, ada_token, bob_token, cy_token, ada, bob, desk, department }
-}
-
-async fn ticket(app: &TestApp, s: &Setup) -> Value {
-    let created = app
-        .post(
-            "/api/v1/tickets",
-            &s.ada_token,
-            &json!({"desk_id": s.desk, "subject": "Boiler", "requester_employee_id": s.bob}),
-        )
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    created.json().await.unwrap()
-}
-
-fn days_ago(days: i64) -> String {
-    (chrono::Utc::now().date_naive() - chrono::Duration::days(days)).to_string()
 }
 
 async fn cost_is_a_snapshot(app: TestApp) {
@@ -125,14 +81,7 @@ async fn cost_is_a_snapshot(app: TestApp) {
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
     let on_ticket: Value = app.get(&format!("/api/v1/tickets/{}", t["id"]), &s.ada_token).await.json().await.unwrap();
     assert_eq!(on_ticket["time_spent_minutes"], 120);
-    let history: Value = app
-        .get(&format!("/api/v1/audit-events?entity_type=time_entry&entity_id={}", minute["id"]), &s.admin)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let actions: Vec<&str> =
-        history["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions = app.audit_actions(&s.admin, &format!("entity_type=time_entry&entity_id={}", minute["id"])).await;
     assert_eq!(actions, vec!["time_entry.deleted", "time_entry.updated", "time_entry.created"]);
     // The ticket's history tells of the time too, without its cost.
     let ticket_history: Value =

@@ -1,9 +1,7 @@
 //! Inventory: the moving average through receipts and issues (exact money), transfers, counts,
 //! reversals, the negative-stock race, valuation as of a day, reorder crossings, parts on tickets.
 
-mod common;
-
-use common::{pointers, problem, TestApp};
+use crate::common::{self, days_ago, pointers, problem, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -85,9 +83,13 @@ async fn average_cost_and_the_ledger(app: TestApp) {
         (Some("15.000"), Some("30.00"), Some("2.0000"))
     );
     // An issue takes its share: 1.5 of 15 = 3.00 (department), then 1 of 13.5 worth 27.00 = 2.00.
-    let departments: Value =
-        app.post("/api/v1/departments", &admin, &json!({"code": "OPS", "name": "Ops"})).await.json().await.unwrap();
-    let issued = posted(&app, &ops, json!({"kind": "issue", "item_id": filter, "location_id": a, "quantity": "1.5", "department_id": departments["id"]})).await;
+    let departments = app.department(&admin, "OPS", "Ops").await;
+    let issued = posted(
+        &app,
+        &ops,
+        json!({"kind": "issue", "item_id": filter, "location_id": a, "quantity": "1.5", "department_id": departments}),
+    )
+    .await;
     assert_eq!(
         (issued["value"].as_str(), issued["value_change"].as_str(), issued["on_hand_after"].as_str()),
         (Some("3.00"), Some("-3.00"), Some("13.500"))
@@ -177,16 +179,14 @@ async fn average_cost_and_the_ledger(app: TestApp) {
 
     // Valuation reproduces any past day from the ledger: two days ago only the receipts had
     // happened (15 worth 30.00), a week ago nothing; today 28.00.
-    let day = |days: i64| (chrono::Utc::now().date_naive() - chrono::Duration::days(days)).to_string();
-    let then: Value =
-        app.get(&format!("/api/v1/reports/stock-valuation?as_of={}", day(2)), &finance).await.json().await.unwrap();
+    let valuation = |days: i64| format!("/api/v1/reports/stock-valuation?as_of={}", days_ago(days));
+    let then: Value = app.get(&valuation(2), &finance).await.json().await.unwrap();
     assert_eq!(
         (then["items"][0]["on_hand"].as_str(), then["items"][0]["average_unit_cost"].as_str()),
         (Some("15.000"), Some("2.0000"))
     );
     assert_eq!(then["totals"], json!([{"amount": "30.00", "currency": "EUR"}]));
-    let before: Value =
-        app.get(&format!("/api/v1/reports/stock-valuation?as_of={}", day(7)), &finance).await.json().await.unwrap();
+    let before: Value = app.get(&valuation(7), &finance).await.json().await.unwrap();
     assert_eq!(before["items"], json!([]));
     let now: Value = app.get("/api/v1/reports/stock-valuation", &finance).await.json().await.unwrap();
     assert_eq!(now["items"][0]["value"], json!({"amount": "28.00", "currency": "EUR"}));
@@ -204,8 +204,7 @@ async fn never_negative(app: TestApp) {
         json!({"kind": "receipt", "item_id": bolt, "location_id": shelf, "quantity": "3", "unit_cost": "0.10"}),
     )
     .await;
-    let departments: Value =
-        app.post("/api/v1/departments", &admin, &json!({"code": "OPS", "name": "Ops"})).await.json().await.unwrap();
+    let departments = app.department(&admin, "OPS", "Ops").await;
     let node = if app.backend == common::Backend::Postgres { Some(app.another_node().await) } else { None };
     let takers = (0..12).map(|i| {
         let target = match (&node, i % 2) {
@@ -213,7 +212,7 @@ async fn never_negative(app: TestApp) {
             _ => &app,
         };
         let token = admin.clone();
-        let body = json!({"kind": "issue", "item_id": bolt, "location_id": shelf, "quantity": "1", "department_id": departments["id"]});
+        let body = json!({"kind": "issue", "item_id": bolt, "location_id": shelf, "quantity": "1", "department_id": departments});
         async move { move_stock(target, &token, body).await.status() }
     });
     let statuses = futures_util::future::join_all(takers).await;
@@ -228,9 +227,8 @@ async fn reorder_crossings(app: TestApp) {
     let admin = app.admin_token().await;
     let shelf = location(&app, &admin, "SHELF").await;
     let fuse = item(&app, &admin, "FUSE", "5").await;
-    let departments: Value =
-        app.post("/api/v1/departments", &admin, &json!({"code": "OPS", "name": "Ops"})).await.json().await.unwrap();
-    let issue = |quantity: &str| json!({"kind": "issue", "item_id": fuse, "location_id": shelf, "quantity": quantity, "department_id": departments["id"]});
+    let departments = app.department(&admin, "OPS", "Ops").await;
+    let issue = |quantity: &str| json!({"kind": "issue", "item_id": fuse, "location_id": shelf, "quantity": quantity, "department_id": departments});
     let receipt = json!({"kind": "receipt", "item_id": fuse, "location_id": shelf, "quantity": "10", "unit_cost": "2"});
     posted(&app, &admin, receipt.clone()).await;
     let low: Value = app.get("/api/v1/reports/low-stock", &admin).await.json().await.unwrap();
@@ -250,32 +248,18 @@ both_backends!(reorder_point_crossings, reorder_crossings);
 
 async fn parts_on_tickets(app: TestApp) {
     let admin = app.admin_token().await;
-    let department: Value =
-        app.post("/api/v1/departments", &admin, &json!({"code": "SVC", "name": "Service"})).await.json().await.unwrap();
+    let department = app.department(&admin, "SVC", "Service").await;
     let user = app.create_user(&admin, "ada@corp.example", &["agent"]).await;
     let ada: Value = app
         .post("/api/v1/employees", &admin, &json!({"first_name": "Ada", "last_name": "Gent", "work_email": "ada@corp.example",
-            "department_id": department["id"], "employment_type": "full_time", "status": "active", "start_date": "2025-01-06", "user_id": user["id"]}))
+            "department_id": department, "employment_type": "full_time", "status": "active", "start_date": "2025-01-06", "user_id": user["id"]}))
         .await
         .json()
         .await
         .unwrap();
-    let desk: Value = app
-        .post("/api/v1/desks", &admin, &json!({"key": "SVC", "name": "Service", "department_id": department["id"], "default_billing_rate": "90", "currency": "EUR"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let other: Value = app
-        .post("/api/v1/desks", &admin, &json!({"key": "OTH", "name": "Other", "department_id": department["id"], "default_billing_rate": "90", "currency": "EUR"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    app.request(reqwest::Method::PUT, &format!("/api/v1/desks/{}/members/{}", desk["id"], ada["id"]), Some(&admin))
-        .send()
-        .await
-        .unwrap();
+    let desk = app.desk(&admin, "SVC", "Service", department, "90").await;
+    let other = app.desk(&admin, "OTH", "Other", department, "90").await;
+    app.join_desk(&admin, desk, ada["id"].as_i64().unwrap()).await;
     let customer: Value = app
         .post("/api/v1/customers", &admin, &json!({"name": "Northwind", "currency": "EUR"}))
         .await
@@ -287,7 +271,7 @@ async fn parts_on_tickets(app: TestApp) {
         .post(
             "/api/v1/tickets",
             &agent,
-            &json!({"desk_id": desk["id"], "subject": "Pump", "requester_customer_id": customer["id"]}),
+            &json!({"desk_id": desk, "subject": "Pump", "requester_customer_id": customer["id"]}),
         )
         .await
         .json()
@@ -297,7 +281,7 @@ async fn parts_on_tickets(app: TestApp) {
         .post(
             "/api/v1/tickets",
             &admin,
-            &json!({"desk_id": other["id"], "subject": "Else", "requester_customer_id": customer["id"]}),
+            &json!({"desk_id": other, "subject": "Else", "requester_customer_id": customer["id"]}),
         )
         .await
         .json()
@@ -318,7 +302,7 @@ async fn parts_on_tickets(app: TestApp) {
         json!({"kind": "issue", "item_id": seal, "location_id": shelf, "quantity": "2", "ticket_id": ticket["id"]}),
     )
     .await;
-    assert_eq!((used["value"].as_str(), used["department_id"].clone()), (Some("25.00"), department["id"].clone()));
+    assert_eq!((used["value"].as_str(), used["department_id"].clone()), (Some("25.00"), Value::from(department)));
     problem(move_stock(&app, &agent, json!({"kind": "issue", "item_id": seal, "location_id": shelf, "quantity": "1", "ticket_id": foreign["id"]})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
     problem(
         move_stock(

@@ -2,9 +2,7 @@
 //! numbering under concurrency, payments that never overpay, credit notes, billing desk time
 //! once, aging, profitability, and who may call what.
 
-mod common;
-
-use common::{etag, pointers, problem, TestApp};
+use crate::common::{self, days_ago, etag, pointers, problem, today, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -33,14 +31,6 @@ async fn pay(app: &TestApp, token: &str, id: &Value, amount: &str, on: &str) -> 
         &json!({"amount": amount, "paid_on": on, "method": "bank_transfer"}),
     )
     .await
-}
-
-fn today() -> String {
-    chrono::Utc::now().date_naive().to_string()
-}
-
-fn days_ago(days: i64) -> String {
-    (chrono::Utc::now().date_naive() - chrono::Duration::days(days)).to_string()
 }
 
 async fn parties_and_crm_sync(app: TestApp) {
@@ -217,14 +207,7 @@ async fn the_invoice_lifecycle(app: TestApp) {
     problem(app.get(&path, &agent).await, StatusCode::FORBIDDEN).await;
     assert_eq!(app.get(&path, &auditor).await.status(), StatusCode::OK);
     problem(pay(&app, &auditor, &id, "1.00", &today()).await, StatusCode::FORBIDDEN).await;
-    let history: Value = app
-        .get(&format!("/api/v1/audit-events?entity_type=invoice&entity_id={id}"), &admin)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let actions: Vec<&str> =
-        history["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions = app.audit_actions(&admin, &format!("entity_type=invoice&entity_id={id}")).await;
     assert_eq!(
         actions,
         vec![
@@ -357,20 +340,10 @@ both_backends!(invoice_concurrency, gapless_and_never_overpaid);
 /// time on it: (admin token, customer id, desk id, ticket id, agent token).
 async fn billable_work(app: &TestApp) -> (String, i64, i64, i64, String) {
     let admin = app.admin_token().await;
-    let department: Value =
-        app.post("/api/v1/departments", &admin, &json!({"code": "SVC", "name": "Service"})).await.json().await.unwrap();
-    let department_id = department["id"].as_i64().unwrap();
-    let (ada, agent) = app.employee_user(&admin, department_id, "ada", &["agent"], "40.00").await;
-    let desk: Value = app
-        .post("/api/v1/desks", &admin, &json!({"key": "SVC", "name": "Service", "department_id": department["id"], "default_billing_rate": "90.00", "currency": "EUR"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    app.request(Method::PUT, &format!("/api/v1/desks/{}/members/{ada}", desk["id"]), Some(&admin))
-        .send()
-        .await
-        .unwrap();
+    let department = app.department(&admin, "SVC", "Service").await;
+    let (ada, agent) = app.employee_user(&admin, department, "ada", &["agent"], "40.00").await;
+    let desk = app.desk(&admin, "SVC", "Service", department, "90.00").await;
+    app.join_desk(&admin, desk, ada).await;
     let customer: Value = app
         .post("/api/v1/customers", &admin, &json!({"name": "Northwind", "email": "ap@northwind.example", "currency": "EUR", "hourly_billing_rate": "120.00"}))
         .await
@@ -381,7 +354,7 @@ async fn billable_work(app: &TestApp) -> (String, i64, i64, i64, String) {
         .post(
             "/api/v1/tickets",
             &agent,
-            &json!({"desk_id": desk["id"], "subject": "Router", "requester_customer_id": customer["id"]}),
+            &json!({"desk_id": desk, "subject": "Router", "requester_customer_id": customer["id"]}),
         )
         .await;
     assert_eq!(ticket.status(), StatusCode::CREATED);
@@ -395,7 +368,7 @@ async fn billable_work(app: &TestApp) -> (String, i64, i64, i64, String) {
             .await;
         assert_eq!(logged.status(), StatusCode::CREATED);
     }
-    (admin, customer["id"].as_i64().unwrap(), desk["id"].as_i64().unwrap(), ticket["id"].as_i64().unwrap(), agent)
+    (admin, customer["id"].as_i64().unwrap(), desk, ticket["id"].as_i64().unwrap(), agent)
 }
 
 async fn billing_time_once(app: TestApp) {
@@ -458,7 +431,7 @@ async fn aging_and_profitability(app: TestApp) {
     // Three receivables: due 100 days ago (open), due 40 days ago (half paid), not yet due.
     let mut ids = Vec::new();
     for (issued, due, amount) in [(130, 100, "100.00"), (70, 40, "50.00"), (5, -25, "10.00")] {
-        let due = (chrono::Utc::now().date_naive() + chrono::Duration::days(-due)).to_string();
+        let due = days_ago(due);
         let d = draft(
             &app,
             &admin,
@@ -537,14 +510,13 @@ async fn aging_and_profitability(app: TestApp) {
         (Some("Parts Ltd"), Some("150.00"))
     );
     // Only vendors' documents are charged to a department's budget.
-    let department: Value =
-        app.post("/api/v1/departments", &admin, &json!({"code": "FIN", "name": "Finance"})).await.json().await.unwrap();
+    let department = app.department(&admin, "FIN", "Finance").await;
     let charged = app
         .post(
             "/api/v1/invoices",
             &admin,
             &json!({"kind": "credit_note", "credited_invoice_id": ids[0],
-            "lines": [{"description": "Goodwill", "quantity": "1", "unit_price": "5", "department_id": department["id"],
+            "lines": [{"description": "Goodwill", "quantity": "1", "unit_price": "5", "department_id": department,
             "budget_category": "other"}]}),
         )
         .await;

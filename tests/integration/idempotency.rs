@@ -1,9 +1,7 @@
 //! `Idempotency-Key` on POST: replay, a different body, concurrent duplicates, and responses
 //! holding a secret.
 
-mod common;
-
-use common::{problem, TestApp, PASSWORD};
+use crate::common::{self, problem, today, TestApp, PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -145,7 +143,7 @@ async fn a_change_never_outlives_its_answer(app: TestApp) {
     let id = invoice["id"].as_i64().unwrap();
     assert_eq!(app.action(&format!("/api/v1/invoices/{id}/issue"), &admin).await.status(), StatusCode::OK);
     let payments = format!("/api/v1/invoices/{id}/payments");
-    let payment = json!({"amount": "30.00", "paid_on": chrono::Utc::now().date_naive().to_string(), "method": "cash"});
+    let payment = json!({"amount": "30.00", "paid_on": today(), "method": "cash"});
     let paid = || async {
         let page: Value = app.get(&payments, &admin).await.json().await.unwrap();
         page["items"].as_array().unwrap().len()

@@ -1,9 +1,7 @@
 //! The HTTP platform: health, problem+json for every kind of bad request, request ids, the
 //! OpenAPI document and the docs UI.
 
-mod common;
-
-use common::{problem, TestApp};
+use crate::common::{self, problem, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

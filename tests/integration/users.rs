@@ -1,9 +1,7 @@
 //! `/api/v1/users`: who may call what, uniqueness, ETags and If-Match, pagination and filters,
 //! history.
 
-mod common;
-
-use common::{etag, problem, TestApp, PASSWORD};
+use crate::common::{self, etag, problem, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -1,9 +1,7 @@
 //! `/api/v1/api-keys`: created by signed-in users with roles no wider than theirs, the secret
 //! shown once and stored hashed, usable as a bearer credential, revocable.
 
-mod common;
-
-use common::{problem, TestApp, PASSWORD};
+use crate::common::{self, problem, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -3,21 +3,12 @@
 //! Anything outside is 422 (400 for the duplicate key) naming the field: never a 500, a dropped
 //! connection, a wrap-around or a silent zero.
 
-mod common;
-
-use common::{pointers, problem, TestApp};
+use crate::common::{self, created, pointers, problem, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 /// 29 digits: rust_decimal's multiplication panicked on these.
 const HUGE: &str = "99999999999999999999999999999";
-
-async fn created(response: reqwest::Response) -> Value {
-    let status = response.status();
-    let body: Value = response.json().await.expect("JSON");
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body
-}
 
 /// A 422 that names `pointer` among its errors.
 async fn refused(response: reqwest::Response, pointer: &str) {
@@ -34,9 +25,7 @@ async fn refused_parameter(response: reqwest::Response, name: &str) {
 
 async fn money_and_quantities_have_a_ceiling(app: TestApp) {
     let admin = app.admin_token().await;
-    let department =
-        created(app.post("/api/v1/departments", &admin, &json!({"code": "OPS", "name": "Ops"})).await).await;
-    let department = department["id"].as_i64().expect("department id");
+    let department = app.department(&admin, "OPS", "Ops").await;
 
     // Rates: the connection used to drop with no answer.
     let person = |rate: &str| {
@@ -111,7 +100,7 @@ async fn money_and_quantities_have_a_ceiling(app: TestApp) {
     let issued = app.action(&format!("/api/v1/invoices/{invoice_id}/issue"), &admin).await;
     assert_eq!(issued.status(), StatusCode::OK);
     let payments = format!("/api/v1/invoices/{invoice_id}/payments");
-    let today = chrono::Utc::now().date_naive().to_string();
+    let today = common::today();
     for amount in [HUGE, "92233720368547758.07", "10000000000000"] {
         let payment = json!({"amount": amount, "paid_on": today, "method": "bank_transfer"});
         refused(app.post(&payments, &admin, &payment).await, "/amount").await;
@@ -155,8 +144,7 @@ async fn dates_lie_in_one_calendar(app: TestApp) {
         refused_parameter(app.get(path, &admin).await, parameter).await;
     }
     // The last day there is still answers, and values the ledger as it is now.
-    let department =
-        created(app.post("/api/v1/departments", &admin, &json!({"code": "OPS", "name": "Ops"})).await).await;
+    let department = app.department(&admin, "OPS", "Ops").await;
     let wh = created(app.post("/api/v1/inventory/locations", &admin, &json!({"code": "WH", "name": "WH"})).await).await;
     let ssd = created(app.post("/api/v1/inventory/items", &admin, &json!({"sku": "SSD", "name": "SSD"})).await).await;
     let receipt =
@@ -168,7 +156,7 @@ async fn dates_lie_in_one_calendar(app: TestApp) {
     assert_eq!(last_day["items"], today["items"], "9999-12-31 sees today's stock");
     assert_eq!(today["items"].as_array().map(Vec::len), Some(1));
 
-    let budget = json!({"department_id": department["id"], "fiscal_year": 2026, "currency": "EUR",
+    let budget = json!({"department_id": department, "fiscal_year": 2026, "currency": "EUR",
                         "lines": [{"category": "travel", "annual": "1200"}]});
     let budget = created(app.post("/api/v1/budgets", &admin, &budget).await).await;
     let variance = format!("/api/v1/budgets/{}/variance?as_of=%2B262142-12-31", budget["id"]);

@@ -1,28 +1,17 @@
 //! Budgets: lines and spreading, the lifecycle with separation of duties, revisions, actuals from
 //! each source in exact sums, variance and forecast on known data, who reads what.
 
-mod common;
-
-use common::{pointers, problem, TestApp};
+use crate::common::{self, pointers, problem, this_year, today, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-
-fn year() -> i32 {
-    chrono::Datelike::year(&chrono::Utc::now().date_naive())
-}
-
-fn today() -> String {
-    chrono::Utc::now().date_naive().to_string()
-}
 
 async fn lifecycle_and_revisions(app: TestApp) {
     let admin = app.admin_token().await;
     let fiona = app.user_token(&admin, "fiona@example.com", &["finance"]).await;
     let frank = app.user_token(&admin, "frank@example.com", &["finance"]).await;
     let ops = app.user_token(&admin, "ops@example.com", &["ops"]).await;
-    let department: Value =
-        app.post("/api/v1/departments", &admin, &json!({"code": "IT", "name": "IT"})).await.json().await.unwrap();
-    let body = json!({"department_id": department["id"], "fiscal_year": year(), "currency": "EUR", "exceed_policy": "stop",
+    let department = app.department(&admin, "IT", "IT").await;
+    let body = json!({"department_id": department, "fiscal_year": this_year(), "currency": "EUR", "exceed_policy": "stop",
         "lines": [{"category": "labour", "annual": "1000.00"},
                   {"category": "software", "monthly": ["10", "10", "10", "10", "10", "10", "10", "10", "10", "10", "10", "10.5"]}]});
     problem(app.post("/api/v1/budgets", &ops, &body).await, StatusCode::FORBIDDEN).await;
@@ -41,7 +30,7 @@ async fn lifecycle_and_revisions(app: TestApp) {
         .post(
             "/api/v1/budgets",
             &fiona,
-            &json!({"department_id": 999, "fiscal_year": year(), "currency": "EUR",
+            &json!({"department_id": 999, "fiscal_year": this_year(), "currency": "EUR",
         "lines": [{"category": "travel", "monthly": ["1"]}, {"category": "travel", "annual": "1.001"}]}),
         )
         .await;
@@ -85,13 +74,12 @@ async fn lifecycle_and_revisions(app: TestApp) {
     let user = app.create_user(&admin, "mia@corp.example", &["employee"]).await;
     let mia: Value = app
         .post("/api/v1/employees", &admin, &json!({"first_name": "Mia", "last_name": "Manager", "work_email": "mia@corp.example",
-            "department_id": department["id"], "employment_type": "full_time", "status": "active", "start_date": "2025-01-06", "user_id": user["id"]}))
+            "department_id": department, "employment_type": "full_time", "status": "active", "start_date": "2025-01-06", "user_id": user["id"]}))
         .await
         .json()
         .await
         .unwrap();
-    app.patch(&format!("/api/v1/departments/{}", department["id"]), &admin, &json!({"manager_id": mia["id"]}), None)
-        .await;
+    app.patch(&format!("/api/v1/departments/{}", department), &admin, &json!({"manager_id": mia["id"]}), None).await;
     let manager = app.token_for("mia@corp.example", common::PASSWORD).await;
     assert_eq!(app.get(&path, &manager).await.status(), StatusCode::OK);
     let mine: Value = app.get("/api/v1/budgets", &manager).await.json().await.unwrap();
@@ -103,26 +91,12 @@ async fn actuals_from_every_source(app: TestApp) {
     let admin = app.admin_token().await;
     let finance = app.user_token(&admin, "fin@example.com", &["finance"]).await;
     // A department with a desk, an agent costing 40.00 an hour, a vendor, a stock room.
-    let department: Value =
-        app.post("/api/v1/departments", &admin, &json!({"code": "SVC", "name": "Service"})).await.json().await.unwrap();
-    let department_id = department["id"].as_i64().unwrap();
-    let (ada, agent) = app.employee_user(&admin, department_id, "ada", &["agent"], "40.00").await;
-    let desk: Value = app
-        .post("/api/v1/desks", &admin, &json!({"key": "SVC", "name": "Service", "department_id": department["id"], "default_billing_rate": "90", "currency": "EUR"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    app.request(Method::PUT, &format!("/api/v1/desks/{}/members/{ada}", desk["id"]), Some(&admin))
-        .send()
-        .await
-        .unwrap();
-    let ticket: Value = app
-        .post("/api/v1/tickets", &agent, &json!({"desk_id": desk["id"], "subject": "Boiler"}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let department = app.department(&admin, "SVC", "Service").await;
+    let (ada, agent) = app.employee_user(&admin, department, "ada", &["agent"], "40.00").await;
+    let desk = app.desk(&admin, "SVC", "Service", department, "90").await;
+    app.join_desk(&admin, desk, ada).await;
+    let ticket: Value =
+        app.post("/api/v1/tickets", &agent, &json!({"desk_id": desk, "subject": "Boiler"})).await.json().await.unwrap();
     // Labour: 90 minutes = 60.00.
     let logged = app
         .post(
@@ -157,7 +131,7 @@ async fn actuals_from_every_source(app: TestApp) {
         .unwrap();
     let bill = |amount: &str| {
         json!({"kind": "payable", "vendor_id": vendor["id"], "lines": [{"description": "Licences", "quantity": "1", "unit_price": amount,
-        "tax_rate_percent": "19", "department_id": department["id"], "budget_category": "software"}]})
+        "tax_rate_percent": "19", "department_id": department, "budget_category": "software"}]})
     };
     let issued_bill: Value = app.post("/api/v1/invoices", &finance, &bill("99.99")).await.json().await.unwrap();
     app.post(&format!("/api/v1/invoices/{}/issue", issued_bill["id"]), &finance, &json!({})).await;
@@ -167,7 +141,7 @@ async fn actuals_from_every_source(app: TestApp) {
         .post(
             "/api/v1/budgets",
             &finance,
-            &json!({"department_id": department["id"], "fiscal_year": year(), "currency": "EUR",
+            &json!({"department_id": department, "fiscal_year": this_year(), "currency": "EUR",
             "lines": [{"category": "labour", "annual": "1200"}, {"category": "software", "annual": "120"}]}),
         )
         .await
@@ -197,23 +171,18 @@ async fn actuals_from_every_source(app: TestApp) {
     assert_eq!(software["forecast_exceeds_plan"], expected > rust_decimal::Decimal::from(120));
     assert_eq!(variance["actual"], "179.99");
     let report: Value =
-        app.get(&format!("/api/v1/reports/budgets?year={}", year()), &finance).await.json().await.unwrap();
+        app.get(&format!("/api/v1/reports/budgets?year={}", this_year()), &finance).await.json().await.unwrap();
     assert_eq!(report["departments"][0]["actual"], "179.99");
     problem(app.get("/api/v1/reports/budgets?year=1999", &finance).await, StatusCode::UNPROCESSABLE_ENTITY).await;
 
     // Voids, credit notes and reversals flow through. Another department's spending stays its own.
-    let other: Value = app
-        .post("/api/v1/departments", &admin, &json!({"code": "OPS", "name": "Operations"}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let other = app.department(&admin, "OPS", "Operations").await;
     let other_bill: Value = app
         .post(
             "/api/v1/invoices",
             &finance,
             &json!({"kind": "payable", "vendor_id": vendor["id"], "lines": [{"description": "Seats",
-            "quantity": "1", "unit_price": "700", "department_id": other["id"], "budget_category": "software"}]}),
+            "quantity": "1", "unit_price": "700", "department_id": other, "budget_category": "software"}]}),
         )
         .await
         .json()
@@ -227,7 +196,7 @@ async fn actuals_from_every_source(app: TestApp) {
             &finance,
             &json!({"kind": "credit_note", "credited_invoice_id": issued_bill["id"],
             "vendor_reference": "CR-17", "lines": [{"description": "Unused seat", "quantity": "1", "unit_price": "9.99",
-            "tax_rate_percent": "19", "department_id": department["id"], "budget_category": "software"}]}),
+            "tax_rate_percent": "19", "department_id": department, "budget_category": "software"}]}),
         )
         .await
         .json()
@@ -248,7 +217,7 @@ async fn actuals_from_every_source(app: TestApp) {
     );
     let credited: Value =
         app.post(&format!("/api/v1/invoices/{}/issue", credit["id"]), &finance, &json!({})).await.json().await.unwrap();
-    assert!(credited["number"].as_str().unwrap().starts_with(&format!("VCN-{}-", year())), "{credited}");
+    assert!(credited["number"].as_str().unwrap().starts_with(&format!("VCN-{}-", this_year())), "{credited}");
     assert_eq!(software_actual(variance_now().await), ("90.00".into(), "50.00".into()));
     let bill_after: Value =
         app.get(&format!("/api/v1/invoices/{}", issued_bill["id"]), &finance).await.json().await.unwrap();
@@ -288,7 +257,7 @@ async fn actuals_from_every_source(app: TestApp) {
         .post(
             "/api/v1/budgets",
             &finance,
-            &json!({"department_id": other["id"], "fiscal_year": year(), "currency": "EUR",
+            &json!({"department_id": other, "fiscal_year": this_year(), "currency": "EUR",
             "lines": [{"category": "software", "annual": "6000"}]}),
         )
         .await
@@ -296,7 +265,7 @@ async fn actuals_from_every_source(app: TestApp) {
         .await
         .unwrap();
     let report: Value =
-        app.get(&format!("/api/v1/reports/budgets?year={}", year()), &finance).await.json().await.unwrap();
+        app.get(&format!("/api/v1/reports/budgets?year={}", this_year()), &finance).await.json().await.unwrap();
     let actual_of = |id: &Value| {
         report["departments"].as_array().unwrap().iter().find(|d| d["budget_id"] == *id).unwrap()["actual"].clone()
     };
@@ -330,7 +299,7 @@ async fn actuals_from_every_source(app: TestApp) {
         let from_ledgers: Value =
             app.get(&format!("/api/v1/budgets/{id}/variance?as_of={}", today()), &finance).await.json().await.unwrap();
         let from_rollup: Value = app
-            .get(&format!("/api/v1/budgets/{id}/variance?as_of={}-01-01", year() + 1), &finance)
+            .get(&format!("/api/v1/budgets/{id}/variance?as_of={}-01-01", this_year() + 1), &finance)
             .await
             .json()
             .await
@@ -346,17 +315,16 @@ both_backends!(budget_actuals, actuals_from_every_source);
 
 /// A new department with an approved budget of one line (through two finance users):
 /// (department, budget).
-async fn approved_budget(app: &TestApp, admin: &str, policy: &str, category: &str, annual: &str) -> (Value, Value) {
+async fn approved_budget(app: &TestApp, admin: &str, policy: &str, category: &str, annual: &str) -> (i64, Value) {
     let code = category.to_uppercase();
-    let department: Value =
-        app.post("/api/v1/departments", admin, &json!({"code": code, "name": category})).await.json().await.unwrap();
+    let department = app.department(admin, &code, category).await;
     let a = app.user_token(admin, &format!("a-{category}@example.com"), &["finance"]).await;
     let b = app.user_token(admin, &format!("b-{category}@example.com"), &["finance"]).await;
     let budget: Value = app
         .post(
             "/api/v1/budgets",
             &a,
-            &json!({"department_id": department["id"], "fiscal_year": year(), "currency": "EUR",
+            &json!({"department_id": department, "fiscal_year": this_year(), "currency": "EUR",
             "exceed_policy": policy, "lines": [{"category": category, "annual": annual}]}),
         )
         .await
@@ -379,9 +347,9 @@ async fn exceed_policy_at_spending(app: TestApp) {
         .json()
         .await
         .unwrap();
-    let bill = |amount: &str, department: &Value, category: &str| {
+    let bill = |amount: &str, department: i64, category: &str| {
         json!({"kind": "payable", "vendor_id": vendor["id"], "lines": [{"description": "x", "quantity": "1",
-        "unit_price": amount, "department_id": department["id"], "budget_category": category}]})
+        "unit_price": amount, "department_id": department, "budget_category": category}]})
     };
     let month = chrono::Datelike::month(&chrono::Utc::now().date_naive()) as i64;
 
@@ -389,7 +357,7 @@ async fn exceed_policy_at_spending(app: TestApp) {
     let (department, budget) = approved_budget(&app, &admin, "warn", "software", "1200").await;
     let over = format!("{}.00", month * 100 + 1);
     let draft: Value =
-        app.post("/api/v1/invoices", &finance, &bill(&over, &department, "software")).await.json().await.unwrap();
+        app.post("/api/v1/invoices", &finance, &bill(&over, department, "software")).await.json().await.unwrap();
     let issued = app.post(&format!("/api/v1/invoices/{}/issue", draft["id"]), &finance, &json!({})).await;
     assert_eq!(issued.status(), StatusCode::OK);
     let issued: Value = issued.json().await.unwrap();
@@ -401,7 +369,7 @@ async fn exceed_policy_at_spending(app: TestApp) {
     // Stop: 409 naming the budget and overrun; an override with a reason goes through, audited.
     let (department, _) = approved_budget(&app, &admin, "stop", "travel", "120").await;
     let draft: Value =
-        app.post("/api/v1/invoices", &finance, &bill("500", &department, "travel")).await.json().await.unwrap();
+        app.post("/api/v1/invoices", &finance, &bill("500", department, "travel")).await.json().await.unwrap();
     let stopped = problem(
         app.post(&format!("/api/v1/invoices/{}/issue", draft["id"]), &finance, &json!({})).await,
         StatusCode::CONFLICT,
@@ -427,9 +395,9 @@ async fn exceed_policy_at_spending(app: TestApp) {
     let (department, _) = approved_budget(&app, &admin, "stop", "services", "1200").await;
     let half = format!("{}.00", month * 100 / 2 + 10);
     let first: Value =
-        app.post("/api/v1/invoices", &finance, &bill(&half, &department, "services")).await.json().await.unwrap();
+        app.post("/api/v1/invoices", &finance, &bill(&half, department, "services")).await.json().await.unwrap();
     let second: Value =
-        app.post("/api/v1/invoices", &finance, &bill(&half, &department, "services")).await.json().await.unwrap();
+        app.post("/api/v1/invoices", &finance, &bill(&half, department, "services")).await.json().await.unwrap();
     let (first_path, second_path) =
         (format!("/api/v1/invoices/{}/issue", first["id"]), format!("/api/v1/invoices/{}/issue", second["id"]));
     let empty = json!({});
@@ -449,7 +417,7 @@ async fn exceed_policy_at_spending(app: TestApp) {
     let disk: Value =
         app.post("/api/v1/inventory/items", &admin, &json!({"sku": "SSD", "name": "SSD"})).await.json().await.unwrap();
     app.post("/api/v1/inventory/movements", &admin, &json!({"kind": "receipt", "item_id": disk["id"], "location_id": shelf["id"], "quantity": "2", "unit_cost": "90"})).await;
-    let issue = json!({"kind": "issue", "item_id": disk["id"], "location_id": shelf["id"], "quantity": "1", "department_id": department["id"]});
+    let issue = json!({"kind": "issue", "item_id": disk["id"], "location_id": shelf["id"], "quantity": "1", "department_id": department});
     let ops = app.user_token(&admin, "ops@example.com", &["ops"]).await;
     problem(app.post("/api/v1/inventory/movements", &ops, &issue).await, StatusCode::CONFLICT).await;
     let mut forced = issue.clone();
@@ -464,12 +432,7 @@ both_backends!(budget_exceed_policy, exceed_policy_at_spending);
 
 async fn taken_back_spending_leaves_no_trace(app: TestApp) {
     let admin = app.admin_token().await;
-    let department: Value = app
-        .post("/api/v1/departments", &admin, &json!({"code": "TMP", "name": "Temporary"}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let department = app.department(&admin, "TMP", "Temporary").await;
     let vendor: Value = app
         .post("/api/v1/vendors", &admin, &json!({"name": "Supplier", "currency": "EUR"}))
         .await
@@ -481,7 +444,7 @@ async fn taken_back_spending_leaves_no_trace(app: TestApp) {
             "/api/v1/invoices",
             &admin,
             &json!({"kind": "payable", "vendor_id": vendor["id"], "lines": [{"description": "Desk",
-            "quantity": "1", "unit_price": "80", "department_id": department["id"], "budget_category": "facilities"}]}),
+            "quantity": "1", "unit_price": "80", "department_id": department, "budget_category": "facilities"}]}),
         )
         .await
         .json()
@@ -489,32 +452,21 @@ async fn taken_back_spending_leaves_no_trace(app: TestApp) {
         .unwrap();
     assert_eq!(app.delete(&format!("/api/v1/invoices/{}", draft["id"]), &admin).await.status(), StatusCode::NO_CONTENT);
     // The draft's commitment came and went; the department can still be deleted.
-    let deleted = app.delete(&format!("/api/v1/departments/{}", department["id"]), &admin).await;
+    let deleted = app.delete(&format!("/api/v1/departments/{}", department), &admin).await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
 }
 both_backends!(budget_rollup_cleanup, taken_back_spending_leaves_no_trace);
 
 async fn rollup_exact_under_parallel_writes(app: TestApp) {
     let admin = app.admin_token().await;
-    let department: Value = app
-        .post("/api/v1/departments", &admin, &json!({"code": "PAR", "name": "Parallel"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let (employee, _) =
-        app.employee_user(&admin, department["id"].as_i64().unwrap(), "pat", &["employee"], "33.33").await;
-    let desk: Value = app
-        .post("/api/v1/desks", &admin, &json!({"key": "PAR", "name": "Parallel", "department_id": department["id"], "default_billing_rate": "90", "currency": "EUR"}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let department = app.department(&admin, "PAR", "Parallel").await;
+    let (employee, _) = app.employee_user(&admin, department, "pat", &["employee"], "33.33").await;
+    let desk = app.desk(&admin, "PAR", "Parallel", department, "90").await;
     let ticket: Value = app
         .post(
             "/api/v1/tickets",
             &admin,
-            &json!({"desk_id": desk["id"], "subject": "Load", "requester_employee_id": employee}),
+            &json!({"desk_id": desk, "subject": "Load", "requester_employee_id": employee}),
         )
         .await
         .json()
@@ -526,7 +478,7 @@ async fn rollup_exact_under_parallel_writes(app: TestApp) {
         .post(
             "/api/v1/budgets",
             &finance,
-            &json!({"department_id": department["id"], "fiscal_year": year(), "currency": "EUR",
+            &json!({"department_id": department, "fiscal_year": this_year(), "currency": "EUR",
             "lines": [{"category": "labour", "annual": "1200"}]}),
         )
         .await
@@ -548,7 +500,7 @@ async fn rollup_exact_under_parallel_writes(app: TestApp) {
         let status = response.status();
         assert_eq!(status, StatusCode::CREATED, "{}", response.text().await.unwrap_or_default());
     }
-    for as_of in [today(), format!("{}-01-01", year() + 1)] {
+    for as_of in [today(), format!("{}-01-01", this_year() + 1)] {
         let variance: Value = app
             .get(&format!("/api/v1/budgets/{}/variance?as_of={as_of}", budget["id"]), &finance)
             .await
@@ -565,13 +517,12 @@ both_backends!(budget_rollup_parallel, rollup_exact_under_parallel_writes);
 /// the ledgers (as of today) and from the monthly rollup (as of next year) alike.
 async fn materials_are_counted_once(app: TestApp) {
     let admin = app.admin_token().await;
-    let department: Value =
-        app.post("/api/v1/departments", &admin, &json!({"code": "WS", "name": "Workshop"})).await.json().await.unwrap();
+    let department = app.department(&admin, "WS", "Workshop").await;
     let budget: Value = app
         .post(
             "/api/v1/budgets",
             &admin,
-            &json!({"department_id": department["id"], "fiscal_year": year(), "currency": "EUR",
+            &json!({"department_id": department, "fiscal_year": this_year(), "currency": "EUR",
             "lines": [{"category": "materials", "annual": "1200"}]}),
         )
         .await
@@ -587,7 +538,7 @@ async fn materials_are_counted_once(app: TestApp) {
             line.map(|l| l["actual"].as_str().unwrap_or_default().to_string()).unwrap_or_default()
         }
     };
-    let next_year = format!("{}-01-01", year() + 1);
+    let next_year = format!("{}-01-01", this_year() + 1);
     let both = |expected: &'static str| {
         let (materials, next_year) = (&materials, next_year.clone());
         async move {
@@ -606,8 +557,8 @@ async fn materials_are_counted_once(app: TestApp) {
             "/api/v1/invoices",
             &admin,
             &json!({"kind": "payable", "vendor_id": vendor["id"], "lines": [
-                {"description": "2 SSD for stock", "quantity": "2", "unit_price": "10", "department_id": department["id"], "budget_category": "materials"},
-                {"description": "Cleaning supplies", "quantity": "1", "unit_price": "5", "department_id": department["id"], "budget_category": "materials"}]}),
+                {"description": "2 SSD for stock", "quantity": "2", "unit_price": "10", "department_id": department, "budget_category": "materials"},
+                {"description": "Cleaning supplies", "quantity": "1", "unit_price": "5", "department_id": department, "budget_category": "materials"}]}),
         )
         .await
         .json()
@@ -642,7 +593,7 @@ async fn materials_are_counted_once(app: TestApp) {
         .post(
             "/api/v1/inventory/movements",
             &admin,
-            &json!({"kind": "issue", "item_id": ssd["id"], "location_id": shelf["id"], "quantity": "1", "department_id": department["id"]}),
+            &json!({"kind": "issue", "item_id": ssd["id"], "location_id": shelf["id"], "quantity": "1", "department_id": department}),
         )
         .await;
     assert_eq!(issue.status(), StatusCode::CREATED);
