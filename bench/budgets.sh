@@ -189,9 +189,9 @@ INSERT INTO items (id, sku, name, unit, currency, created_at, updated_at, versio
 SELECT s.g, 'SKU-' || s.g, 'Part ' || s.g, 'each', 'EUR', $created, $created, 1 FROM $from WHERE s.g <= $ITEMS;
 $with_m
 INSERT INTO stock_movements (item_id, kind, quantity, from_location_id, quantity_delta, value_delta, unit_cost, value,
-    on_hand_after, department_id, created_at)
+    on_hand_after, department_id, created_at, occurred_on)
 SELECT 1 + x.g % $ITEMS, 'issue', 1000, 1, -1000, -x.v, x.v * 1000, x.v, 0,
-    1 + $(hash1 "x.g") % $DEPARTMENTS, $(stamp x.dd '14:00:00')
+    1 + $(hash1 "x.g") % $DEPARTMENTS, $(stamp x.dd '14:00:00'), $(day x.dd)
 FROM (SELECT s.g, (s.g - 1) * $span / $m AS dd, 500 + $(hash2 "s.g") % 49501 AS v FROM $from_m) AS x
 ORDER BY x.g;
 
@@ -233,7 +233,7 @@ expected_actual() {
   q "$backend" "$url" "SELECT
     (SELECT COALESCE(SUM(cost), 0) FROM time_entries WHERE department_id = $d AND work_date >= '$year-01-01' AND work_date <= '$today')
     + (SELECT COALESCE(-SUM(value_delta), 0) FROM stock_movements WHERE kind = 'issue' AND department_id = $d
-         AND created_at >= '$year-01-01 00:00:00' AND created_at <= '$today 23:59:59.999999')
+         AND occurred_on >= '$year-01-01' AND occurred_on <= '$today')
     + (SELECT COALESCE(SUM(l.net), 0) FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
          WHERE l.department_id = $d AND i.kind = 'payable' AND i.status NOT IN ('draft', 'void')
            AND i.issue_date >= '$year-01-01' AND i.issue_date <= '$today')"
@@ -246,28 +246,27 @@ declare -A LABEL=(
   [variance_last]="GET /budgets/{id}/variance (last year, one department)"
   [report]="GET /reports/budgets?year=(this year, 20 departments)"
   [report_last]="GET /reports/budgets?year=(last year, 20 departments)"
+  [costs_last]="GET /reports/department-costs (last year by month, 20 departments)"
+  [costs]="GET /reports/department-costs (this year to date by month)"
+  [profit_last]="GET /reports/customer-profitability (last year)"
 )
-ENDPOINTS=(variance variance_last report report_last)
+ENDPOINTS=(variance variance_last report report_last costs_last costs profit_last)
 
 # --- query plans of the largest size ------------------------------------------------------------
-plans() { # backend url year today: the report's reads (this year, every department)
-  local backend=$1 url=$2 year=$3 today=$4 month_w month_m day end month_start
+plans() { # backend url year today: the cost book's reads behind a report of this year to today
+  local backend=$1 url=$2 year=$3 today=$4 year_m month_m month_start end
   if [ "$backend" = postgres ]; then
-    month_w="CAST(EXTRACT(MONTH FROM work_date) AS BIGINT)" month_m="CAST(EXTRACT(MONTH FROM m.created_at) AS BIGINT)"
-    day="COALESCE(i.issue_date, CAST(i.created_at AS DATE))"
+    year_m="CAST(EXTRACT(YEAR FROM occurred_on) AS BIGINT)" month_m="CAST(EXTRACT(MONTH FROM occurred_on) AS BIGINT)"
   else
-    month_w="CAST(strftime('%m', work_date) AS INTEGER)" month_m="CAST(strftime('%m', m.created_at) AS INTEGER)"
-    day="COALESCE(i.issue_date, date(i.created_at))"
+    year_m="CAST(strftime('%Y', occurred_on) AS INTEGER)" month_m="CAST(strftime('%m', occurred_on) AS INTEGER)"
   fi
   end=$(date -u -d "$today +1 day" +%F)
   month_start=$(date -u -d "$today" +%Y-%m-01)
   local -a queries=(
-    # The months that are over, from the rollup.
-    "SELECT department_id, category, month, actual, committed FROM budget_actuals WHERE currency = 'EUR' AND year = $year AND month <= $((10#$(date -u -d "$today" +%m) - 1))"
-    # The month of the cut-off, from the ledgers.
-    "SELECT department_id, $month_w AS month, CAST(SUM(cost) AS BIGINT) AS amount FROM time_entries WHERE work_date >= '$month_start' AND work_date < '$end' AND cost_currency = 'EUR' GROUP BY department_id, month"
-    "SELECT m.department_id AS department_id, $month_m AS month, CAST(-SUM(m.value_delta) AS BIGINT) AS amount FROM stock_movements m JOIN items i ON i.id = m.item_id WHERE m.kind = 'issue' AND m.department_id IS NOT NULL AND m.created_at >= '$month_start 00:00:00' AND m.created_at < '$end 00:00:00' AND i.currency = 'EUR' GROUP BY m.department_id, month"
-    "SELECT l.department_id AS department_id, l.budget_category AS category, CAST(CASE WHEN i.status = 'draft' THEN 0 ELSE 1 END AS BIGINT) AS issued, CAST(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net ELSE l.net END) AS BIGINT) AS amount FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id WHERE i.vendor_id IS NOT NULL AND i.status <> 'void' AND (i.kind = 'payable' OR i.status <> 'draft') AND l.department_id IS NOT NULL AND $day >= '$month_start' AND $day < '$end' AND i.currency = 'EUR' GROUP BY l.department_id, l.budget_category, issued"
+    # The months that are over, from the department rollup (base amounts).
+    "SELECT dimension_id, year, month, kind, category, SUM(base_amount) FROM cost_rollups WHERE dimension = 'department' AND year * 12 + month - 1 BETWEEN $((year * 12)) AND $((year * 12 + 10#$(date -u -d "$today" +%m) - 2)) GROUP BY dimension_id, year, month, kind, category"
+    # The days of the month of the cut-off, from the lines.
+    "SELECT department_id, $year_m, $month_m, kind, category, SUM(base_amount) FROM cost_lines WHERE occurred_on >= '$month_start' AND occurred_on < '$end' AND department_id IS NOT NULL AND base_amount IS NOT NULL GROUP BY department_id, $year_m, $month_m, kind, category"
   )
   explain_all "$backend" "$url" "${queries[@]}"
 }
@@ -294,20 +293,16 @@ for backend in $BACKENDS; do
     log "$label: seed $n time entries ($start .. $today)"
     seed_sql "$backend" "$n" "$start" "$span" "$this_year" >"$WORK/seed.sql"
     run_seed "$backend" "$url" "$label"
-    # The seed wrote the ledgers behind the server's back: build the monthly rollup of budget
-    # actuals from them with the migration that creates it (the same backfill an upgrade runs).
+    # The seed wrote the ledgers behind the server's back, as an upgraded database holds them:
+    # the first opening of the books (here by `opsdesk ledger verify`, which then recomputes every
+    # rollup from the lines) books them all, by the rules that book new events.
     t0=$(now_s)
-    q "$backend" "$url" "DROP TABLE budget_actuals"
-    if [ "$backend" = postgres ]; then
-      psql -X -q -v ON_ERROR_STOP=1 "$url" -f "$ROOT"/migrations/postgres/*_budget_actuals/up.sql >/dev/null || die "rollup backfill failed ($label)"
-    else
-      sqlite3 -bail "$url" <"$ROOT"/migrations/sqlite/*_budget_actuals/up.sql || die "rollup backfill failed ($label)"
-    fi
-    ROLLUP[$label]="$(elapsed "$t0") s, $(q "$backend" "$url" "SELECT COUNT(*) FROM budget_actuals") rows"
+    DATABASE_URL="$url" RUST_LOG=warn "$BIN" ledger verify >"$WORK/$label-verify.txt" 2>&1 || { cat "$WORK/$label-verify.txt" >&2; die "ledger verify failed ($label)"; }
+    ROLLUP[$label]="$(elapsed "$t0") s: $(head -n 1 "$WORK/$label-verify.txt")"
     [ "$(q "$backend" "$url" "SELECT COUNT(*) FROM time_entries")" = "$n" ] || die "seed did not produce $n time entries ($label)"
     [ "$(q "$backend" "$url" "SELECT COUNT(*) FROM invoice_lines")" = "$((n / 10))" ] || die "seed did not produce $((n / 10)) invoice lines ($label)"
     COUNTS[$label]=$(q "$backend" "$url" "SELECT (SELECT COUNT(*) FROM tickets) || ' tickets, ' || (SELECT COUNT(*) FROM invoices) || ' bills, ' || (SELECT COUNT(*) FROM invoice_lines) || ' bill lines, ' || (SELECT COUNT(*) FROM stock_movements) || ' stock issues'")
-    log "$label: seeded in ${SEED[$label]} s, ${SIZE[$label]} MiB: $n time entries, ${COUNTS[$label]}; rollup backfilled in ${ROLLUP[$label]}"
+    log "$label: seeded in ${SEED[$label]} s, ${SIZE[$label]} MiB: $n time entries, ${COUNTS[$label]}; books opened (older data booked, rollups verified) in ${ROLLUP[$label]}"
 
     start_server "$label" "$url" 18600 18699
     variance_id=$((CHECKED_DEPARTMENT + DEPARTMENTS))
@@ -316,11 +311,15 @@ for backend in $BACKENDS; do
       [variance_last]="$BASE/api/v1/budgets/$CHECKED_DEPARTMENT/variance"
       [report]="$BASE/api/v1/reports/budgets?year=$this_year"
       [report_last]="$BASE/api/v1/reports/budgets?year=$((this_year - 1))"
+      [costs_last]="$BASE/api/v1/reports/department-costs?from=$((this_year - 1))-01-01&to=$((this_year - 1))-12-31&group_by=month"
+      [costs]="$BASE/api/v1/reports/department-costs?from=$this_year-01-01&to=$today&group_by=month"
+      [profit_last]="$BASE/api/v1/reports/customer-profitability?from=$((this_year - 1))-01-01&to=$((this_year - 1))-12-31"
     )
     for ep in "${ENDPOINTS[@]}"; do
       check "$label-$ep" "${URL[$ep]}"
-      ITEMS[$label|$ep]=$(count_items "$label-$ep" budget_id)
-      log "$label: $ep answers 200 with ${ITEMS[$label|$ep]} budgets; one at a time ${SINGLE[$label-$ep]} ms"
+      case $ep in costs*) key=department_id ;; profit*) key=customer_id ;; *) key=budget_id ;; esac
+      ITEMS[$label|$ep]=$(count_items "$label-$ep" "$key")
+      log "$label: $ep answers 200 with ${ITEMS[$label|$ep]} rows ($key); one at a time ${SINGLE[$label-$ep]} ms"
     done
     [ "${ITEMS[$label|report]}" = "$DEPARTMENTS" ] || die "the report has ${ITEMS[$label|report]} departments, not $DEPARTMENTS ($label)"
     # The checked department's actual, from the API and from the ledgers.
@@ -331,6 +330,11 @@ for backend in $BACKENDS; do
     else
       die "department $CHECKED_DEPARTMENT's actual is '$got' in the variance but $expected in the ledgers ($label)"
     fi
+    # Last year's department cost (rollups only: a closed period) against the ledgers.
+    expected_last=$(major "$(expected_actual "$backend" "$url" "$CHECKED_DEPARTMENT" "$((this_year - 1))" "$((this_year - 1))-12-31")")
+    got_last=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(next(d["total"] for d in r["departments"] if d["department_id"] == int(sys.argv[2])))' "$WORK/$label-costs_last.json" "$CHECKED_DEPARTMENT")
+    [ "$got_last" = "$expected_last" ] || die "department $CHECKED_DEPARTMENT cost $got_last last year in the report but $expected_last in the ledgers ($label)"
+    CHECKED[$label]="${CHECKED[$label]}; last year's department cost $got_last, as summed from the ledgers"
     log "$label: ${CHECKED[$label]}"
 
     for ep in "${ENDPOINTS[@]}"; do measure "$label|$ep" "${URL[$ep]}" "${SINGLE[$label-$ep]}"; done

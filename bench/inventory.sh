@@ -81,6 +81,7 @@ seed_sql() {
     true=true
     pad6() { printf "lpad(CAST((%s) AS TEXT), 6, '0')" "$1"; }
     ts() { printf "(to_timestamp(%s) AT TIME ZONE 'UTC')" "$1"; }
+    day_of_ts() { printf "CAST(to_timestamp(%s) AT TIME ZONE 'UTC' AS DATE)" "$1"; }
     echo '\set ON_ERROR_STOP on'
     echo "SET work_mem = '256MB'; SET maintenance_work_mem = '1GB'; SET synchronous_commit = off;"
   else
@@ -91,6 +92,7 @@ seed_sql() {
     true=1
     pad6() { printf "printf('%%06d', %s)" "$1"; }
     ts() { printf "datetime(%s, 'unixepoch')" "$1"; }
+    day_of_ts() { printf "date(%s, 'unixepoch')" "$1"; }
     echo '.bail on'
     echo 'PRAGMA journal_mode = DELETE;'
     echo 'PRAGMA synchronous = OFF;'
@@ -137,7 +139,7 @@ INSERT INTO bench_slot (slot, kind, qu, src, dst, cum) VALUES
 
 $with_k
 INSERT INTO stock_movements (id, item_id, kind, quantity, from_location_id, to_location_id, quantity_delta,
-    value_delta, unit_cost, value, on_hand_after, department_id, reason, created_at)
+    value_delta, unit_cost, value, on_hand_after, department_id, reason, created_at, occurred_on)
 SELECT x.g, x.item, x.kind,
     1000 * x.units,
     CASE WHEN x.slot = 19 THEN (CASE WHEN x.cyc % 2 = 0 THEN x.la END)
@@ -148,7 +150,7 @@ SELECT x.g, x.item, x.kind,
     1000 * (x.u * (9 * x.cyc + x.cum) - x.cyc % 2 + CASE WHEN x.slot = 19 THEN x.sign ELSE 0 END),
     CASE WHEN x.kind = 'issue' THEN 1 + x.item % $DEPARTMENTS END,
     CASE WHEN x.slot = 19 THEN 'Cycle count' END,
-    $(ts "$t0 + (x.g - 1) * $SPAN / $k")
+    $(ts "$t0 + (x.g - 1) * $SPAN / $k"), $(day_of_ts "$t0 + (x.g - 1) * $SPAN / $k")
 FROM (
   SELECT y.*,
       CASE WHEN y.slot = 19 THEN 1 ELSE y.qu * y.u END AS units,

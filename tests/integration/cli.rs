@@ -19,7 +19,7 @@ fn version_and_help() {
     assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), format!("opsdesk {}", env!("CARGO_PKG_VERSION")));
     let help = opsdesk().arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
-    for command in ["serve", "migrate", "openapi", "users", "demo"] {
+    for command in ["serve", "migrate", "openapi", "users", "demo", "ledger"] {
         assert!(help.contains(command), "--help lists {command}");
     }
 }
@@ -158,6 +158,33 @@ fn demo_goes_through_the_api(url: &str) {
     assert!(found[7] >= 10, "customers' tickets carry billable time: {found:?}");
     assert!(found[8] > 0, "parts go to customers' tickets (profitability shows them): {found:?}");
     assert_eq!(found[9], 0, "items counted in pieces hold whole pieces: {found:?}");
+
+    // The demo's money is in the cost book, and its rollups equal its lines.
+    let verify = || opsdesk().args(["ledger", "verify"]).env("DATABASE_URL", url).output().unwrap();
+    let checked = verify();
+    let said = String::from_utf8_lossy(&checked.stdout).to_string();
+    assert!(checked.status.success() && said.contains("the rollups equal the lines"), "{said}");
+    let lines: i64 = said.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(lines > 500, "the demo's year booked: {said}");
+    // A rollup that no longer equals its lines is named, and the check fails.
+    let spoil = "UPDATE cost_rollups SET amount = amount + 1 WHERE dimension = 'department' AND kind = 'labour'";
+    match &mut connect(url) {
+        DbConn::Pg(conn) => diesel::sql_query(spoil).execute(conn).unwrap(),
+        DbConn::Sqlite(conn) => diesel::sql_query(spoil).execute(conn).unwrap(),
+    };
+    let spoiled = verify();
+    let said = String::from_utf8_lossy(&spoiled.stdout).to_string();
+    assert!(!spoiled.status.success(), "{said}");
+    assert!(said.contains("rollup department") && said.contains("labour"), "{said}");
+    // The base currency is the books' own once amounts are booked in it.
+    let other = opsdesk()
+        .args(["ledger", "verify"])
+        .env("DATABASE_URL", url)
+        .env("OPSDESK_BASE_CURRENCY", "USD")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&other.stderr).to_string();
+    assert!(!other.status.success() && stderr.contains("books are kept in EUR"), "{stderr}");
 }
 
 #[test]

@@ -2,10 +2,8 @@
 //! count on the day they happened, exchange rates convert to the base currency, and the readers
 //! (department costs, ticket cost, budgets, profitability) add up to the producers' records.
 
-mod common;
-
+use crate::common::{created, pointers, problem, TestApp};
 use chrono::{Datelike, Duration, NaiveDate};
-use common::{pointers, problem, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -47,70 +45,37 @@ struct Company {
 async fn company(app: &TestApp) -> Company {
     let admin = app.admin_token().await;
     let finance = app.user_token(&admin, "fin@example.com", &["finance"]).await;
-    let department = json_of(
-        app.post("/api/v1/departments", &admin, &json!({"code": "FLD", "name": "Field service"})).await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
+    let department = app.department(&admin, "FLD", "Field service").await;
     let (ada, agent) = app.employee_user(&admin, department, "ada", &["agent"], "40.00").await;
-    let desk = json_of(
-        app.post("/api/v1/desks", &admin, &json!({"key": "FLD", "name": "Field", "department_id": department, "default_billing_rate": "90", "currency": "EUR"}))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    app.request(Method::PUT, &format!("/api/v1/desks/{}/members/{ada}", desk["id"]), Some(&admin))
-        .send()
-        .await
-        .unwrap();
-    let customer = json_of(
-        app.post("/api/v1/customers", &admin, &json!({"name": "Northwind", "currency": "EUR"})).await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
-    let ticket = json_of(
+    let desk = app.desk(&admin, "FLD", "Field", department, "90").await;
+    app.join_desk(&admin, desk, ada).await;
+    let id = |v: Value| v["id"].as_i64().unwrap();
+    let customer =
+        id(created(app.post("/api/v1/customers", &admin, &json!({"name": "Northwind", "currency": "EUR"})).await)
+            .await);
+    let ticket = id(created(
         app.post(
             "/api/v1/tickets",
             &agent,
-            &json!({"desk_id": desk["id"], "subject": "Boiler", "requester_customer_id": customer}),
+            &json!({"desk_id": desk, "subject": "Boiler", "requester_customer_id": customer}),
         )
         .await,
-        StatusCode::CREATED,
     )
-    .await["id"]
-        .as_i64()
-        .unwrap();
-    let shelf = json_of(
-        app.post("/api/v1/inventory/locations", &admin, &json!({"code": "SHELF", "name": "Shelf"})).await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
-    let seal = json_of(
-        app.post("/api/v1/inventory/items", &admin, &json!({"sku": "SEAL", "name": "Seal"})).await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
-    json_of(
-        app.post("/api/v1/inventory/movements", &admin, &json!({"kind": "receipt", "item_id": seal, "location_id": shelf, "quantity": "3", "unit_cost": "10", "occurred_on": (last_month() - Duration::days(1)).to_string()}))
+    .await);
+    let shelf =
+        id(created(app.post("/api/v1/inventory/locations", &admin, &json!({"code": "SHELF", "name": "Shelf"})).await)
+            .await);
+    let seal =
+        id(created(app.post("/api/v1/inventory/items", &admin, &json!({"sku": "SEAL", "name": "Seal"})).await).await);
+    let received_on = (last_month() - Duration::days(1)).to_string();
+    created(
+        app.post("/api/v1/inventory/movements", &admin, &json!({"kind": "receipt", "item_id": seal, "location_id": shelf, "quantity": "3", "unit_cost": "10", "occurred_on": received_on}))
             .await,
-        StatusCode::CREATED,
     )
     .await;
-    let vendor = json_of(
-        app.post("/api/v1/vendors", &finance, &json!({"name": "CloudHost", "currency": "EUR"})).await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
+    let vendor =
+        id(created(app.post("/api/v1/vendors", &finance, &json!({"name": "CloudHost", "currency": "EUR"})).await)
+            .await);
     Company { admin, finance, agent, department, customer, ticket, shelf, seal, vendor }
 }
 
@@ -137,46 +102,38 @@ async fn producers_book_and_readers_add_up(app: TestApp) {
     let c = company(&app).await;
     let (from, to) = (last_month().with_day(1).unwrap(), today());
     // Labour: 90 minutes last month at 40.00 = 60.00.
-    let entry = json_of(
+    let entry = created(
         app.post(
             &format!("/api/v1/tickets/{}/time-entries", c.ticket),
             &c.agent,
             &json!({"work_date": last_month().to_string(), "minutes": 90}),
         )
         .await,
-        StatusCode::CREATED,
     )
     .await;
     // Materials: 2 seals to the ticket, used last month but recorded today (20.00), and 1 to the
     // department today (10.00).
-    let to_ticket = json_of(
-        app.post("/api/v1/inventory/movements", &c.agent, &json!({"kind": "issue", "item_id": c.seal, "location_id": c.shelf, "quantity": "2", "ticket_id": c.ticket, "occurred_on": last_month().to_string()}))
-            .await,
-        StatusCode::CREATED,
-    )
+    let to_ticket = created(app.post("/api/v1/inventory/movements", &c.agent, &json!({"kind": "issue", "item_id": c.seal, "location_id": c.shelf, "quantity": "2", "ticket_id": c.ticket, "occurred_on": last_month().to_string()}))
+            .await)
     .await;
     assert_eq!(to_ticket["occurred_on"], json!(last_month().to_string()));
-    let to_department = json_of(
-        app.post("/api/v1/inventory/movements", &c.admin, &json!({"kind": "issue", "item_id": c.seal, "location_id": c.shelf, "quantity": "1", "department_id": c.department}))
-            .await,
-        StatusCode::CREATED,
-    )
+    let to_department = created(app.post("/api/v1/inventory/movements", &c.admin, &json!({"kind": "issue", "item_id": c.seal, "location_id": c.shelf, "quantity": "1", "department_id": c.department}))
+            .await)
     .await;
     // Bills: an issued bill line of 99.99 (before tax) and a draft of 50.00 (a commitment, no cost).
     let bill = |amount: &str| {
         json!({"kind": "payable", "vendor_id": c.vendor, "lines": [{"description": "Licences", "quantity": "1", "unit_price": amount,
         "tax_rate_percent": "19", "department_id": c.department, "budget_category": "software"}]})
     };
-    let issued_bill =
-        json_of(app.post("/api/v1/invoices", &c.finance, &bill("99.99")).await, StatusCode::CREATED).await;
+    let issued_bill = created(app.post("/api/v1/invoices", &c.finance, &bill("99.99")).await).await;
     json_of(
         app.post(&format!("/api/v1/invoices/{}/issue", issued_bill["id"]), &c.finance, &json!({})).await,
         StatusCode::OK,
     )
     .await;
-    json_of(app.post("/api/v1/invoices", &c.finance, &bill("50")).await, StatusCode::CREATED).await;
+    created(app.post("/api/v1/invoices", &c.finance, &bill("50")).await).await;
     // Revenue: 200.00 invoiced to the customer.
-    let invoice = json_of(
+    let invoice = created(
         app.post(
             "/api/v1/invoices",
             &c.finance,
@@ -184,7 +141,6 @@ async fn producers_book_and_readers_add_up(app: TestApp) {
             "lines": [{"description": "Service", "quantity": "1", "unit_price": "200", "tax_rate_percent": "19"}]}),
         )
         .await,
-        StatusCode::CREATED,
     )
     .await;
     json_of(
@@ -231,7 +187,7 @@ async fn producers_book_and_readers_add_up(app: TestApp) {
         (Some("120.00"), Some("60.0"))
     );
     // The budget counts the parts in the month they were used.
-    let budget = json_of(
+    let budget = created(
         app.post(
             "/api/v1/budgets",
             &c.finance,
@@ -239,7 +195,6 @@ async fn producers_book_and_readers_add_up(app: TestApp) {
             "lines": [{"category": "materials", "annual": "1200"}]}),
         )
         .await,
-        StatusCode::CREATED,
     )
     .await;
     let variance =
@@ -258,14 +213,13 @@ async fn producers_book_and_readers_add_up(app: TestApp) {
         .await
         .unwrap();
     json_of(edited, StatusCode::OK).await;
-    json_of(
+    created(
         app.post(
             &format!("/api/v1/inventory/movements/{}/reversal", to_department["id"]),
             &c.admin,
             &json!({"reason": "not used"}),
         )
         .await,
-        StatusCode::CREATED,
     )
     .await;
     json_of(
@@ -309,28 +263,22 @@ async fn rates_convert_to_the_base_currency(app: TestApp) {
     let mut wrong = pointers(&problem(bad, StatusCode::UNPROCESSABLE_ENTITY).await);
     wrong.sort();
     assert_eq!(wrong, vec!["/currency", "/rate", "/rate_date"]);
-    let rate = json_of(app.post("/api/v1/exchange-rates", &c.finance, &usd).await, StatusCode::CREATED).await;
+    let rate = created(app.post("/api/v1/exchange-rates", &c.finance, &usd).await).await;
     assert_eq!((rate["base_currency"].as_str(), rate["rate"].as_str()), (Some("EUR"), Some("0.9")));
     let listed = json_of(app.get("/api/v1/exchange-rates?currency=USD", &ops).await, StatusCode::OK).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
 
     // A bill in USD (100.00) counts in the department's EUR budget at 0.9: 90.00.
-    let dollars = json_of(
-        app.post("/api/v1/vendors", &c.finance, &json!({"name": "US Cloud", "currency": "USD"})).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let bill = json_of(
-        app.post("/api/v1/invoices", &c.finance, &json!({"kind": "payable", "vendor_id": dollars["id"], "currency": "USD",
+    let dollars =
+        created(app.post("/api/v1/vendors", &c.finance, &json!({"name": "US Cloud", "currency": "USD"})).await).await;
+    let bill = created(app.post("/api/v1/invoices", &c.finance, &json!({"kind": "payable", "vendor_id": dollars["id"], "currency": "USD",
             "lines": [{"description": "Hosting", "quantity": "1", "unit_price": "100", "department_id": c.department, "budget_category": "software"}]}))
-            .await,
-        StatusCode::CREATED,
-    )
+            .await)
     .await;
     assert_eq!(bill["currency"], "USD");
     json_of(app.post(&format!("/api/v1/invoices/{}/issue", bill["id"]), &c.finance, &json!({})).await, StatusCode::OK)
         .await;
-    let budget = json_of(
+    let budget = created(
         app.post(
             "/api/v1/budgets",
             &c.finance,
@@ -338,7 +286,6 @@ async fn rates_convert_to_the_base_currency(app: TestApp) {
             "lines": [{"category": "software", "annual": "1200"}]}),
         )
         .await,
-        StatusCode::CREATED,
     )
     .await;
     let variance =
@@ -348,17 +295,12 @@ async fn rates_convert_to_the_base_currency(app: TestApp) {
     assert_eq!(report["departments"][0]["bills"], "90.00");
 
     // A bill in a currency without a rate is refused, naming the pair and the day.
-    let yen = json_of(
-        app.post("/api/v1/vendors", &c.finance, &json!({"name": "Tokyo Parts", "currency": "JPY"})).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let yen_bill = json_of(
-        app.post("/api/v1/invoices", &c.finance, &json!({"kind": "payable", "vendor_id": yen["id"], "currency": "JPY",
+    let yen =
+        created(app.post("/api/v1/vendors", &c.finance, &json!({"name": "Tokyo Parts", "currency": "JPY"})).await)
+            .await;
+    let yen_bill = created(app.post("/api/v1/invoices", &c.finance, &json!({"kind": "payable", "vendor_id": yen["id"], "currency": "JPY",
             "lines": [{"description": "Valves", "quantity": "1", "unit_price": "5000", "department_id": c.department, "budget_category": "other"}]}))
-            .await,
-        StatusCode::CREATED,
-    )
+            .await)
     .await;
     let refused = app.post(&format!("/api/v1/invoices/{}/issue", yen_bill["id"]), &c.finance, &json!({})).await;
     let refused = problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -369,35 +311,31 @@ async fn rates_convert_to_the_base_currency(app: TestApp) {
     assert_eq!(still["status"], "draft", "nothing half written");
 
     // One margin across currencies: 100.00 USD revenue (90.00 EUR) less 30.00 EUR labour.
-    let us_customer = json_of(
-        app.post("/api/v1/customers", &c.finance, &json!({"name": "Acme Inc", "currency": "USD"})).await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
+    let us_customer =
+        created(app.post("/api/v1/customers", &c.finance, &json!({"name": "Acme Inc", "currency": "USD"})).await).await
+            ["id"]
+            .as_i64()
+            .unwrap();
     let desk_ticket: Value = app.get(&format!("/api/v1/tickets/{}", c.ticket), &c.admin).await.json().await.unwrap();
-    let ticket = json_of(
+    let ticket = created(
         app.post(
             "/api/v1/tickets",
             &c.agent,
             &json!({"desk_id": desk_ticket["desk_id"], "subject": "Pump", "requester_customer_id": us_customer}),
         )
         .await,
-        StatusCode::CREATED,
     )
     .await;
-    json_of(
+    created(
         app.post(
             &format!("/api/v1/tickets/{}/time-entries", ticket["id"]),
             &c.agent,
             &json!({"work_date": today().to_string(), "minutes": 45}),
         )
         .await,
-        StatusCode::CREATED,
     )
     .await;
-    let invoice = json_of(
+    let invoice = created(
         app.post(
             "/api/v1/invoices",
             &c.finance,
@@ -405,7 +343,6 @@ async fn rates_convert_to_the_base_currency(app: TestApp) {
             "lines": [{"description": "Service", "quantity": "1", "unit_price": "100"}]}),
         )
         .await,
-        StatusCode::CREATED,
     )
     .await;
     json_of(
@@ -429,3 +366,67 @@ async fn rates_convert_to_the_base_currency(app: TestApp) {
 }
 
 both_backends!(cost_book_exchange_rates, rates_convert_to_the_base_currency);
+
+/// The reports a reader sees of the company: department costs, the ticket's cost, profitability.
+async fn readings(app: &TestApp, c: &Company) -> (Value, Value, Value) {
+    let (from, to) = (last_month().with_day(1).unwrap(), today());
+    let costs = department_costs(app, &c.finance, from, to).await;
+    let ticket =
+        json_of(app.get(&format!("/api/v1/tickets/{}/cost", c.ticket), &c.finance).await, StatusCode::OK).await;
+    let profit = json_of(
+        app.get(&format!("/api/v1/reports/customer-profitability?from={from}&to={to}"), &c.finance).await,
+        StatusCode::OK,
+    )
+    .await;
+    (costs, ticket, profit)
+}
+
+async fn older_data_is_booked_once(app: TestApp) {
+    let c = company(&app).await;
+    let entries = format!("/api/v1/tickets/{}/time-entries", c.ticket);
+    created(app.post(&entries, &c.agent, &json!({"work_date": last_month().to_string(), "minutes": 75})).await).await;
+    created(
+        app.post("/api/v1/inventory/movements", &c.agent, &json!({"kind": "issue", "item_id": c.seal, "location_id": c.shelf, "quantity": "1", "ticket_id": c.ticket}))
+            .await,
+    )
+    .await;
+    let bill = created(
+        app.post("/api/v1/invoices", &c.finance, &json!({"kind": "payable", "vendor_id": c.vendor,
+            "lines": [{"description": "Licences", "quantity": "2", "unit_price": "12.50", "department_id": c.department, "budget_category": "software"}]}))
+            .await,
+    )
+    .await;
+    json_of(app.post(&format!("/api/v1/invoices/{}/issue", bill["id"]), &c.finance, &json!({})).await, StatusCode::OK)
+        .await;
+    let invoice = created(
+        app.post(
+            "/api/v1/invoices",
+            &c.finance,
+            &json!({"kind": "receivable", "customer_id": c.customer,
+            "lines": [{"description": "Service", "quantity": "1", "unit_price": "150"}]}),
+        )
+        .await,
+    )
+    .await;
+    json_of(
+        app.post(&format!("/api/v1/invoices/{}/issue", invoice["id"]), &c.finance, &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let booked = readings(&app, &c).await;
+    assert_eq!(figures(&booked.0), strings(["50.00", "10.00", "25.00", "85.00"]));
+
+    // As if this data had been written before the book existed: the first start books it all,
+    // by the same rules, once.
+    app.execute_sql("DELETE FROM cost_rollups");
+    app.execute_sql("DELETE FROM cost_lines");
+    app.execute_sql("UPDATE ledger_state SET backfilled_at = NULL");
+    let emptied = readings(&app, &c).await;
+    assert_eq!(emptied.0["departments"], json!([]), "nothing booked");
+    let upgraded = app.another_node().await;
+    assert_eq!(readings(&upgraded, &c).await, booked);
+    let restarted = app.another_node().await;
+    assert_eq!(readings(&restarted, &c).await, booked, "a second start books nothing again");
+}
+
+both_backends!(cost_book_older_data, older_data_is_booked_once);
