@@ -145,6 +145,8 @@ pub fn app(
 pub fn prepare(config: Config) -> Result<(AppState, Option<(String, String)>), String> {
     // Budgets answer the cost book's question "does this spend break a budget?".
     ledger::guard::register(Box::new(budgets::exceed::BudgetGuard));
+    // Finance answers inventory's questions about the bills stock is received against.
+    inventory::bills::register(Box::new(invoices::stock::BillsForStock));
     let pool = db::connect_pool(&config.database_url, config.pool_size, config.pool_timeout)?;
     let (secret, first_admin) = pool
         .with_connection(|conn| {

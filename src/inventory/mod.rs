@@ -3,6 +3,7 @@
 //! departments, booked as materials in the cost book (`crate::ledger`) on the day they were used.
 
 pub mod api;
+pub mod bills;
 pub mod model;
 pub mod movements;
 pub mod repo;

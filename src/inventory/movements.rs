@@ -343,15 +343,10 @@ pub(crate) fn post(
     };
     // Stock received against a bill's line (or such a receipt reversed) changes how much of the
     // bill is a department's spending: stock bought is inventory until it is issued.
-    let row = match posting.invoice_line_id {
-        Some(line) => {
-            let (line, _, _) = crate::invoices::repo::line_with_invoice(conn, line)?.ok_or(ApiError::NotFound)?;
-            crate::invoices::repo::receiving_against(conn, line.invoice_id, |conn| {
-                repo::insert_movement(conn, &movement)
-            })?
-        }
-        None => repo::insert_movement(conn, &movement)?,
-    };
+    let row = repo::insert_movement(conn, &movement)?;
+    if let Some(line) = row.invoice_line_id {
+        super::bills::rebook_bill_of_line(conn, line)?;
+    }
     // Issues to a department (or its desks' tickets) and their reversals are materials, booked
     // on the day they happened.
     if let (MovementKind::Issue, Some(department_id)) = (posting.kind, row.department_id) {
@@ -477,9 +472,8 @@ pub async fn create(
                 };
                 if let Some(line) = input.invoice_line_id {
                     // Lines of drafts still change; only an issued bill's line is a fixed record.
-                    match crate::invoices::repo::line_with_invoice(conn, line)? {
-                        Some((_, kind, status)) if kind == "payable" && status != "draft" && status != "void" => {}
-                        _ => v.error("/invoice_line_id", "no such line of an issued payable invoice"),
+                    if super::bills::issued_bill_of_line(conn, line)?.is_none() {
+                        v.error("/invoice_line_id", "no such line of an issued payable invoice");
                     }
                 }
                 let currency: Option<Currency> = item.as_ref().and_then(|i| i.currency.parse().ok());

@@ -9,6 +9,7 @@ pub mod parties;
 pub mod payments;
 pub mod repo;
 pub mod reports;
+pub mod stock;
 pub mod views;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -218,22 +218,17 @@ pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
     }
 }
 
-/// Runs `change` (a receipt of stock against a line of bill `invoice_id`, or its reversal) and
-/// books the bill as it stands after, in the same transaction.
-pub fn receiving_against<T>(
-    conn: &mut DbConn,
-    invoice_id: i64,
-    change: impl FnOnce(&mut DbConn) -> QueryResult<T>,
-) -> Result<T, ApiError> {
-    booking(conn, invoice_id, change)
+/// Books invoice `id` as it stands (its lines that changed reversed, the new ones booked).
+pub fn book(conn: &mut DbConn, id: i64) -> Result<(), ApiError> {
+    let entries = document_entries(conn, id)?;
+    ledger::restate(conn, ledger::Source::invoice(id), &entries)
 }
 
 /// Runs `change` on invoice `id` and books the invoice as it stands after (its lines that
 /// changed reversed, the new ones booked), in the same transaction.
 fn booking<T>(conn: &mut DbConn, id: i64, change: impl FnOnce(&mut DbConn) -> QueryResult<T>) -> Result<T, ApiError> {
     let result = change(conn)?;
-    let entries = document_entries(conn, id)?;
-    ledger::restate(conn, ledger::Source::invoice(id), &entries)?;
+    book(conn, id)?;
     Ok(result)
 }
 
