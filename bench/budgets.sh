@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Budgets at scale: one budget's variance and the all-departments report (this year and last
-# year), at N time entries with N/10 bill lines and N/20 stock issues, on SQLite and on
-# PostgreSQL (DESIGN.md's goal: each under 500 ms on PostgreSQL at 1M time entries and 100k
-# invoice lines). For each backend and size it migrates a fresh database, seeds it with set-based
-# SQL, checks one department's actuals against the ledgers, serves it and measures each endpoint
+# The cost book at scale: one budget's variance, the all-departments budget report, the department
+# cost report (last year: a closed period, read from the rollups; this year to date) and customer
+# profitability (last year), at N time entries (about 1.15 N cost lines) with N/10 bill lines and
+# N/20 stock issues, on SQLite and on PostgreSQL (DESIGN.md's goal: each under 500 ms on
+# PostgreSQL at 1M time entries and 100k invoice lines; a closed period stays flat as N grows).
+# For each backend and size it migrates a fresh database, seeds the producers' tables with
+# set-based SQL, opens the books with `opsdesk ledger verify` (booking the seeded data as an
+# upgrade does, then recomputing every rollup from the lines), checks one department's actuals
+# and last year's cost against the producers' tables, serves it and measures each endpoint
 # with wrk at low concurrency. Loopback traffic only; every process, database and file it creates
 # is removed on exit. See bench/README.md.
 #
@@ -368,11 +372,11 @@ goal() { # backend n endpoint: DESIGN.md's goal, on PostgreSQL at 1M time entrie
   echo
   echo "- Machine: $(nproc) cores ($CPU), $(uname -sr); load average $LOAD_AT_START at start, $(cut -d' ' -f1-3 /proc/loadavg) at end; $NOISE"
   echo "- Build: commit $COMMIT, release; PostgreSQL $PG_VERSION on loopback; SQLite bundled, WAL"
-  echo "- Data: $DEPARTMENTS departments with a desk and 10 employees each; N time entries on N/10 tickets, N/40 bills with N/10 lines charged to departments (5 % draft, 2 % void), N/20 stock issues to departments, all from 1 January last year to today; approved budgets for every department last year and this year; signed in as admin"
+  echo "- Data: $DEPARTMENTS departments with a desk and 10 employees each; $CUSTOMERS customers asking for every other ticket; N time entries on N/10 tickets, N/40 bills with N/10 lines charged to departments (5 % draft, 2 % void), N/20 stock issues to departments, all from 1 January last year to today; approved budgets for every department last year and this year; signed in as admin"
   echo "- Load: wrk -t1 -c$CONNECTIONS -d${DURATION}s per endpoint after ${WARMUP} s of warm-up (slower endpoints run longer, up to 60 s, without warm-up: see Requests (s)); \"1 at a time\" is the median of 3 sequential requests; server RUST_LOG=warn; run took ${ELAPSED} s"
   echo "- Goal (issue 7): variance and the report under 500 ms on PostgreSQL at 1M time entries and 100k invoice lines (\"Goal\": a request alone, \"1 at a time\"; p50 and p99 are with $CONNECTIONS in parallel on the same cores as the database)"
   echo
-  echo "| Backend | N time entries | Endpoint | Budgets | Requests (s) | Requests/s | p50 ms | p99 ms | 1 at a time ms | Errors | CPU % before | Goal |"
+  echo "| Backend | N time entries | Endpoint | Rows | Requests (s) | Requests/s | p50 ms | p99 ms | 1 at a time ms | Errors | CPU % before | Goal |"
   echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---|"
   for backend in $BACKENDS; do
     for n in $SIZES; do
@@ -384,7 +388,7 @@ goal() { # backend n endpoint: DESIGN.md's goal, on PostgreSQL at 1M time entrie
     done
   done
   echo
-  echo "| Backend | N | Seed + ANALYZE s | Database MiB | Rows besides the time entries | Rollup backfill | Actuals check | Server log lines |"
+  echo "| Backend | N | Seed + ANALYZE s | Database MiB | Rows besides the time entries | Books opened (older data booked, rollups verified) | Check against the ledgers | Server log lines |"
   echo "|---|---:|---:|---:|---|---|---|---|"
   for backend in $BACKENDS; do
     for n in $SIZES; do

@@ -300,6 +300,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        parts_markup -> Nullable<Integer>,
     }
 }
 
@@ -404,6 +405,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        sale_price -> Nullable<BigInt>,
     }
 }
 
@@ -436,6 +438,8 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         occurred_on -> Date,
+        billed_invoice_id -> Nullable<BigInt>,
+        billed_line_id -> Nullable<BigInt>,
     }
 }
 
@@ -497,6 +501,7 @@ diesel::table! {
         category -> Text,
         currency -> Text,
         amount -> BigInt,
+        quantity -> BigInt,
         rate -> Nullable<Text>,
         base_amount -> Nullable<BigInt>,
         department_id -> Nullable<BigInt>,
@@ -524,6 +529,7 @@ diesel::table! {
         currency -> Text,
         amount -> BigInt,
         base_amount -> BigInt,
+        quantity -> BigInt,
         lines -> BigInt,
     }
 }

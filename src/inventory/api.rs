@@ -286,6 +286,10 @@ pub struct Item {
     pub reorder_quantity: String,
     /// The currency the item is valued in.
     pub currency: String,
+    /// What a unit is billed at to customers (4 decimals); null: at cost plus the customer's
+    /// parts markup.
+    #[schema(example = "12.5000")]
+    pub sale_price: Option<String>,
     pub active: bool,
     pub on_hand: String,
     /// Only in single reads: what each location holds.
@@ -314,6 +318,7 @@ impl Item {
             reorder_point: show_quantity(row.reorder_point),
             reorder_quantity: show_quantity(row.reorder_quantity),
             currency: row.currency.clone(),
+            sale_price: row.sale_price.map(|p| format_scaled(p, COST_SCALE)),
             active: row.active,
             on_hand: show_quantity(row.on_hand),
             locations: locations.map(|levels| {
@@ -361,6 +366,10 @@ pub struct CreateItem {
     pub reorder_quantity: Option<String>,
     /// Default EUR.
     pub currency: Option<Currency>,
+    /// What a unit is billed at to customers: not negative, up to 4 decimals, in the item's
+    /// currency. Without one, parts are billed at cost plus the customer's parts markup.
+    #[schema(example = "12.50")]
+    pub sale_price: Option<String>,
 }
 
 /// Only the fields sent change. The SKU and currency are fixed: the ledger carries them.
@@ -382,6 +391,10 @@ pub struct UpdateItem {
     pub category: Option<Option<String>>,
     pub reorder_point: Option<String>,
     pub reorder_quantity: Option<String>,
+    /// null removes the sale price (parts are then billed at cost plus the customer's markup).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub sale_price: Option<Option<String>>,
     pub active: Option<bool>,
 }
 
@@ -395,6 +408,21 @@ pub struct ItemListQuery {
     pub q: Option<String>,
     /// `true`: at or under the reorder point.
     pub below_reorder_point: Option<bool>,
+}
+
+/// A sale price: not negative, up to 4 decimals (ten-thousandths of the major unit).
+fn sale_price(v: &mut Validator, raw: &str) -> i64 {
+    match parse_scaled(raw, COST_SCALE) {
+        Ok(price) if price >= 0 => price,
+        Ok(_) => {
+            v.error("/sale_price", "must not be negative");
+            0
+        }
+        Err(e) => {
+            v.error("/sale_price", e);
+            0
+        }
+    }
 }
 
 fn short_text(v: &mut Validator, pointer: &str, raw: &str, max: usize) -> String {
@@ -438,6 +466,7 @@ pub async fn create_item(
             .unwrap_or(0),
         currency: currency.code().to_string(),
         active: true,
+        sale_price: input.sale_price.as_deref().map(|p| sale_price(&mut v, p)),
     };
     v.finish()?;
     let actor = principal.actor();
@@ -545,6 +574,7 @@ pub async fn update_item(
     let point = input.reorder_point.as_deref().map(|q| quantity(&mut shape, "/reorder_point", q, false));
     let reorder_quantity =
         input.reorder_quantity.as_deref().map(|q| quantity(&mut shape, "/reorder_quantity", q, false));
+    let price = input.sale_price.map(|p| p.as_deref().map(|p| sale_price(&mut shape, p)));
     shape.finish()?;
     let actor = principal.actor();
     let item = db::run_write(&state.pool, move |conn| {
@@ -559,6 +589,7 @@ pub async fn update_item(
             reorder_quantity: reorder_quantity.unwrap_or(row.reorder_quantity),
             currency: row.currency.clone(),
             active: input.active.unwrap_or(row.active),
+            sale_price: price.unwrap_or(row.sale_price),
         };
         let below = row.on_hand <= fields.reorder_point;
         if !repo::update_item(conn, id, row.version, &fields, below)? {

@@ -11,6 +11,12 @@ pub mod reports;
 
 pub use repo::received_against_lines;
 
+/// What finance needs of inventory to bill the parts used on customers' tickets: the issues not
+/// billed yet, holding their items against a parallel reversal, and marking or releasing them.
+pub mod billing {
+    pub use super::repo::{hold_items, items_by_id, mark_parts_billed, release_billed_parts, unbilled_parts};
+}
+
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(api::create_location)
         .service(api::list_locations)

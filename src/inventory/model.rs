@@ -111,6 +111,8 @@ pub struct ItemRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// The price a unit is billed at (4 decimals of the item's currency), if it has one.
+    pub sale_price: Option<i64>,
 }
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -136,6 +138,9 @@ pub struct MovementRow {
     pub created_at: NaiveDateTime,
     /// The day it happened (recorded on `created_at`, which may be later).
     pub occurred_on: chrono::NaiveDate,
+    /// Issues billed to a customer: the invoice and its line.
+    pub billed_invoice_id: Option<i64>,
+    pub billed_line_id: Option<i64>,
 }
 
 #[cfg(test)]

@@ -189,11 +189,12 @@ fn not_enough(item: &ItemRow, location: i64, available: i64) -> ApiError {
     ))
 }
 
-/// What parts issued (a positive value) or returned (negative) book.
+/// What parts issued (a positive value and quantity) or returned (negative) book.
 fn materials(
     item: &ItemRow,
     on: NaiveDate,
     value: i64,
+    quantity: i64,
     department_id: i64,
     ticket_id: Option<i64>,
     customer_id: Option<i64>,
@@ -204,6 +205,7 @@ fn materials(
         category: "materials".into(),
         currency: item.currency.clone(),
         amount: value,
+        quantity,
         dims: ledger::Dimensions {
             department_id: Some(department_id),
             ticket_id,
@@ -213,6 +215,11 @@ fn materials(
         },
         source_line_id: None,
     }
+}
+
+/// What a posted issue (or its reversal) books.
+fn materials_of(item: &ItemRow, row: &MovementRow, department_id: i64, customer_id: Option<i64>) -> ledger::Entry {
+    materials(item, row.occurred_on, -row.value_delta, -row.quantity_delta, department_id, row.ticket_id, customer_id)
 }
 
 /// Books every issue and its reversals (once, when the cost book is opened on data older than it).
@@ -231,7 +238,7 @@ pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
         for row in &rows {
             let (Some(item), Some(department_id)) = (items.get(&row.item_id), row.department_id) else { continue };
             let customer = row.ticket_id.and_then(|t| customers.get(&t).copied());
-            let entry = materials(item, row.occurred_on, -row.value_delta, department_id, row.ticket_id, customer);
+            let entry = materials_of(item, row, department_id, customer);
             batch.push((ledger::Source::stock_movement(row.id), vec![entry]));
         }
         ledger::post_older(conn, &batch)?;
@@ -309,7 +316,7 @@ pub(crate) fn post(
     if let (MovementKind::Issue, Some(department_id), None, true) =
         (posting.kind, posting.department_id, posting.reverses_id, value_delta < 0)
     {
-        let entry = materials(&item, posting.occurred_on, -value_delta, department_id, None, None);
+        let entry = materials(&item, posting.occurred_on, -value_delta, -quantity_delta, department_id, None, None);
         let spend = ledger::guard::Spend {
             department_id,
             category: "materials",
@@ -354,7 +361,7 @@ pub(crate) fn post(
             Some(ticket) => crate::tickets::billing::customers_of(conn, &[ticket])?.get(&ticket).copied(),
             None => None,
         };
-        let entry = materials(&item, row.occurred_on, -row.value_delta, department_id, row.ticket_id, customer);
+        let entry = materials_of(&item, &row, department_id, customer);
         ledger::post(conn, ledger::Source::stock_movement(row.id), &[entry])?;
     }
     audit::record(
@@ -673,6 +680,14 @@ pub async fn reverse(
     let actor = principal.actor();
     reply::commit(&req, &state.pool, move |conn| {
         let original = repo::movement(conn, id)?.ok_or(ApiError::NotFound)?;
+        // The item first: billing holds it too, so a movement is billed or reversed, never both.
+        repo::lock_item(conn, original.item_id)?;
+        let original = repo::movement(conn, id)?.ok_or(ApiError::NotFound)?;
+        if let Some(invoice) = original.billed_invoice_id {
+            return Err(ApiError::Conflict(format!(
+                "movement {id} is billed on invoice {invoice}: void the invoice or change its draft first"
+            )));
+        }
         if original.reverses_id.is_some() {
             return Err(ApiError::Conflict("a reversal is not reversed; post a new movement instead".into()));
         }

@@ -412,6 +412,7 @@ pub async fn update(
         }
         if let Some(lines) = &lines {
             billing::release_billed(conn, id)?;
+            crate::inventory::billing::release_billed_parts(conn, id)?;
             repo::set_lines(conn, id, lines)?;
         }
         let (_, after) = load(conn, id)?;
@@ -447,6 +448,7 @@ pub async fn delete(
         if_match.check(row.version)?;
         require_draft(&row)?;
         billing::release_billed(conn, id)?;
+        crate::inventory::billing::release_billed_parts(conn, id)?;
         if !repo::delete_draft(conn, id, row.version)? {
             return Err(ApiError::changed_concurrently("invoice"));
         }
@@ -534,6 +536,7 @@ pub async fn issue(
                     category: category.clone(),
                     currency: row.currency.clone(),
                     amount,
+                    quantity: 0,
                     dims: ledger::Dimensions { department_id: Some(department_id), ..Default::default() },
                     source_line_id: None,
                 };
@@ -624,6 +627,7 @@ pub async fn void(
             return Err(ApiError::changed_concurrently("invoice"));
         }
         billing::release_billed(conn, id)?;
+        crate::inventory::billing::release_billed_parts(conn, id)?;
         if let Some(target) = row.credited_invoice_id {
             if !repo::settle(conn, target, 0, -row.total, None)? {
                 return Err(ApiError::internal("a credit note's amount could not be given back"));

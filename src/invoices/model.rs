@@ -187,6 +187,8 @@ pub struct PartyRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// Customers: parts without a sale price are billed at cost plus this (hundredths of a %).
+    pub parts_markup: Option<i32>,
 }
 
 #[derive(Queryable, Selectable, Debug, Clone)]

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{PartyKind, PartyRow};
+use super::model::{PartyKind, PartyRow, PERCENT_SCALE};
 use super::repo::parties::{self as repo, PartyFields, PartyFilter};
 use crate::audit;
 use crate::auth::principal::Principal;
@@ -20,7 +20,7 @@ use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::{nullable, ValidJson};
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
-use crate::money::{self, Currency, Money};
+use crate::money::{self, format_scaled, parse_scaled, Currency, Money};
 use crate::state::AppState;
 
 pub const WRITERS: [Role; 1] = [Role::Finance];
@@ -43,6 +43,9 @@ pub struct Party {
     pub payment_terms_days: i32,
     /// Customers only: billed per hour of desk work instead of the desk's rate.
     pub hourly_billing_rate: Option<Money>,
+    /// Customers only: parts without a sale price are billed at cost plus this percentage.
+    #[schema(example = "15.00")]
+    pub parts_markup_percent: Option<String>,
     pub active: bool,
     /// The record's id in a CRM.
     pub external_ref: Option<String>,
@@ -63,6 +66,7 @@ impl Party {
             currency: row.currency.clone(),
             payment_terms_days: row.payment_terms_days,
             hourly_billing_rate: row.hourly_billing_rate.map(|rate| Money::new(rate, &row.currency)),
+            parts_markup_percent: row.parts_markup.map(|m| format_scaled(i64::from(m), PERCENT_SCALE)),
             active: row.active,
             external_ref: row.external_ref.clone(),
             created_at: row.created_at.and_utc(),
@@ -95,6 +99,10 @@ pub struct PartyInput {
     /// Customers only; a decimal string in `currency`.
     #[schema(example = "120.00")]
     pub hourly_billing_rate: Option<String>,
+    /// Customers only: parts without a sale price are billed at cost plus this percentage (0 to
+    /// 1000, up to 2 decimals; none: at cost).
+    #[schema(example = "15")]
+    pub parts_markup_percent: Option<String>,
     /// Default true.
     pub active: Option<bool>,
     /// With `PUT …/by-external-ref/{ref}`: left out, or the path's.
@@ -127,6 +135,9 @@ pub struct UpdateParty {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub hourly_billing_rate: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub parts_markup_percent: Option<Option<String>>,
     pub active: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]+$")]
@@ -167,6 +178,25 @@ fn rate(v: &mut Validator, kind: PartyKind, raw: Option<&str>, currency: Currenc
     money::parse_non_negative(raw, currency).map_err(|e| v.error("/hourly_billing_rate", e)).ok()
 }
 
+fn markup(v: &mut Validator, kind: PartyKind, raw: Option<&str>) -> Option<i32> {
+    let raw = raw?;
+    if kind == PartyKind::Vendor {
+        v.error("/parts_markup_percent", "only customers have a parts markup");
+        return None;
+    }
+    match parse_scaled(raw, PERCENT_SCALE) {
+        Ok(hundredths) if (0..=100_000).contains(&hundredths) => i32::try_from(hundredths).ok(),
+        Ok(_) => {
+            v.error("/parts_markup_percent", "must be 0 to 1000");
+            None
+        }
+        Err(e) => {
+            v.error("/parts_markup_percent", e);
+            None
+        }
+    }
+}
+
 fn terms(v: &mut Validator, days: Option<i32>) -> Option<i32> {
     let days = days?;
     v.check((0..=365).contains(&days), "/payment_terms_days", "must be 0 to 365");
@@ -183,6 +213,7 @@ fn fields_of(v: &mut Validator, kind: PartyKind, input: PartyInput, path_ref: Op
         currency: input.currency.code().to_string(),
         payment_terms_days: terms(v, input.payment_terms_days).unwrap_or(30),
         hourly_billing_rate: rate(v, kind, input.hourly_billing_rate.as_deref(), input.currency),
+        parts_markup: markup(v, kind, input.parts_markup_percent.as_deref()),
         active: input.active.unwrap_or(true),
         external_ref: {
             let in_body = external_ref(v, input.external_ref);
@@ -322,6 +353,9 @@ async fn update_party(
         }
         if let Some(rate_change) = &input.hourly_billing_rate {
             fields.hourly_billing_rate = rate(&mut v, kind, rate_change.as_deref(), currency);
+        }
+        if let Some(markup_change) = &input.parts_markup_percent {
+            fields.parts_markup = markup(&mut v, kind, markup_change.as_deref());
         }
         if let Some(active) = input.active {
             fields.active = active;

@@ -18,7 +18,6 @@ use crate::error::ApiError;
 use crate::ledger;
 use crate::money::{one_decimal, Money};
 use crate::state::AppState;
-use crate::tickets::billing;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -247,13 +246,17 @@ pub async fn customer_profitability(
         // (customer, currency) → (revenue, labour cost, parts cost), from the cost book.
         let mut money: BTreeMap<(i64, String), (i64, i64, i64)> = BTreeMap::new();
         let mut base: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+        let mut minutes: BTreeMap<i64, i64> = BTreeMap::new();
         let by_customer =
             |conn: &mut db::DbConn, measure| ledger::sums(conn, ledger::Dimension::Customer, None, from, to, measure);
         for row in by_customer(conn, &ledger::Measure::EachCurrency)? {
             let slot = money.entry((row.dimension_id, row.currency)).or_default();
             match ledger::Kind::from_stored(&row.kind) {
                 Some(ledger::Kind::Revenue) => slot.0 += row.amount,
-                Some(ledger::Kind::Labour) => slot.1 += row.amount,
+                Some(ledger::Kind::Labour) => {
+                    slot.1 += row.amount;
+                    *minutes.entry(row.dimension_id).or_default() += row.quantity;
+                }
                 Some(ledger::Kind::Materials) => slot.2 += row.amount,
                 _ => {}
             }
@@ -267,7 +270,6 @@ pub async fn customer_profitability(
             }
         }
         money.retain(|_, sums| *sums != (0, 0, 0));
-        let minutes: BTreeMap<i64, i64> = billing::minutes_by_customer(conn, from, to)?.into_iter().collect();
         let base_currency = ledger::base_currency(conn)?;
         let paying: BTreeMap<i64, (i64, i64)> =
             sql::days_to_pay(conn, from, to)?.into_iter().map(|r| (r.party_id, (r.invoices, r.total_days))).collect();

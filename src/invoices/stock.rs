@@ -12,7 +12,8 @@ impl crate::inventory::bills::Bills for BillsForStock {
     fn issued_bill_of_line(&self, conn: &mut DbConn, line_id: i64) -> Result<Option<i64>, ApiError> {
         Ok(repo::line_with_invoice(conn, line_id)?.and_then(|(line, kind, status)| {
             let payable = InvoiceKind::from_stored(&kind) == Some(InvoiceKind::Payable);
-            let issued = !matches!(InvoiceStatus::from_stored(&status), Some(InvoiceStatus::Draft | InvoiceStatus::Void) | None);
+            let issued =
+                !matches!(InvoiceStatus::from_stored(&status), Some(InvoiceStatus::Draft | InvoiceStatus::Void) | None);
             (payable && issued).then_some(line.invoice_id)
         }))
     }

@@ -346,7 +346,7 @@ pub struct InvoiceListQuery {
     pub issued_to: Option<NaiveDate>,
 }
 
-/// A draft receivable invoice from a customer's billable, unbilled time.
+/// A draft receivable invoice from a customer's billable, unbilled time and parts.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BillTime {
@@ -364,4 +364,7 @@ pub struct BillTime {
     pub to: NaiveDate,
     /// 0 to 100, up to 2 decimals. Default 0.
     pub tax_rate_percent: Option<String>,
+    /// Bill the parts issued to those tickets in the period too (default true): one line per
+    /// ticket and item, at the item's sale price, else at cost plus the customer's parts markup.
+    pub include_parts: Option<bool>,
 }

@@ -151,6 +151,8 @@ pub struct Entry {
     pub currency: String,
     /// Minor units of `currency`; negative takes back.
     pub amount: i64,
+    /// What was counted: minutes of labour, thousandths of the item's unit of materials; else 0.
+    pub quantity: i64,
     pub dims: Dimensions,
     /// The line of the source document, where it has lines.
     pub source_line_id: Option<i64>,
@@ -166,6 +168,7 @@ pub struct LineRow {
     pub category: String,
     pub currency: String,
     pub amount: i64,
+    pub quantity: i64,
     pub rate: Option<String>,
     pub base_amount: Option<i64>,
     pub department_id: Option<i64>,
@@ -201,6 +204,7 @@ impl LineRow {
             category: self.category.clone(),
             currency: self.currency.clone(),
             amount: self.amount,
+            quantity: self.quantity,
             dims: self.dims(),
             source_line_id: self.source_line_id,
         })

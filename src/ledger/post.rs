@@ -109,6 +109,7 @@ fn reverse_lines(conn: &mut DbConn, source: Source, lines: &[LineRow]) -> Result
             return Err(ApiError::internal(format!("cost line {} has an unknown kind {:?}", line.id, line.kind)));
         };
         entry.amount = -entry.amount;
+        entry.quantity = -entry.quantity;
         undone.push((entry, line.base_amount.map(|b| -b), line.rate.clone(), line.id));
     }
     for (entry, base_amount, rate, id) in &undone {

@@ -87,6 +87,7 @@ pub fn insert_line(conn: &mut DbConn, line: &NewLine, now: NaiveDateTime) -> Que
                 cost_lines::category.eq(&e.category),
                 cost_lines::currency.eq(&e.currency),
                 cost_lines::amount.eq(e.amount),
+                cost_lines::quantity.eq(e.quantity),
                 cost_lines::rate.eq(&line.rate),
                 cost_lines::base_amount.eq(line.base_amount),
                 cost_lines::department_id.eq(d.department_id),
@@ -111,8 +112,8 @@ pub fn insert_line(conn: &mut DbConn, line: &NewLine, now: NaiveDateTime) -> Que
 /// A rollup row's key: (dimension, id, year, month, kind, category, currency).
 pub type RollupKey = (&'static str, i64, i32, u32, &'static str, String, String);
 
-/// What lines add to a rollup row: (amount, base amount, lines).
-pub type RollupSums = (i64, i64, i64);
+/// What lines add to a rollup row: (amount, base amount, quantity, lines).
+pub type RollupSums = (i64, i64, i64, i64);
 
 /// The rollup changes of lines: each line adds to the rows of every dimension it has.
 pub fn rollup_changes<'a>(
@@ -134,7 +135,8 @@ pub fn rollup_changes<'a>(
             let sum = sums.entry(key).or_default();
             sum.0 += entry.amount;
             sum.1 += base_amount.unwrap_or(0);
-            sum.2 += count;
+            sum.2 += entry.quantity;
+            sum.3 += count;
         }
     }
     sums
@@ -144,12 +146,12 @@ pub fn rollup_changes<'a>(
 /// posters on any number of nodes add under the row's lock and never lose a change, and two
 /// posters touching the same rows take them in the same order, so they cannot deadlock.
 pub fn add_to_rollups(conn: &mut DbConn, changes: &BTreeMap<RollupKey, RollupSums>) -> QueryResult<()> {
-    const UPSERT: &str = "INSERT INTO cost_rollups (dimension, dimension_id, year, month, kind, category, currency, amount, base_amount, lines) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+    const UPSERT: &str = "INSERT INTO cost_rollups (dimension, dimension_id, year, month, kind, category, currency, amount, base_amount, quantity, lines) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (dimension, dimension_id, year, month, kind, category, currency) DO UPDATE SET \
            amount = cost_rollups.amount + excluded.amount, base_amount = cost_rollups.base_amount + excluded.base_amount, \
-           lines = cost_rollups.lines + excluded.lines";
-    for ((dimension, id, year, month, kind, category, currency), (amount, base_amount, lines)) in changes {
+           quantity = cost_rollups.quantity + excluded.quantity, lines = cost_rollups.lines + excluded.lines";
+    for ((dimension, id, year, month, kind, category, currency), (amount, base_amount, quantity, lines)) in changes {
         let binds = [
             Bind::Text(dimension.to_string()),
             Bind::BigInt(*id),
@@ -160,6 +162,7 @@ pub fn add_to_rollups(conn: &mut DbConn, changes: &BTreeMap<RollupKey, RollupSum
             Bind::Text(currency.clone()),
             Bind::BigInt(*amount),
             Bind::BigInt(*base_amount),
+            Bind::BigInt(*quantity),
             Bind::BigInt(*lines),
         ];
         sql::execute(conn, UPSERT, &binds)?;
@@ -195,6 +198,9 @@ pub struct MonthSum {
     pub currency: String,
     #[diesel(sql_type = BigInt)]
     pub amount: i64,
+    /// The quantities summed with the amounts (minutes of labour, thousandths of materials).
+    #[diesel(sql_type = BigInt)]
+    pub quantity: i64,
 }
 
 fn measure_parts(measure: &Measure, binds: &mut Vec<Bind>, amount: &str, base: &str) -> (String, &'static str) {
@@ -229,7 +235,7 @@ pub fn rollup_months(
     let currency = if matches!(measure, Measure::Base) { "'base'" } else { "currency" };
     let sql = format!(
         "SELECT dimension_id, CAST(year AS BIGINT) AS year, CAST(month AS BIGINT) AS month, kind, category, \
-           {currency} AS currency, CAST(SUM({value}) AS BIGINT) AS amount \
+           {currency} AS currency, CAST(SUM({value}) AS BIGINT) AS amount, CAST(SUM(quantity) AS BIGINT) AS quantity \
          FROM cost_rollups WHERE dimension = ? AND year * 12 + month - 1 BETWEEN ? AND ?{one}{currency_filter} \
          GROUP BY dimension_id, year, month, kind, category{group_currency}",
         group_currency = if matches!(measure, Measure::Base) { "" } else { ", currency" }
@@ -261,7 +267,7 @@ pub fn line_months(
     let currency = if matches!(measure, Measure::Base) { "'base'" } else { "currency" };
     let sql = format!(
         "SELECT CAST({column} AS BIGINT) AS dimension_id, {year} AS year, {month} AS month, kind, category, \
-           {currency} AS currency, CAST(SUM({value}) AS BIGINT) AS amount \
+           {currency} AS currency, CAST(SUM({value}) AS BIGINT) AS amount, CAST(SUM(quantity) AS BIGINT) AS quantity \
          FROM cost_lines WHERE occurred_on >= ? AND occurred_on < ?{one}{currency_filter}{base_only} \
          GROUP BY {column}, {year}, {month}, kind, category{group_currency}",
         year = dialect::year_of(backend, "occurred_on"),
@@ -310,12 +316,14 @@ pub struct StoredRollup {
     #[diesel(sql_type = BigInt)]
     pub base_amount: i64,
     #[diesel(sql_type = BigInt)]
+    pub quantity: i64,
+    #[diesel(sql_type = BigInt)]
     pub lines: i64,
 }
 
 pub fn all_rollups(conn: &mut DbConn) -> QueryResult<Vec<StoredRollup>> {
     let sql = "SELECT dimension, dimension_id, CAST(year AS BIGINT) AS year, CAST(month AS BIGINT) AS month, kind, category, \
-               currency, amount, base_amount, lines FROM cost_rollups";
+               currency, amount, base_amount, quantity, lines FROM cost_rollups";
     sql::load(conn, sql, &[])
 }
 

@@ -55,6 +55,7 @@ pub fn run(conn: &mut DbConn) -> Result<Report, ApiError> {
                 slot.0 += sums.0;
                 slot.1 += sums.1;
                 slot.2 += sums.2;
+                slot.3 += sums.3;
             }
         }
     }
@@ -74,7 +75,7 @@ pub fn run(conn: &mut DbConn) -> Result<Report, ApiError> {
         if let Some(k) = key {
             seen.insert(k);
         }
-        if want != (row.amount, row.base_amount, row.lines) {
+        if want != (row.amount, row.base_amount, row.quantity, row.lines) {
             report.differences.push(format!(
                 "rollup {} {} {}-{:02} {} {} {}: holds {}/{}/{} (amount/base/lines), the lines say {}/{}/{}",
                 row.dimension,
@@ -94,10 +95,10 @@ pub fn run(conn: &mut DbConn) -> Result<Report, ApiError> {
         }
     }
     for (key, sums) in expected {
-        if !seen.contains(&key) && sums != (0, 0, 0) {
+        if !seen.contains(&key) && sums != (0, 0, 0, 0) {
             report.differences.push(format!(
-                "rollup {} {} {}-{:02} {} {} {} is missing: the lines say {}/{}/{}",
-                key.0, key.1, key.2, key.3, key.4, key.5, key.6, sums.0, sums.1, sums.2
+                "rollup {} {} {}-{:02} {} {} {} is missing: the lines say {}/{}/{}/{}",
+                key.0, key.1, key.2, key.3, key.4, key.5, key.6, sums.0, sums.1, sums.2, sums.3
             ));
         }
     }

@@ -20,7 +20,6 @@ pub mod workflow;
 /// unbilled billable entries, and marking entries billed or releasing them.
 pub mod billing {
     pub use super::repo::desk;
-    pub use super::repo::reports::minutes_by_customer;
     pub use super::repo::tickets::{customers_of, tickets_of_customer};
     pub use super::repo::time_entries::{billed_on, billed_on_many, mark_billed, release_billed, unbilled};
 }

@@ -358,6 +358,7 @@ pub fn labour_entries(row: &TimeEntryRow, customer_id: Option<i64>) -> Vec<ledge
         category: "labour".into(),
         currency: row.cost_currency.clone(),
         amount: row.cost,
+        quantity: i64::from(row.minutes),
         dims: ledger::Dimensions {
             department_id: Some(row.department_id),
             ticket_id: Some(row.ticket_id),

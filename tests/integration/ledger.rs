@@ -430,3 +430,77 @@ async fn older_data_is_booked_once(app: TestApp) {
 }
 
 both_backends!(cost_book_older_data, older_data_is_booked_once);
+
+async fn bill(app: &TestApp, c: &Company, include_parts: bool) -> reqwest::Response {
+    app.post(
+        "/api/v1/invoices/from-time-entries",
+        &c.finance,
+        &json!({"customer_id": c.customer, "ticket_ids": [c.ticket], "from": last_month().to_string(),
+            "to": today().to_string(), "include_parts": include_parts}),
+    )
+    .await
+}
+
+async fn parts_used_on_a_ticket_are_billed_once(app: TestApp) {
+    let c = company(&app).await;
+    // 2 seals (20.00 at cost) go to the customer's ticket; the customer pays cost plus 15 %.
+    let issue = created(
+        app.post("/api/v1/inventory/movements", &c.agent, &json!({"kind": "issue", "item_id": c.seal, "location_id": c.shelf, "quantity": "2", "ticket_id": c.ticket}))
+            .await,
+    )
+    .await;
+    let customer = format!("/api/v1/customers/{}", c.customer);
+    let marked = app.patch(&customer, &c.finance, &json!({"parts_markup_percent": "15"}), None).await;
+    assert_eq!(json_of(marked, StatusCode::OK).await["parts_markup_percent"], "15.00");
+    // Without parts there is nothing to bill (no billable time either).
+    problem(bill(&app, &c, false).await, StatusCode::CONFLICT).await;
+    let invoice = created(bill(&app, &c, true).await).await;
+    let line = &invoice["lines"][0];
+    assert_eq!(
+        (line["quantity"].as_str(), line["unit_price"].as_str(), line["net"].as_str(), line["item_id"].as_i64()),
+        (Some("2.000"), Some("11.5000"), Some("23.00"), Some(c.seal))
+    );
+    // Each issue is billed once, and a billed issue is not reversed behind the invoice's back.
+    problem(bill(&app, &c, true).await, StatusCode::CONFLICT).await;
+    let reversal = app
+        .post(
+            &format!("/api/v1/inventory/movements/{}/reversal", issue["id"]),
+            &c.admin,
+            &json!({"reason": "returned"}),
+        )
+        .await;
+    let refused = problem(reversal, StatusCode::CONFLICT).await;
+    assert!(refused["detail"].as_str().unwrap().contains("billed"), "{refused}");
+    // Deleting the draft releases the parts; at the item's sale price they bill at 14.99 each.
+    let deleted = app
+        .request(Method::DELETE, &format!("/api/v1/invoices/{}", invoice["id"]), Some(&c.finance))
+        .header("If-Match", format!("\"{}\"", invoice["version"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let priced = app
+        .patch(&format!("/api/v1/inventory/items/{}", c.seal), &c.admin, &json!({"sale_price": "14.99"}), None)
+        .await;
+    assert_eq!(json_of(priced, StatusCode::OK).await["sale_price"], "14.9900");
+    let invoice = created(bill(&app, &c, true).await).await;
+    assert_eq!(
+        (invoice["lines"][0]["unit_price"].as_str(), invoice["subtotal"].as_str()),
+        (Some("14.9900"), Some("29.98"))
+    );
+    // Issued, the parts are the customer's revenue in the cost book.
+    json_of(
+        app.post(&format!("/api/v1/invoices/{}/issue", invoice["id"]), &c.finance, &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let profit = json_of(app.get("/api/v1/reports/customer-profitability", &c.finance).await, StatusCode::OK).await;
+    let row =
+        profit["customers"].as_array().unwrap().iter().find(|r| r["customer_id"] == json!(c.customer)).unwrap().clone();
+    assert_eq!(
+        (row["currencies"][0]["revenue"].as_str(), row["currencies"][0]["parts_cost"].as_str()),
+        (Some("29.98"), Some("20.00"))
+    );
+}
+
+both_backends!(cost_book_parts_billing, parts_used_on_a_ticket_are_billed_once);

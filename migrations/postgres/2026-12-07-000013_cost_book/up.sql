@@ -35,6 +35,8 @@ CREATE TABLE cost_lines (
     category       TEXT NOT NULL CHECK (length(category) BETWEEN 1 AND 40),
     currency       TEXT NOT NULL CHECK (length(currency) = 3),
     amount         BIGINT NOT NULL,
+    -- What was counted: minutes of labour, thousandths of the item's unit of materials; else 0.
+    quantity       BIGINT NOT NULL DEFAULT 0,
     -- NULL only for lines booked from data older than the book whose rate was not known then.
     rate           TEXT,
     base_amount    BIGINT,
@@ -58,7 +60,8 @@ CREATE INDEX cost_lines_ticket ON cost_lines (ticket_id) WHERE ticket_id IS NOT 
 CREATE INDEX cost_lines_customer ON cost_lines (customer_id, occurred_on) WHERE customer_id IS NOT NULL;
 
 -- Per dimension ('company' with id 0, 'department', 'customer', 'vendor', 'employee'), month, kind,
--- category and currency: the sum of the lines' amounts and base amounts, and how many lines.
+-- category and currency: the sums of the lines' amounts, base amounts and quantities, and how many
+-- lines.
 CREATE TABLE cost_rollups (
     dimension    TEXT NOT NULL CHECK (dimension IN ('company', 'department', 'customer', 'vendor', 'employee')),
     dimension_id BIGINT NOT NULL,
@@ -69,6 +72,7 @@ CREATE TABLE cost_rollups (
     currency     TEXT NOT NULL,
     amount       BIGINT NOT NULL DEFAULT 0,
     base_amount  BIGINT NOT NULL DEFAULT 0,
+    quantity     BIGINT NOT NULL DEFAULT 0,
     lines        BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (dimension, dimension_id, year, month, kind, category, currency)
 );
@@ -78,6 +82,15 @@ ALTER TABLE stock_movements ADD COLUMN occurred_on DATE;
 UPDATE stock_movements SET occurred_on = CAST(created_at AS DATE);
 ALTER TABLE stock_movements ALTER COLUMN occurred_on SET NOT NULL;
 CREATE INDEX stock_movements_occurred_on ON stock_movements (occurred_on, item_id);
+
+-- Parts used on a customer's ticket are billed with its time, each issue once: the invoice line
+-- that billed it; the item's sale price per unit, or the cost plus the customer's markup
+-- (hundredths of a percent).
+ALTER TABLE stock_movements ADD COLUMN billed_invoice_id BIGINT REFERENCES invoices (id);
+ALTER TABLE stock_movements ADD COLUMN billed_line_id BIGINT;
+CREATE INDEX stock_movements_billed ON stock_movements (billed_invoice_id) WHERE billed_invoice_id IS NOT NULL;
+ALTER TABLE items ADD COLUMN sale_price BIGINT CHECK (sale_price >= 0);
+ALTER TABLE parties ADD COLUMN parts_markup INTEGER CHECK (parts_markup BETWEEN 0 AND 100000);
 
 -- The rollup of budget actuals is the book's department rollup now.
 DROP TABLE budget_actuals;

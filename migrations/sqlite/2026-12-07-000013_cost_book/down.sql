@@ -4,6 +4,11 @@ DROP TABLE cost_lines;
 DROP TABLE exchange_rates;
 DROP TABLE ledger_state;
 DROP INDEX stock_movements_occurred_on;
+DROP INDEX stock_movements_billed;
+ALTER TABLE stock_movements DROP COLUMN billed_line_id;
+ALTER TABLE stock_movements DROP COLUMN billed_invoice_id;
+ALTER TABLE items DROP COLUMN sale_price;
+ALTER TABLE parties DROP COLUMN parts_markup;
 ALTER TABLE stock_movements DROP COLUMN occurred_on;
 CREATE TABLE budget_actuals (
     department_id BIGINT NOT NULL REFERENCES departments (id),

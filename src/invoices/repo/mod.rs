@@ -183,6 +183,7 @@ pub fn document_entries(conn: &mut DbConn, id: i64) -> QueryResult<Vec<ledger::E
                 category,
                 currency: row.currency.clone(),
                 amount: sign * (line.net - stock).max(0),
+                quantity: 0,
                 dims: ledger::Dimensions {
                     department_id: line.department_id,
                     ticket_id: line.ticket_id,

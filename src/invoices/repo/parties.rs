@@ -29,6 +29,7 @@ pub struct PartyFields {
     pub currency: String,
     pub payment_terms_days: i32,
     pub hourly_billing_rate: Option<i64>,
+    pub parts_markup: Option<i32>,
     pub active: bool,
     pub external_ref: Option<String>,
 }
@@ -43,6 +44,7 @@ impl PartyFields {
             currency: row.currency.clone(),
             payment_terms_days: row.payment_terms_days,
             hourly_billing_rate: row.hourly_billing_rate,
+            parts_markup: row.parts_markup,
             active: row.active,
             external_ref: row.external_ref.clone(),
         }
@@ -61,6 +63,7 @@ pub fn insert(conn: &mut DbConn, kind: PartyKind, fields: &PartyFields) -> Query
             parties::currency.eq(&fields.currency),
             parties::payment_terms_days.eq(fields.payment_terms_days),
             parties::hourly_billing_rate.eq(fields.hourly_billing_rate),
+            parties::parts_markup.eq(fields.parts_markup),
             parties::active.eq(fields.active),
             parties::external_ref.eq(&fields.external_ref),
             parties::created_at.eq(now),
@@ -83,6 +86,7 @@ pub fn update(conn: &mut DbConn, id: i64, expected_version: i64, fields: &PartyF
             parties::currency.eq(&fields.currency),
             parties::payment_terms_days.eq(fields.payment_terms_days),
             parties::hourly_billing_rate.eq(fields.hourly_billing_rate),
+            parties::parts_markup.eq(fields.parts_markup),
             parties::active.eq(fields.active),
             parties::external_ref.eq(&fields.external_ref),
             parties::updated_at.eq(db::now()),

@@ -169,26 +169,3 @@ pub fn labour(
     );
     load(conn, &sql, &binds)
 }
-
-#[derive(QueryableByName, Debug)]
-pub struct CustomerMinutesRow {
-    #[diesel(sql_type = BigInt)]
-    pub customer_id: i64,
-    #[diesel(sql_type = BigInt)]
-    pub minutes: i64,
-}
-
-/// Minutes worked on each customer's tickets with work dates in [from, to] (for customer
-/// profitability; what the time cost is in the cost book).
-pub fn minutes_by_customer(
-    conn: &mut DbConn,
-    from: chrono::NaiveDate,
-    to: chrono::NaiveDate,
-) -> QueryResult<Vec<(i64, i64)>> {
-    let sql = "SELECT t.requester_customer_id AS customer_id, CAST(SUM(e.minutes) AS BIGINT) AS minutes \
-               FROM time_entries e JOIN tickets t ON t.id = e.ticket_id \
-               WHERE t.requester_customer_id IS NOT NULL AND e.work_date >= ? AND e.work_date <= ? \
-               GROUP BY t.requester_customer_id";
-    let rows: Vec<CustomerMinutesRow> = load(conn, sql, &[Bind::Day(from), Bind::Day(to)])?;
-    Ok(rows.into_iter().map(|r| (r.customer_id, r.minutes)).collect())
-}
