@@ -147,6 +147,8 @@ pub fn prepare(config: Config) -> Result<(AppState, Option<(String, String)>), S
     ledger::guard::register(Box::new(budgets::exceed::BudgetGuard));
     // Finance answers inventory's questions about the bills stock is received against.
     inventory::bills::register(Box::new(invoices::stock::BillsForStock));
+    // Finance answers the job desk's question about the customer a ticket names.
+    tickets::customers::register(Box::new(invoices::parties::CustomersForTickets));
     let pool = db::connect_pool(&config.database_url, config.pool_size, config.pool_timeout)?;
     let (secret, first_admin) = pool
         .with_connection(|conn| {

@@ -82,7 +82,7 @@ fn check_one(
         .load::<i64>(conn)?
         .iter()
         .sum();
-    let spent = super::api::spent_to_date(conn, spend.department_id, spend.category, currency, spend.on)?;
+    let spent = super::variance::spent_to_date(conn, spend.department_id, spend.category, currency, spend.on)?;
     let overrun = spent + amount - planned;
     if overrun <= 0 {
         return Ok(None);

@@ -6,6 +6,7 @@ pub mod api;
 pub mod exceed;
 pub mod model;
 pub mod repo;
+pub mod variance;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(api::create)
@@ -15,6 +16,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(api::submit)
         .service(api::approve)
         .service(api::revise)
-        .service(api::variance)
-        .service(api::report);
+        .service(variance::variance)
+        .service(variance::report);
 }

@@ -165,6 +165,10 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(error, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }
 
+pub fn is_foreign_key_violation(error: &diesel::result::Error) -> bool {
+    matches!(error, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ForeignKeyViolation, _))
+}
+
 /// Rewrites `?` placeholders as PostgreSQL's `$1, $2, …`, so that a hand-written statement (used
 /// only where Diesel's DSL cannot go through the multi-backend connection) is written once.
 pub fn numbered_placeholders(sql: &str) -> String {

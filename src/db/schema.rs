@@ -505,6 +505,7 @@ diesel::table! {
         rate -> Nullable<Text>,
         base_amount -> Nullable<BigInt>,
         department_id -> Nullable<BigInt>,
+        desk_id -> Nullable<BigInt>,
         ticket_id -> Nullable<BigInt>,
         customer_id -> Nullable<BigInt>,
         vendor_id -> Nullable<BigInt>,

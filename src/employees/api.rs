@@ -5,6 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 
+use super::access::require_full_view;
 use super::model::{self, EmployeeRow, EmployeeStatus, Visibility};
 use super::repo::{self, EmployeeFields, EmployeeFilter};
 use super::views::*;
@@ -574,15 +575,6 @@ pub async fn chain(
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
-}
-
-/// Fails with 403 unless the caller sees this person's full record.
-pub async fn require_full_view(state: &AppState, principal: &Principal, id: i64) -> Result<EmployeeRow, ApiError> {
-    let row = db::run(&state.pool, move |conn| repo::employee(conn, id)?.ok_or(ApiError::NotFound)).await?;
-    if model::visibility(principal, row.user_id) != Visibility::Full {
-        return Err(ApiError::Forbidden("only hr, finance, admin, auditor and the person themself see this".into()));
-    }
-    Ok(row)
 }
 
 /// Every change to this person's record, oldest first (hr, finance, admin, auditor, themself).

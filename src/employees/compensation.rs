@@ -4,7 +4,7 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
-use super::api::require_full_view;
+use super::access::require_full_view;
 use super::model;
 use super::repo::{self, NewCompensation};
 use super::views::{Compensation, CreateCompensation, EffectiveQuery, SalaryPeriod};

@@ -236,14 +236,23 @@ pub async fn delete(
         let row = repo::department(conn, id)?.ok_or(ApiError::NotFound)?;
         if_match.check(row.version)?;
         let (people, children) = repo::department_usage(conn, id)?;
-        let desks = crate::tickets::repo::desks_of_department(conn, id)?;
-        if people > 0 || children > 0 || desks > 0 {
+        let archive = "archive it with PATCH {\"active\": false}";
+        if people > 0 || children > 0 {
             return Err(ApiError::Conflict(format!(
-                "department {} has {people} employees, {children} sub-departments and {desks} desks; archive it with PATCH {{\"active\": false}}",
+                "department {} has {people} employees and {children} sub-departments; {archive}",
                 row.code
             )));
         }
-        repo::delete_department(conn, id)?;
+        // What other modules keep of a department (desks, budgets) refers to it by a foreign key.
+        match repo::delete_department(conn, id) {
+            Err(e) if db::is_foreign_key_violation(&e) => {
+                return Err(ApiError::Conflict(format!(
+                    "department {} is in use (its desks or budgets refer to it); {archive}",
+                    row.code
+                )))
+            }
+            other => other?,
+        }
         audit::record(conn, &actor, "department.deleted", ENTITY, id, Some(&Department::from(&row)), None)?;
         Ok(())
     })

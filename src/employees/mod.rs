@@ -3,6 +3,7 @@
 //!
 //! Other modules call [`rate_on`] to cost time and [`assignable`] before giving someone work.
 
+pub mod access;
 pub mod api;
 pub mod compensation;
 pub mod departments;

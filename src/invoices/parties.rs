@@ -579,8 +579,15 @@ party_routes!(
     "Create or replace a vendor by its CRM reference"
 );
 
-/// A customer's (name, email, billing rate, currency) for a ticket's requester or a bill: any
-/// active customer.
-pub fn active_customer(conn: &mut crate::db::DbConn, id: i64) -> diesel::QueryResult<Option<PartyRow>> {
-    Ok(repo::party(conn, PartyKind::Customer, id)?.filter(|c| c.active))
+/// Finance's answer to the job desk's question about the customer a ticket names.
+pub struct CustomersForTickets;
+
+impl crate::tickets::customers::Customers for CustomersForTickets {
+    fn active_customer(
+        &self,
+        conn: &mut crate::db::DbConn,
+        id: i64,
+    ) -> Result<Option<(String, Option<String>)>, ApiError> {
+        Ok(repo::party(conn, PartyKind::Customer, id)?.filter(|c| c.active).map(|c| (c.name, c.email)))
+    }
 }

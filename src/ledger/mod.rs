@@ -17,7 +17,7 @@ pub mod verify;
 pub use model::{Dimension, Dimensions, Entry, Kind, Source};
 pub use post::{base_amount_of, base_currency, post, post_older, restate, reverse};
 pub use read::sums;
-pub use repo::{Measure, MonthSum};
+pub use repo::{desk_labour, DeskLabour, Measure, MonthSum};
 
 use crate::db::DbConn;
 use crate::error::ApiError;

@@ -87,6 +87,8 @@ impl Source {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Dimensions {
     pub department_id: Option<i64>,
+    /// The job desk whose work it is (labour).
+    pub desk_id: Option<i64>,
     pub ticket_id: Option<i64>,
     pub customer_id: Option<i64>,
     pub vendor_id: Option<i64>,
@@ -172,6 +174,7 @@ pub struct LineRow {
     pub rate: Option<String>,
     pub base_amount: Option<i64>,
     pub department_id: Option<i64>,
+    pub desk_id: Option<i64>,
     pub ticket_id: Option<i64>,
     pub customer_id: Option<i64>,
     pub vendor_id: Option<i64>,
@@ -188,6 +191,7 @@ impl LineRow {
     pub fn dims(&self) -> Dimensions {
         Dimensions {
             department_id: self.department_id,
+            desk_id: self.desk_id,
             ticket_id: self.ticket_id,
             customer_id: self.customer_id,
             vendor_id: self.vendor_id,

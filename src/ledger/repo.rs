@@ -91,6 +91,7 @@ pub fn insert_line(conn: &mut DbConn, line: &NewLine, now: NaiveDateTime) -> Que
                 cost_lines::rate.eq(&line.rate),
                 cost_lines::base_amount.eq(line.base_amount),
                 cost_lines::department_id.eq(d.department_id),
+                cost_lines::desk_id.eq(d.desk_id),
                 cost_lines::ticket_id.eq(d.ticket_id),
                 cost_lines::customer_id.eq(d.customer_id),
             ),
@@ -286,6 +287,44 @@ pub struct KindSum {
     pub currency: String,
     #[diesel(sql_type = BigInt)]
     pub amount: i64,
+}
+
+/// Labour booked to desks by person and currency over [from, to]: (desk, employee, currency,
+/// minutes, cost), from the lines (the desk report's period is at most a year).
+#[derive(QueryableByName, Debug, Clone)]
+pub struct DeskLabour {
+    #[diesel(sql_type = BigInt)]
+    pub desk_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub employee_id: i64,
+    #[diesel(sql_type = Text)]
+    pub currency: String,
+    #[diesel(sql_type = BigInt)]
+    pub minutes: i64,
+    #[diesel(sql_type = BigInt)]
+    pub cost: i64,
+}
+
+pub fn desk_labour(
+    conn: &mut DbConn,
+    desk: Option<i64>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<DeskLabour>> {
+    let mut binds = vec![Bind::Day(from), Bind::Day(to)];
+    let one = match desk {
+        Some(id) => {
+            binds.push(Bind::BigInt(id));
+            "desk_id = ?"
+        }
+        None => "desk_id IS NOT NULL",
+    };
+    let sql = format!(
+        "SELECT desk_id, employee_id, currency, CAST(SUM(quantity) AS BIGINT) AS minutes, CAST(SUM(amount) AS BIGINT) AS cost \
+         FROM cost_lines WHERE kind = 'labour' AND occurred_on >= ? AND occurred_on <= ? AND {one} AND employee_id IS NOT NULL \
+         GROUP BY desk_id, employee_id, currency"
+    );
+    sql::load(conn, &sql, &binds)
 }
 
 pub fn ticket_sums(conn: &mut DbConn, ticket_id: i64) -> QueryResult<Vec<KindSum>> {

@@ -27,7 +27,7 @@ use crate::state::AppState;
 pub const ENTITY: &str = "ticket";
 const MAX_TAGS: usize = 20;
 const MAX_LINKS: usize = 50;
-const MAX_TEXT: usize = 20_000;
+pub(super) const MAX_TEXT: usize = 20_000;
 
 /// Renders rows for a caller: tags and links in one query each, links to tickets the caller may
 /// not see left out.
@@ -69,7 +69,7 @@ pub fn render(
 
 /// The ticket as the audit log keeps it: as a reader who sees everything and works nothing sees
 /// it (so no caller's allowed transitions), with the SLA flags at the moment of the change.
-fn audit_view(conn: &mut DbConn, row: &TicketRow, now: NaiveDateTime) -> Result<Ticket, ApiError> {
+pub(super) fn audit_view(conn: &mut DbConn, row: &TicketRow, now: NaiveDateTime) -> Result<Ticket, ApiError> {
     let everyone = TicketAccess::everything();
     Ok(render(conn, &everyone, vec![row.clone()], now)?.remove(0))
 }
@@ -82,7 +82,12 @@ pub fn visible_ticket(conn: &mut DbConn, access: &TicketAccess, id: i64) -> Resu
     }
 }
 
-fn one(conn: &mut DbConn, access: &TicketAccess, row: TicketRow, now: NaiveDateTime) -> Result<Ticket, ApiError> {
+pub(super) fn one(
+    conn: &mut DbConn,
+    access: &TicketAccess,
+    row: TicketRow,
+    now: NaiveDateTime,
+) -> Result<Ticket, ApiError> {
     Ok(render(conn, access, vec![row], now)?.remove(0))
 }
 
@@ -255,8 +260,8 @@ pub async fn create(
             }
         }
         let customer = match input.requester_customer_id {
-            Some(id) => match crate::invoices::parties::active_customer(conn, id)? {
-                Some(record) => Some((record.name, record.email)),
+            Some(id) => match super::customers::active_customer(conn, id)? {
+                Some(record) => Some(record),
                 None => {
                     v.error("/requester_customer_id", "no such active customer");
                     None
@@ -541,180 +546,4 @@ pub fn check_comment_rights(access: &TicketAccess, ticket: &TicketRow, internal:
         return Err(ApiError::Forbidden("only the desk's agents write internal notes".into()));
     }
     Ok(())
-}
-
-/// Moves a ticket along the workflow (`GET /tickets/workflow`); an illegal move is 409 naming the
-/// moves allowed now. With `comment`, the comment is posted in the same transaction. Honors
-/// If-Match.
-#[utoipa::path(
-    operation_id = "transition_ticket",
-    tag = "tickets",
-    params(
-        ("id" = i64, Path, description = "Ticket id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read"),
-    ),
-    request_body = TicketTransition,
-    responses(
-        (status = 200, description = "The ticket in its new status", body = Ticket, headers(("ETag" = String))),
-        (status = 409, description = "Not a legal move from the current status", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/tickets/{id}/transitions")]
-pub async fn transition(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    body: ValidJson<TicketTransition>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let input = body.into_inner();
-    let mut v = Validator::new();
-    let comment = v.optional_text("/comment", input.comment, MAX_TEXT);
-    v.finish()?;
-    let internal = input.internal.unwrap_or(false);
-    let actor = principal.actor();
-    reply::commit(&req, &state.pool, move |conn| {
-        let access = TicketAccess::load(conn, &principal)?;
-        let row = visible_ticket(conn, &access, id)?;
-        if_match.check(row.version)?;
-        let from = row.status();
-        let Some(step) = from.transition_to(input.to).filter(|_| input.to != from) else {
-            let allowed: Vec<&str> = from.transitions().map(|t| t.to.as_str()).collect();
-            return Err(ApiError::Conflict(format!(
-                "{} is {}; it cannot move to {}. Allowed: {}",
-                row.reference,
-                from.as_str(),
-                input.to.as_str(),
-                if allowed.is_empty() { format!("none ({} is final)", from.as_str()) } else { allowed.join(", ") }
-            )));
-        };
-        if !access.may_make(&row, step) {
-            return Err(ApiError::Forbidden(format!(
-                "only the desk's agents {} a ticket ({} → {})",
-                step.name,
-                from.as_str(),
-                input.to.as_str()
-            )));
-        }
-        if comment.is_some() {
-            check_comment_rights(&access, &row, internal)?;
-        }
-        let now = db::now();
-        let before = audit_view(conn, &row, now)?;
-        let clocks = row.clocks().after_transition(from, input.to, now);
-        if !ticket_repo::move_ticket(conn, id, row.version, input.to, &clocks, now)? {
-            return Err(ApiError::changed_concurrently("ticket"));
-        }
-        let moved = ticket_repo::ticket(conn, id)?.ok_or(ApiError::NotFound)?;
-        let after = audit_view(conn, &moved, now)?;
-        audit::record(conn, &actor, "ticket.transitioned", ENTITY, id, Some(&before), Some(&after))?;
-        if let Some(body) = &comment {
-            add_comment(conn, &access, &actor, &moved, body, internal, now)?;
-        }
-        let row = ticket_repo::ticket(conn, id)?.ok_or(ApiError::NotFound)?;
-        let ticket = one(conn, &access, row, now)?;
-        Reply::entity(&ticket, ticket.version)
-    })
-    .await
-}
-
-/// Every change to the ticket, its comments included, oldest first (staff: not the requester,
-/// since internal notes are in it).
-#[utoipa::path(
-    operation_id = "get_ticket_history",
-    tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id"), PageQuery),
-    responses((status = 200, description = "Audit events of this ticket", body = Page<crate::audit::api::AuditEvent>))
-)]
-#[get("/tickets/{id}/history")]
-pub async fn history(
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<i64>,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    db::run(&state.pool, move |conn| {
-        let access = TicketAccess::load(conn, &principal)?;
-        let row = visible_ticket(conn, &access, id)?;
-        if !access.sees_internal(&row) {
-            return Err(ApiError::Forbidden("a ticket's history is for the desk's staff".into()));
-        }
-        Ok(())
-    })
-    .await?;
-    audit::api::history(&state, ENTITY, id, &page).await
-}
-
-/// What a ticket cost, per currency.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct CostInCurrency {
-    #[schema(example = "EUR")]
-    pub currency: String,
-    /// Time entries' stored cost (the labour booked to the ticket).
-    pub labour: String,
-    /// Parts issued to the ticket at their moving average cost, less parts returned (the
-    /// materials booked to the ticket).
-    pub parts: String,
-    pub total: String,
-}
-
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct TicketCost {
-    pub ticket_id: i64,
-    pub time_spent_minutes: i64,
-    pub costs: Vec<CostInCurrency>,
-}
-
-/// What the work on a ticket cost: labour (time at the rates on the work dates) and parts from
-/// inventory, per currency (finance, hr, admin, auditor: the readers of cost).
-#[utoipa::path(
-    operation_id = "get_ticket_cost",
-    tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
-    responses((status = 200, description = "Labour and parts", body = TicketCost))
-)]
-#[get("/tickets/{id}/cost")]
-pub async fn cost(
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let body = db::run(&state.pool, move |conn| {
-        let access = TicketAccess::load(conn, &principal)?;
-        let ticket = ticket_repo::ticket(conn, id)?.ok_or(ApiError::NotFound)?;
-        if !access.sees_all_costs {
-            return Err(if access.can_see(&ticket) {
-                ApiError::Forbidden("costs are for finance, hr, admin and auditor".into())
-            } else {
-                ApiError::NotFound
-            });
-        }
-        let mut sums: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
-        for (kind, currency, amount) in crate::ledger::ticket_sums(conn, id)? {
-            match kind {
-                crate::ledger::Kind::Labour => sums.entry(currency).or_default().0 += amount,
-                crate::ledger::Kind::Materials => sums.entry(currency).or_default().1 += amount,
-                _ => {}
-            }
-        }
-        let costs = sums
-            .into_iter()
-            .map(|(currency, (labour, parts))| {
-                let m = |minor: i64| crate::money::Money::new(minor, &currency).amount;
-                CostInCurrency {
-                    labour: m(labour),
-                    parts: m(parts),
-                    total: m(labour + parts),
-                    currency: currency.clone(),
-                }
-            })
-            .collect();
-        Ok(TicketCost { ticket_id: id, time_spent_minutes: ticket.time_spent_minutes, costs })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
 }

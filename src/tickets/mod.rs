@@ -8,11 +8,14 @@
 pub mod access;
 pub mod api;
 pub mod comments;
+pub mod cost;
+pub mod customers;
 pub mod desks;
 pub mod model;
 pub mod repo;
 pub mod reports;
 pub mod time_entries;
+pub mod transitions;
 pub mod views;
 pub mod workflow;
 
@@ -37,9 +40,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(api::list)
         .service(api::get)
         .service(api::update)
-        .service(api::transition)
-        .service(api::history)
-        .service(api::cost)
+        .service(transitions::transition)
+        .service(transitions::history)
+        .service(cost::cost)
         .service(comments::create)
         .service(comments::list)
         .service(time_entries::create_on_ticket)

@@ -253,7 +253,8 @@ fn build(
             g.met += row.met;
         });
     }
-    for row in sql::labour(conn, query.desk_id, from, to)? {
+    // Time logged and what it cost, as booked in the cost book.
+    for row in crate::ledger::desk_labour(conn, query.desk_id, from, to)? {
         each!(row.desk_id, Some(row.employee_id), |g| {
             g.figures.time_logged_minutes += row.minutes;
             *g.cost.entry(row.currency.clone()).or_default() += row.cost;

@@ -361,6 +361,7 @@ pub fn labour_entries(row: &TimeEntryRow, customer_id: Option<i64>) -> Vec<ledge
         quantity: i64::from(row.minutes),
         dims: ledger::Dimensions {
             department_id: Some(row.department_id),
+            desk_id: Some(row.desk_id),
             ticket_id: Some(row.ticket_id),
             customer_id,
             employee_id: Some(row.employee_id),

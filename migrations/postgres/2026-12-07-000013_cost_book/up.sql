@@ -1,7 +1,7 @@
 -- The cost book (src/ledger/): every money event posts append-only lines with the day it happened,
 -- its kind (labour, materials, expense, commitment, revenue), category, amount in its currency, the
--- rate to the base currency and the base amount, and its dimensions (department, ticket, customer,
--- vendor, employee, item) and source document. A correction is a reversing line. Monthly rollups per
+-- rate to the base currency and the base amount, and its dimensions (department, desk, ticket,
+-- customer, vendor, employee, item) and source document. A correction is a reversing line. Monthly rollups per
 -- dimension are kept by the posting transaction; `opsdesk ledger verify` recomputes them from the
 -- lines. The lines of data written before this migration are booked at the first start after it
 -- (src/backfill.rs), by the same code that books new events. Same meaning as migrations/sqlite.
@@ -41,6 +41,7 @@ CREATE TABLE cost_lines (
     rate           TEXT,
     base_amount    BIGINT,
     department_id  BIGINT,
+    desk_id        BIGINT,
     ticket_id      BIGINT,
     customer_id    BIGINT,
     vendor_id      BIGINT,
@@ -57,6 +58,7 @@ CREATE INDEX cost_lines_source ON cost_lines (source_type, source_id);
 CREATE INDEX cost_lines_occurred ON cost_lines (occurred_on, department_id);
 CREATE INDEX cost_lines_department ON cost_lines (department_id, occurred_on) WHERE department_id IS NOT NULL;
 CREATE INDEX cost_lines_ticket ON cost_lines (ticket_id) WHERE ticket_id IS NOT NULL;
+CREATE INDEX cost_lines_desk ON cost_lines (desk_id, occurred_on) WHERE desk_id IS NOT NULL;
 CREATE INDEX cost_lines_customer ON cost_lines (customer_id, occurred_on) WHERE customer_id IS NOT NULL;
 
 -- Per dimension ('company' with id 0, 'department', 'customer', 'vendor', 'employee'), month, kind,

@@ -173,11 +173,6 @@ pub fn remove_member(conn: &mut DbConn, desk_id: i64, employee_id: i64) -> Query
     diesel::delete(desk_members::table.find((desk_id, employee_id))).execute(conn).map(|n| n == 1)
 }
 
-/// Desks that a department owns (a department with desks is archived, not deleted).
-pub fn desks_of_department(conn: &mut DbConn, department_id: i64) -> QueryResult<i64> {
-    desks::table.filter(desks::department_id.eq(department_id)).count().get_result(conn)
-}
-
 /// Desks whose members include `employee_id`.
 pub fn desks_of_member(conn: &mut DbConn, employee_id: i64) -> QueryResult<Vec<i64>> {
     desk_members::table

@@ -137,35 +137,3 @@ pub fn resolutions(
     );
     load(conn, &sql, &binds)
 }
-
-#[derive(QueryableByName, Debug)]
-pub struct LabourRow {
-    #[diesel(sql_type = BigInt)]
-    pub desk_id: i64,
-    #[diesel(sql_type = BigInt)]
-    pub employee_id: i64,
-    #[diesel(sql_type = Text)]
-    pub currency: String,
-    #[diesel(sql_type = BigInt)]
-    pub minutes: i64,
-    #[diesel(sql_type = BigInt)]
-    pub cost: i64,
-}
-
-/// Time logged with work dates in [from, to], by desk, person and cost currency.
-pub fn labour(
-    conn: &mut DbConn,
-    desk_id: Option<i64>,
-    from: chrono::NaiveDate,
-    to: chrono::NaiveDate,
-) -> QueryResult<Vec<LabourRow>> {
-    let mut binds = vec![Bind::Day(from), Bind::Day(to)];
-    let desk = desk_clause(desk_id, &mut binds);
-    let sql = format!(
-        "SELECT desk_id, employee_id, cost_currency AS currency, \
-           CAST(SUM(minutes) AS BIGINT) AS minutes, CAST(SUM(cost) AS BIGINT) AS cost \
-         FROM time_entries WHERE work_date >= ? AND work_date <= ?{desk} \
-         GROUP BY desk_id, employee_id, cost_currency"
-    );
-    load(conn, &sql, &binds)
-}
