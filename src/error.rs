@@ -105,6 +105,12 @@ impl From<diesel::result::Error> for ApiError {
                 detail: "the database was busy with a conflicting change; retry the request".into(),
                 retry_after_secs: 1,
             },
+            // PostgreSQL chose this transaction to break a deadlock with another: nothing was
+            // written, and the same request succeeds when retried.
+            Error::DatabaseError(_, ref info) if info.message().contains("deadlock detected") => ApiError::Unavailable {
+                detail: "the database was busy with a conflicting change; retry the request".into(),
+                retry_after_secs: 1,
+            },
             // The input limits keep every number and date inside what both databases store; should
             // a value still pass them (a sum of many large amounts), the answer names the limit
             // instead of a 500.

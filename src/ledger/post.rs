@@ -2,12 +2,12 @@
 //! lines that stand and books the new ones. Every line is converted to the base currency at the
 //! rate of its day and added to the monthly rollups in the same transaction.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
 use super::model::{convert, Entry, Kind, LineRow, Source};
-use super::repo::{self, NewLine};
+use super::repo::{self, NewLine, RollupKey, RollupSums};
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
 use crate::money::Currency;
@@ -74,8 +74,19 @@ pub fn post_older(conn: &mut DbConn, batch: &[(Source, Vec<Entry>)]) -> Result<(
 }
 
 fn book(conn: &mut DbConn, batch: &[(Source, Vec<Entry>)], unconverted_ok: bool) -> Result<(), ApiError> {
+    let changes = insert_lines(conn, batch, unconverted_ok)?;
+    repo::add_to_rollups(conn, &changes)?;
+    Ok(())
+}
+
+/// Writes the lines of `batch` and returns what they add to the rollups.
+fn insert_lines(
+    conn: &mut DbConn,
+    batch: &[(Source, Vec<Entry>)],
+    unconverted_ok: bool,
+) -> Result<BTreeMap<RollupKey, RollupSums>, ApiError> {
     if batch.iter().all(|(_, entries)| entries.is_empty()) {
-        return Ok(());
+        return Ok(BTreeMap::new());
     }
     let base = base_currency(conn)?;
     let now = db::now();
@@ -95,13 +106,17 @@ fn book(conn: &mut DbConn, batch: &[(Source, Vec<Entry>)], unconverted_ok: bool)
             booked.push((entry, base_amount, 1));
         }
     }
-    repo::add_to_rollups(conn, &repo::rollup_changes(booked))?;
-    Ok(())
+    Ok(repo::rollup_changes(booked))
 }
 
 /// Reverses the lines of `source` that stand: each gets a line with the opposite amounts at the
-/// same rate, on the same day (a reversal undoes the original where it was booked).
-fn reverse_lines(conn: &mut DbConn, source: Source, lines: &[LineRow]) -> Result<(), ApiError> {
+/// same rate, on the same day (a reversal undoes the original where it was booked). Returns what
+/// the reversals take from the rollups (each one's count too).
+fn reverse_lines(
+    conn: &mut DbConn,
+    source: Source,
+    lines: &[LineRow],
+) -> Result<BTreeMap<RollupKey, RollupSums>, ApiError> {
     let now = db::now();
     let mut undone = Vec::with_capacity(lines.len());
     for line in lines {
@@ -116,9 +131,7 @@ fn reverse_lines(conn: &mut DbConn, source: Source, lines: &[LineRow]) -> Result
         let line = NewLine { entry, source, rate: rate.clone(), base_amount: *base_amount, reverses_id: Some(*id) };
         repo::insert_line(conn, &line, now)?;
     }
-    // A reversal takes back the line it reverses from the rollups, and its count.
-    repo::add_to_rollups(conn, &repo::rollup_changes(undone.iter().map(|(e, b, _, _)| (e, *b, -1))))?;
-    Ok(())
+    Ok(repo::rollup_changes(undone.iter().map(|(e, b, _, _)| (e, *b, -1))))
 }
 
 /// Makes the standing lines of `source` say `entries`: nothing when they do already; else the
@@ -134,8 +147,18 @@ pub fn restate(conn: &mut DbConn, source: Source, entries: &[Entry]) -> Result<(
     if now == wanted && now.len() == standing.len() {
         return Ok(());
     }
-    reverse_lines(conn, source, &standing)?;
-    book(conn, &[(source, wanted)], false)
+    // The reversals' and the new lines' rollup changes in one sorted pass: a correction takes its
+    // rollup rows in key order like any posting, so two corrections cannot deadlock on them.
+    let mut changes = reverse_lines(conn, source, &standing)?;
+    for (key, sums) in insert_lines(conn, &[(source, wanted)], false)? {
+        let slot = changes.entry(key).or_default();
+        slot.0 += sums.0;
+        slot.1 += sums.1;
+        slot.2 += sums.2;
+        slot.3 += sums.3;
+    }
+    repo::add_to_rollups(conn, &changes)?;
+    Ok(())
 }
 
 /// Reverses everything `source` booked.
