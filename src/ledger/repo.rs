@@ -204,14 +204,26 @@ pub struct MonthSum {
     pub quantity: i64,
 }
 
-fn measure_parts(measure: &Measure, binds: &mut Vec<Bind>, amount: &str, base: &str) -> (String, &'static str) {
+/// How a measure reads in SQL: the value summed, the currency shown, the filter (its bind pushed
+/// onto `binds`) and the grouping by currency. Base amounts are summed across currencies.
+struct MeasureSql {
+    value: &'static str,
+    currency: &'static str,
+    filter: &'static str,
+    group: &'static str,
+}
+
+fn measure_sql(measure: &Measure, binds: &mut Vec<Bind>) -> MeasureSql {
     match measure {
         Measure::Currency(code) => {
             binds.push(Bind::Text(code.clone()));
-            (amount.to_string(), " AND currency = ?")
+            MeasureSql { value: "amount", currency: "currency", filter: " AND currency = ?", group: ", currency" }
         }
-        Measure::EachCurrency => (amount.to_string(), ""),
-        Measure::Base => (base.to_string(), ""),
+        Measure::EachCurrency => MeasureSql { value: "amount", currency: "currency", filter: "", group: ", currency" },
+        // Lines booked without a rate (older data) have no base amount; rollups always have one.
+        Measure::Base => {
+            MeasureSql { value: "base_amount", currency: "'base'", filter: " AND base_amount IS NOT NULL", group: "" }
+        }
     }
 }
 
@@ -232,14 +244,12 @@ pub fn rollup_months(
         }
         None => "",
     };
-    let (value, currency_filter) = measure_parts(measure, &mut binds, "amount", "base_amount");
-    let currency = if matches!(measure, Measure::Base) { "'base'" } else { "currency" };
+    let MeasureSql { value, currency, filter, group } = measure_sql(measure, &mut binds);
     let sql = format!(
         "SELECT dimension_id, CAST(year AS BIGINT) AS year, CAST(month AS BIGINT) AS month, kind, category, \
            {currency} AS currency, CAST(SUM({value}) AS BIGINT) AS amount, CAST(SUM(quantity) AS BIGINT) AS quantity \
-         FROM cost_rollups WHERE dimension = ? AND year * 12 + month - 1 BETWEEN ? AND ?{one}{currency_filter} \
-         GROUP BY dimension_id, year, month, kind, category{group_currency}",
-        group_currency = if matches!(measure, Measure::Base) { "" } else { ", currency" }
+         FROM cost_rollups WHERE dimension = ? AND year * 12 + month - 1 BETWEEN ? AND ?{one}{filter} \
+         GROUP BY dimension_id, year, month, kind, category{group}"
     );
     sql::load(conn, &sql, &binds)
 }
@@ -263,17 +273,14 @@ pub fn line_months(
         None if dimension == Dimension::Company => String::new(),
         None => format!(" AND {column} IS NOT NULL"),
     };
-    let (value, currency_filter) = measure_parts(measure, &mut binds, "amount", "base_amount");
-    let base_only = if matches!(measure, Measure::Base) { " AND base_amount IS NOT NULL" } else { "" };
-    let currency = if matches!(measure, Measure::Base) { "'base'" } else { "currency" };
+    let MeasureSql { value, currency, filter, group } = measure_sql(measure, &mut binds);
     let sql = format!(
         "SELECT CAST({column} AS BIGINT) AS dimension_id, {year} AS year, {month} AS month, kind, category, \
            {currency} AS currency, CAST(SUM({value}) AS BIGINT) AS amount, CAST(SUM(quantity) AS BIGINT) AS quantity \
-         FROM cost_lines WHERE occurred_on >= ? AND occurred_on < ?{one}{currency_filter}{base_only} \
-         GROUP BY {column}, {year}, {month}, kind, category{group_currency}",
+         FROM cost_lines WHERE occurred_on >= ? AND occurred_on < ?{one}{filter} \
+         GROUP BY {column}, {year}, {month}, kind, category{group}",
         year = dialect::year_of(backend, "occurred_on"),
         month = dialect::month_of(backend, "occurred_on"),
-        group_currency = if matches!(measure, Measure::Base) { "" } else { ", currency" }
     );
     sql::load(conn, &sql, &binds)
 }
