@@ -1,9 +1,52 @@
 //! The few SQL fragments that differ between the backends, spelled once each: the date of a
-//! timestamp, the year and month of a date, whole days and seconds between two values, and the
-//! larger of two numbers. Hand-written statements (`super::sql`) build on these instead of matching
-//! on the backend themselves.
+//! timestamp, the year and month of a date, whole days and seconds between two values, the
+//! larger of two numbers and text search. Hand-written statements (`super::sql`) and repositories
+//! build on these instead of matching on the backend themselves.
 
-use super::Backend;
+use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
+use diesel::sql_types::{Bool, Text};
+
+use super::{contains_pattern, Backend, MultiBackend};
+
+/// A searchable text: the lower-cased expression a trigram index is built on, and the row key
+/// with the SQLite FTS5 trigram table that mirrors it (see the 000003 migration).
+pub struct SearchText {
+    /// e.g. `lower(tickets.subject || ' ' || tickets.description)`, exactly as indexed, so that
+    /// PostgreSQL's trigram index recognises it.
+    pub expression: &'static str,
+    /// e.g. `tickets.id`: the rowid of the FTS5 table.
+    pub key: &'static str,
+    /// e.g. `tickets_search`.
+    pub fts_table: &'static str,
+}
+
+/// The condition "the text contains `needle`" (case-insensitive), served by the trigram index on
+/// both backends: PostgreSQL's GIN index answers `LIKE '%…%'` on the indexed expression; SQLite's
+/// FTS5 trigram table answers a phrase query for needles of three characters or more, and shorter
+/// needles scan the expression.
+pub fn text_contains<Table: 'static>(
+    backend: Backend,
+    text: &SearchText,
+    needle: &str,
+) -> Box<dyn BoxableExpression<Table, MultiBackend, SqlType = Bool>> {
+    let needle = needle.to_lowercase();
+    match backend {
+        Backend::Sqlite if needle.chars().count() >= 3 => Box::new(
+            sql::<Bool>(&format!(
+                "{} IN (SELECT rowid FROM {} WHERE {} MATCH ",
+                text.key, text.fts_table, text.fts_table
+            ))
+            .bind::<Text, _>(format!("\"{}\"", needle.replace('"', "\"\"")))
+            .sql(")"),
+        ),
+        Backend::Postgres | Backend::Sqlite => Box::new(
+            sql::<Bool>(&format!("{} LIKE ", text.expression))
+                .bind::<Text, _>(contains_pattern(&needle))
+                .sql(" ESCAPE '\\'"),
+        ),
+    }
+}
 
 /// The date of the timestamp expression `column`.
 pub fn day_of(backend: Backend, column: &str) -> String {

@@ -4,14 +4,13 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Date, Text};
+use diesel::sql_types::{BigInt, Date, Text};
 
 use super::model::{CompensationRow, DepartmentRow, EmployeeRow, StatusChangeRow};
 use super::views::EmployeeSort;
 use crate::db::{
-    self, counters, lower,
+    self, counters, dialect, lower,
     schema::{compensation, departments, employee_status_changes, employees},
     DbConn,
 };
@@ -344,7 +343,7 @@ pub fn list_employees(
     }
     if let Some(q) = &filter.q {
         let Some(q) = db::searchable(q) else { return Ok(Vec::new()) };
-        query = query.filter(name_or_email_contains(conn.backend(), q));
+        query = query.filter(dialect::text_contains(conn.backend(), &SEARCH_TEXT, q));
     }
     if let Some(since) = filter.updated_since {
         query = query.filter(employees::updated_at.ge(since));
@@ -382,40 +381,12 @@ pub fn list_employees(
     query.limit(limit + 1).load(conn)
 }
 
-/// Name or work email contains `needle` (case-insensitive). Served by a trigram index on both
-/// backends (see the 000003 migration) for needles of three characters or more.
-fn name_or_email_contains(
-    backend: db::Backend,
-    needle: &str,
-) -> Box<dyn BoxableExpression<employees::table, db::MultiBackend, SqlType = Bool>> {
-    let needle = needle.to_lowercase();
-    match backend {
-        // The expression is the indexed one, written out so that PostgreSQL recognises it.
-        db::Backend::Postgres => Box::new(
-            sql::<Bool>(
-                "lower(employees.first_name || ' ' || employees.last_name || ' ' || employees.work_email) LIKE ",
-            )
-            .bind::<Text, _>(db::contains_pattern(&needle))
-            .sql(" ESCAPE '\\'"),
-        ),
-        // A phrase query on the FTS5 trigram table; it matches substrings of three characters or
-        // more, so shorter needles scan the names instead.
-        db::Backend::Sqlite if needle.chars().count() >= 3 => Box::new(
-            sql::<Bool>("employees.id IN (SELECT rowid FROM employees_search WHERE employees_search MATCH ")
-                .bind::<Text, _>(format!("\"{}\"", needle.replace('"', "\"\"")))
-                .sql(")"),
-        ),
-        db::Backend::Sqlite => {
-            let pattern = db::contains_pattern(&needle);
-            Box::new(
-                lower(employees::first_name.concat(" ").concat(employees::last_name))
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(employees::work_email.like(pattern).escape('\\')),
-            )
-        }
-    }
-}
+/// Name and work email: the text an employee search looks in.
+const SEARCH_TEXT: dialect::SearchText = dialect::SearchText {
+    expression: "lower(employees.first_name || ' ' || employees.last_name || ' ' || employees.work_email)",
+    key: "employees.id",
+    fts_table: "employees_search",
+};
 
 // ---------------------------------------------------------------- status changes
 

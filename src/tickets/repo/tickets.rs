@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text, Timestamp};
+use diesel::sql_types::{Bool, Timestamp};
 
 use crate::db::schema::{ticket_comments, ticket_links, ticket_tags, tickets};
-use crate::db::{self, lower, DbConn, MultiBackend};
+use crate::db::{self, dialect, DbConn, MultiBackend};
 use crate::tickets::model::{CommentRow, LinkKind, TicketRow};
 use crate::tickets::views::TicketSort;
 use crate::tickets::workflow::{Clocks, Status};
@@ -319,28 +319,12 @@ fn due_between(now: NaiveDateTime, horizon: NaiveDateTime) -> TicketCondition {
     Box::new(tickets::status.eq_any(ACTIVE).and(first_response.or(resolution)))
 }
 
-/// Subject or description contains `word` (lower-case). A trigram index serves it on both
-/// backends for words of three characters or more.
-fn contains_word(backend: db::Backend, word: &str) -> TicketCondition {
-    match backend {
-        // The expression is the indexed one, written out so that PostgreSQL recognises it.
-        db::Backend::Postgres => Box::new(
-            sql::<Bool>("lower(tickets.subject || ' ' || tickets.description) LIKE ")
-                .bind::<Text, _>(db::contains_pattern(word))
-                .sql(" ESCAPE '\\'"),
-        ),
-        db::Backend::Sqlite if word.chars().count() >= 3 => Box::new(
-            sql::<Bool>("tickets.id IN (SELECT rowid FROM tickets_search WHERE tickets_search MATCH ")
-                .bind::<Text, _>(format!("\"{}\"", word.replace('"', "\"\"")))
-                .sql(")"),
-        ),
-        db::Backend::Sqlite => Box::new(
-            lower(tickets::subject.concat(" ").concat(tickets::description))
-                .like(db::contains_pattern(word))
-                .escape('\\'),
-        ),
-    }
-}
+/// Subject or description: the text a ticket search looks in.
+const SEARCH_TEXT: dialect::SearchText = dialect::SearchText {
+    expression: "lower(tickets.subject || ' ' || tickets.description)",
+    key: "tickets.id",
+    fts_table: "tickets_search",
+};
 
 fn in_scope(scope: &Scope) -> TicketCondition {
     let desks = tickets::desk_id.eq_any(scope.desks.clone());
@@ -425,7 +409,7 @@ pub fn list(
         query = query.filter(tickets::updated_at.lt(to));
     }
     for word in &filter.words {
-        query = query.filter(contains_word(conn.backend(), word));
+        query = query.filter(dialect::text_contains(conn.backend(), &SEARCH_TEXT, word));
     }
     // The cursor is the last row's id; its sort key is read back so that the page continues
     // right after it.
