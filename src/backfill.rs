@@ -9,6 +9,6 @@ use crate::error::ApiError;
 pub fn book_older_data(conn: &mut DbConn) -> Result<(), ApiError> {
     crate::tickets::time_entries::book_existing(conn)?;
     crate::inventory::movements::book_existing(conn)?;
-    crate::invoices::repo::book_existing(conn)?;
+    crate::invoices::book_existing(conn)?;
     Ok(())
 }

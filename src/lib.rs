@@ -48,7 +48,6 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(
         scope::scope("/api/v1")
             .configure(auth::configure)
-            .configure(audit::api::configure)
             .configure(employees::configure)
             .configure(tickets::configure)
             .configure(invoices::configure)
@@ -59,6 +58,26 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .wrap(from_fn(http::idempotency::middleware))
             .wrap(from_fn(auth::principal::middleware)),
     );
+}
+
+/// Who may do what, module by module, in the order the routes are registered: every
+/// `permissions.rs`. The README's role matrix is this, rendered by `opsdesk roles`.
+pub fn permissions() -> Vec<(&'static str, &'static [&'static auth::roles::Permission])> {
+    vec![
+        ("auth", auth::permissions::ALL),
+        ("employees", employees::permissions::ALL),
+        ("tickets", tickets::permissions::ALL),
+        ("invoices", invoices::permissions::ALL),
+        ("inventory", inventory::permissions::ALL),
+        ("budgets", budgets::permissions::ALL),
+        ("ledger", ledger::permissions::ALL),
+        ("reports", reports::permissions::ALL),
+    ]
+}
+
+/// The role matrix as a Markdown table (the README's "Who may do what").
+pub fn role_matrix() -> String {
+    auth::roles::matrix(&permissions())
 }
 
 fn routes_and_document() -> (
@@ -105,9 +124,16 @@ fn cors(config: &Config) -> Cors {
     cors
 }
 
+/// A prepared service: what its handlers reach (`AppState`) and identity's keys.
+#[derive(Clone)]
+pub struct Service {
+    pub state: AppState,
+    pub keys: auth::Keys,
+}
+
 /// The application: routes, documentation, fallbacks and middleware.
 pub fn app(
-    state: AppState,
+    service: Service,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -119,8 +145,14 @@ pub fn app(
 > {
     let (app, doc) = routes_and_document();
     let route_table = RouteTable::from_openapi(&doc);
+    let Service { state, keys } = service;
     let config = state.config.clone();
+    // The foundation (`http`) reads the settings and the pool on their own; handlers take the state.
+    let (settings, pool) = (web::Data::from(state.config.clone()), web::Data::new(state.pool.clone()));
     app.app_data(web::Data::new(state))
+        .app_data(web::Data::new(keys))
+        .app_data(settings)
+        .app_data(pool)
         .app_data(web::Data::new(route_table))
         .app_data(web::Data::new(http::openapi::Document::new(&doc)))
         .app_data(web::QueryConfig::default().error_handler(http::fallback::query_error))
@@ -142,7 +174,7 @@ pub fn app(
 /// Opens the database, applies migrations, loads the shared JWT key, creates the first admin on
 /// an empty database and opens the books (booking data older than the cost book once). Returns the state and, when a password was generated, the admin's
 /// email and password (to be printed once).
-pub fn prepare(config: Config) -> Result<(AppState, Option<(String, String)>), String> {
+pub fn prepare(config: Config) -> Result<(Service, Option<(String, String)>), String> {
     // Budgets answer the cost book's question "does this spend break a budget?".
     ledger::guard::register(Box::new(budgets::exceed::BudgetGuard));
     // Finance answers inventory's questions about the bills stock is received against.
@@ -165,10 +197,11 @@ pub fn prepare(config: Config) -> Result<(AppState, Option<(String, String)>), S
         })?;
     let tokens = Arc::new(TokenKeys::new(&secret, &config));
     let hasher = Hasher::new(config.hash_concurrency, config.hash_queue_wait);
-    Ok((AppState { config: Arc::new(config), pool, tokens, hasher }, first_admin))
+    let service = Service { state: AppState { config: Arc::new(config), pool }, keys: auth::Keys { tokens, hasher } };
+    Ok((service, first_admin))
 }
 
 /// Starts serving on `listener` (bound by the caller, so tests can use port 0).
-pub fn start(state: AppState, listener: TcpListener) -> Result<Server, String> {
-    http::server::serve(state, listener)
+pub fn start(service: Service, listener: TcpListener) -> Result<Server, String> {
+    http::server::serve(service.state.config.workers, listener, move || app(service.clone()))
 }

@@ -1,4 +1,4 @@
-//! The `opsdesk` command line: serve, migrate, openapi, users, demo, ledger verify.
+//! The `opsdesk` command line: serve, migrate, openapi, roles, users, demo, ledger verify.
 
 use std::io::{BufRead, Write};
 use std::net::TcpListener;
@@ -35,6 +35,8 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Print who may do what: the role matrix, as a Markdown table.
+    Roles,
     /// Manage user accounts.
     Users {
         #[command(subcommand)]
@@ -101,13 +103,13 @@ fn tell_first_admin(first_admin: Option<(String, String)>) {
 fn serve(config: Config) -> Result<(), String> {
     init_logging(&config);
     let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
-    let (state, first_admin) = opsdesk::prepare(config)?;
+    let (service, first_admin) = opsdesk::prepare(config)?;
     tell_first_admin(first_admin);
     log::info!(
         "opsdesk listening on http://{} (docs at /docs)",
         listener.local_addr().map(|a| a.to_string()).unwrap_or_default()
     );
-    let server = opsdesk::start(state, listener)?;
+    let server = opsdesk::start(service, listener)?;
     actix_web::rt::System::new().block_on(server).map_err(|e| format!("server stopped: {e}"))
 }
 
@@ -180,14 +182,19 @@ fn verify_ledger(config: Config) -> Result<(), String> {
     Err(format!("{} differences between the rollups and the lines", report.differences.len()))
 }
 
+/// Prints `text`; a closed pipe (`opsdesk openapi | head`) is the reader's choice, not an error.
+fn print(text: &str) -> Result<(), String> {
+    match writeln!(std::io::stdout(), "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(()),
+    }
+}
+
 fn run(cli: Cli) -> Result<(), String> {
-    if let Command::Openapi = cli.command {
-        let doc = opsdesk::openapi_document().to_pretty_json().map_err(|e| e.to_string())?;
-        // A closed pipe (`opsdesk openapi | head`) is the reader's choice, not an error.
-        return match writeln!(std::io::stdout(), "{doc}") {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
-            _ => Ok(()),
-        };
+    match cli.command {
+        Command::Openapi => return print(&opsdesk::openapi_document().to_pretty_json().map_err(|e| e.to_string())?),
+        Command::Roles => return print(opsdesk::role_matrix().trim_end()),
+        _ => {}
     }
     let config = Config::from_env().map_err(|e| format!("configuration error: {e}"))?;
     match cli.command {
@@ -198,7 +205,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Demo => demo(config),
         Command::Ledger { command: LedgerCommand::Verify } => verify_ledger(config),
-        Command::Openapi => Ok(()),
+        Command::Openapi | Command::Roles => Ok(()),
     }
 }
 

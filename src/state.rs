@@ -1,9 +1,8 @@
-//! What every handler can reach: settings, the database pool, token keys and the password hasher.
+//! What every handler can reach: the settings and the database pool. (Identity's own keys, the
+//! token signer and the password hasher, are `auth::Keys`, registered beside this state.)
 
 use std::sync::Arc;
 
-use crate::auth::password::Hasher;
-use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::DbPool;
 
@@ -11,6 +10,4 @@ use crate::db::DbPool;
 pub struct AppState {
     pub config: Arc<Config>,
     pub pool: DbPool,
-    pub tokens: Arc<TokenKeys>,
-    pub hasher: Hasher,
 }

@@ -1,10 +1,12 @@
 //! Audit events: every change writes one, in the same transaction as the change, naming the
 //! actor, the action, the entity and the fields before and after. They feed the change feed
-//! (`GET /api/v1/events`), the audit log (`GET /api/v1/audit-events`) and each resource's
-//! `…/{id}/history`.
+//! (`GET /api/v1/events`) and the audit log (`GET /api/v1/audit-events`), both served by
+//! `auth::audit_log`, and each resource's `…/{id}/history`.
 
 pub mod api;
 pub mod repo;
+
+pub use repo::{feed, list, EventFilter, FeedPosition};
 
 use serde::Serialize;
 use serde_json::{Map, Value};

@@ -5,7 +5,7 @@ use super::password::{self, Hasher};
 use super::roles::Roles;
 use super::tokens::random_token;
 use super::users::model::{normalize_email, normalize_name, User, UserRow};
-use super::users::{api::ENTITY, repo};
+use super::users::{model::ENTITY, repo};
 use crate::audit::{self, Actor};
 use crate::config::Config;
 use crate::db::{self, DbConn};

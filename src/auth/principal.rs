@@ -12,12 +12,15 @@ use actix_web::middleware::Next;
 use actix_web::ResponseError;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
-use super::roles::{Role, Roles};
+use super::api_keys::repo as api_key_store;
+use super::roles::{Permission, Role, Roles};
 use super::tokens::{sha256_hex, TokenRejection};
-use super::{api_keys, users};
+use super::users::repo as user_store;
+use super::Keys;
 use crate::audit::Actor;
 use crate::db::{self, FirstTrip};
 use crate::error::ApiError;
+use crate::http::idempotency;
 use crate::http::request_id::RequestId;
 use crate::state::AppState;
 
@@ -57,17 +60,18 @@ impl Principal {
         self.roles.contains(role)
     }
 
-    /// Passes when the caller holds `admin` or any of `roles`; 403 otherwise.
-    pub fn require_any(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if self.is(Role::Admin) || roles.iter().any(|r| self.is(*r)) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden("your roles do not allow this operation".into()))
-        }
+    /// True when the caller holds `permission` (see `roles::Permission`).
+    pub fn may(&self, permission: &Permission) -> bool {
+        permission.granted_to(&self.roles)
     }
 
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        self.require_any(&[])
+    /// Passes when the caller holds `permission`; 403 naming it otherwise.
+    pub fn require(&self, permission: &Permission) -> Result<(), ApiError> {
+        if self.may(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!("your roles do not allow you to {}", permission.action)))
+        }
     }
 
     /// The audit log's record of who did something.
@@ -109,10 +113,15 @@ fn invalid() -> ApiError {
     ApiError::Unauthorized("the credentials are invalid, revoked or expired".into())
 }
 
-async fn authenticate(state: &AppState, token: String, request_id: Option<String>) -> Result<Principal, ApiError> {
+async fn authenticate(
+    state: &AppState,
+    keys: &Keys,
+    token: String,
+    request_id: Option<String>,
+) -> Result<Principal, ApiError> {
     if token.starts_with(API_KEY_PREFIX) {
         let hash = sha256_hex(&token);
-        let found = db::run(&state.pool, move |conn| api_keys::repo::authenticate(conn, &hash, db::now())).await?;
+        let found = db::run(&state.pool, move |conn| api_key_store::authenticate(conn, &hash, db::now())).await?;
         let (key_id, user, key_roles) = found.ok_or_else(invalid)?;
         return Ok(Principal {
             user_id: user.id,
@@ -123,7 +132,7 @@ async fn authenticate(state: &AppState, token: String, request_id: Option<String
             standing: None,
         });
     }
-    let claims = state.tokens.verify_access(&token).map_err(|rejection| match rejection {
+    let claims = keys.tokens.verify_access(&token).map_err(|rejection| match rejection {
         TokenRejection::Expired => ApiError::Unauthorized("the access token has expired; refresh it".into()),
         TokenRejection::Invalid => invalid(),
     })?;
@@ -131,7 +140,7 @@ async fn authenticate(state: &AppState, token: String, request_id: Option<String
     let standing = FirstTrip::new(move |conn| {
         // One query: the user, and whether the token's sign-in is still open (signing out, a
         // password change and a reused refresh token end it, and every token issued in it).
-        let (user, signed_in) = users::repo::find_with_session(conn, user_id, &session)?.ok_or_else(invalid)?;
+        let (user, signed_in) = user_store::find_with_session(conn, user_id, &session)?.ok_or_else(invalid)?;
         if !user.active || !signed_in {
             return Err(invalid());
         }
@@ -160,11 +169,12 @@ pub async fn resolve(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
     }
     let state =
         req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("application state missing"))?.clone();
+    let keys = req.app_data::<web::Data<Keys>>().ok_or_else(|| ApiError::internal("identity keys missing"))?.clone();
     let principal = match bearer_token(req)? {
         None => None,
         Some(token) => {
             let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
-            Some(authenticate(&state, token, request_id).await?)
+            Some(authenticate(&state, &keys, token, request_id).await?)
         }
     };
     req.extensions_mut().insert(Resolved(principal.clone()));
@@ -194,6 +204,9 @@ pub async fn middleware(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let principal = resolve(req.request()).await.ok().flatten();
+    if let Some(principal) = &principal {
+        req.extensions_mut().insert(idempotency::Scope(principal.idempotency_scope()));
+    }
     if principal.as_ref().is_some_and(|p| p.roles.only_reads()) && writes_records(req.method(), req.path()) {
         let refused = ApiError::Forbidden("auditors read; they write nothing".into());
         return Ok(req.into_response(refused.error_response()));

@@ -1,5 +1,10 @@
 //! Roles (see DESIGN.md, "Identity and access"). A user may hold several; `admin` may do
 //! everything.
+//!
+//! Who may do what is declared once per module, in its `permissions.rs`, as [`Permission`]s.
+//! Handlers check those declarations (`principal.require(&permissions::X)`), and the README's
+//! role matrix is generated from the same declarations ([`matrix`], `opsdesk roles`), so the
+//! table and the checks cannot drift apart.
 
 use std::fmt;
 use std::str::FromStr;
@@ -57,6 +62,53 @@ impl FromStr for Role {
             .find(|r| r.as_str() == s)
             .ok_or_else(|| format!("unknown role {s:?}; roles are admin, finance, hr, ops, agent, employee, auditor"))
     }
+}
+
+/// Every role but admin, which holds every permission anyway.
+pub const EVERYONE: &[Role] = &[Role::Finance, Role::Hr, Role::Ops, Role::Agent, Role::Employee, Role::Auditor];
+
+/// Every role that writes: a caller whose roles are only `auditor` writes nothing.
+pub const EVERYONE_WHO_WRITES: &[Role] = &[Role::Finance, Role::Hr, Role::Ops, Role::Agent, Role::Employee];
+
+/// One thing a caller may do and the roles that may do it (admin always may).
+#[derive(Debug)]
+pub struct Permission {
+    /// What it allows, as a verb phrase ("record payments"); the 403 and the matrix name it.
+    pub action: &'static str,
+    /// The roles besides admin that hold it.
+    pub roles: &'static [Role],
+    /// The condition on the grant, if any ("on the desks they are members of"), or "".
+    pub limit: &'static str,
+}
+
+impl Permission {
+    /// True when `roles` (a caller's) hold this permission.
+    pub fn granted_to(&self, roles: &Roles) -> bool {
+        roles.contains(Role::Admin) || self.roles.iter().any(|r| roles.contains(*r))
+    }
+}
+
+/// The role matrix as a Markdown table: one row per permission, modules in the order given.
+pub fn matrix(modules: &[(&str, &[&Permission])]) -> String {
+    let mut out = String::from("| Module | Permission |");
+    for role in Role::ALL {
+        out.push_str(&format!(" {role} |"));
+    }
+    out.push_str(" Limit |\n|---|---|");
+    out.push_str(&"---|".repeat(Role::ALL.len()));
+    out.push_str("---|\n");
+    for (module, permissions) in modules {
+        for permission in *permissions {
+            out.push_str(&format!("| {module} | {} |", permission.action));
+            for role in Role::ALL {
+                let held = role == Role::Admin || permission.roles.contains(&role);
+                out.push_str(if held { " ✓ |" } else { " |" });
+            }
+            let limit = if permission.limit.is_empty() { String::new() } else { format!(" {}", permission.limit) };
+            out.push_str(&format!("{limit} |\n"));
+        }
+    }
+    out
 }
 
 /// A set of roles, stored as a sorted comma-separated list.
@@ -124,6 +176,16 @@ mod tests {
         let roles = Roles::new(vec![Role::Ops, Role::Admin, Role::Ops]);
         assert_eq!(roles.to_stored(), "admin,ops");
         assert_eq!(Roles::from_stored("ops,admin,retired_role"), roles);
+    }
+
+    #[test]
+    fn admin_holds_every_permission_and_others_only_theirs() {
+        const PAY: Permission = Permission { action: "record payments", roles: &[Role::Finance], limit: "" };
+        assert!(PAY.granted_to(&Roles::new(vec![Role::Admin])));
+        assert!(PAY.granted_to(&Roles::new(vec![Role::Ops, Role::Finance])));
+        assert!(!PAY.granted_to(&Roles::new(vec![Role::Auditor])));
+        let table = matrix(&[("invoices", &[&PAY])]);
+        assert!(table.contains("| invoices | record payments | ✓ | ✓ | | | | | | |"), "{table}");
     }
 
     #[test]

@@ -18,10 +18,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{spread_evenly, BudgetCategory, BudgetRow, BudgetStatus, ExceedPolicy};
+use super::permissions;
 use super::repo::{self, BudgetFilter, NewBudget};
 use crate::audit;
 use crate::auth::principal::Principal;
-use crate::auth::roles::Role;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
@@ -32,7 +32,6 @@ use crate::money::{self, format_amount, Currency};
 use crate::state::AppState;
 
 pub const ENTITY: &str = "budget";
-const WRITERS: [Role; 1] = [Role::Finance];
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BudgetLine {
@@ -210,9 +209,9 @@ fn parse_lines(v: &mut Validator, lines: &[BudgetLineInput], currency: Currency)
     parsed
 }
 
-/// Who reads: finance, admin, auditor all budgets; a department's manager its own.
+/// Who reads: every budget with `READ_EVERY_BUDGET`; a department's manager its own.
 pub(super) fn readable_departments(conn: &mut DbConn, principal: &Principal) -> Result<Option<Vec<i64>>, ApiError> {
-    if principal.is(Role::Admin) || principal.is(Role::Finance) || principal.is(Role::Auditor) {
+    if principal.may(&permissions::READ_EVERY_BUDGET) {
         return Ok(None);
     }
     Ok(Some(match crate::employees::employee_id_of_user(conn, principal.user_id)? {
@@ -242,7 +241,7 @@ pub async fn create(
     principal: Principal,
     body: ValidJson<CreateBudget>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::MANAGE_BUDGETS)?;
     let input = body.into_inner();
     let mut v = Validator::new();
     v.check((2000..=2100).contains(&input.fiscal_year), "/fiscal_year", "must be 2000 to 2100");
@@ -347,7 +346,7 @@ pub async fn update(
     if_match: IfMatch,
     body: ValidJson<UpdateBudget>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::MANAGE_BUDGETS)?;
     let id = id.into_inner();
     let input = body.into_inner();
     let mut shape = Validator::new();
@@ -397,7 +396,7 @@ async fn change_status(
     from: BudgetStatus,
     to: BudgetStatus,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::MANAGE_BUDGETS)?;
     let actor = principal.actor();
     let user = principal.user_id;
     reply::commit(req, &state.pool, move |conn| {
@@ -476,7 +475,7 @@ pub async fn revise(
     principal: Principal,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::MANAGE_BUDGETS)?;
     let id = id.into_inner();
     let actor = principal.actor();
     reply::commit(&req, &state.pool, move |conn| {

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod exceed;
 pub mod model;
+pub mod permissions;
 pub mod repo;
 pub mod variance;
 

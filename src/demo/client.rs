@@ -13,7 +13,7 @@ use actix_web::test::{init_service, try_call_service, TestRequest};
 
 use serde_json::Value;
 
-use crate::state::AppState;
+use crate::Service as Prepared;
 
 type Answer = Pin<Box<dyn Future<Output = (StatusCode, Vec<u8>)>>>;
 
@@ -57,8 +57,8 @@ where
 }
 
 impl Client {
-    pub async fn new(state: AppState) -> Client {
-        let service = std::rc::Rc::new(init_service(crate::app(state)).await);
+    pub async fn new(service: Prepared) -> Client {
+        let service = std::rc::Rc::new(init_service(crate::app(service)).await);
         Client { call: Box::new(move |request| Box::pin(answer(service.clone(), request))) }
     }
 

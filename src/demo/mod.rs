@@ -36,7 +36,7 @@ fn role_of(name: &str) -> Result<Role, String> {
 
 /// Makes the demo company in the database `config` names (migrating it first).
 pub fn run(config: Config) -> Result<Report, String> {
-    let (state, first_admin) = crate::prepare(config)?;
+    let (service, first_admin) = crate::prepare(config)?;
     let actor = Actor::system("demo");
     let mut accounts: Vec<(String, String, Role)> = data::PEOPLE
         .iter()
@@ -48,14 +48,16 @@ pub fn run(config: Config) -> Result<Report, String> {
         .map(|(email, name, role)| role_of(role).map(|role| (email, name, role)))
         .collect::<Result<_, _>>()?;
     accounts.push((data::AUDITOR.0.to_string(), data::AUDITOR.1.to_string(), Role::Auditor));
-    let exists = state
+    let exists = service
+        .state
         .pool
-        .with_connection(|conn| Ok(crate::auth::users::repo::find_by_email(conn, &accounts[0].0)?.is_some()))
+        .with_connection(|conn| Ok(crate::auth::users::find_by_email(conn, &accounts[0].0)?.is_some()))
         .map_err(|e| e.to_string())?;
     if exists {
         return Ok(Report { first_admin, accounts: Vec::new(), requests: 0, tickets: 0, invoices: 0 });
     }
-    state
+    service
+        .state
         .pool
         .with_connection(|conn| {
             for (email, name, role) in &accounts {
@@ -67,7 +69,7 @@ pub fn run(config: Config) -> Result<Report, String> {
         .map_err(|e| e.to_string())?;
 
     let told = actix_web::rt::System::new().block_on(async {
-        let client = client::Client::new(state).await;
+        let client = client::Client::new(service.clone()).await;
         let mut tokens = story::Tokens::new();
         for (email, _, _) in &accounts {
             tokens.insert(email.clone(), client.sign_in(email, PASSWORD).await?);

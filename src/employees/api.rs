@@ -7,12 +7,13 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 
 use super::access::require_full_view;
 use super::model::{self, EmployeeRow, EmployeeStatus, Visibility};
+use super::permissions;
 use super::repo::{self, EmployeeFields, EmployeeFilter};
 use super::views::*;
 use crate::audit;
 use crate::auth::principal::Principal;
+use crate::auth::users;
 use crate::auth::users::model::{normalize_email, normalize_name};
-use crate::auth::users::repo as users_repo;
 use crate::clock::today;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
@@ -44,7 +45,7 @@ pub fn check_references(
         }
     }
     if let Some(user_id) = fields.user_id {
-        if users_repo::find_optional(conn, user_id)?.is_none() {
+        if users::find_optional(conn, user_id)?.is_none() {
             v.error("/user_id", "no such user");
         } else if let Some(linked) = repo::employee_by_user(conn, user_id)? {
             if before.is_none_or(|b| b.id != linked.id) {
@@ -151,9 +152,7 @@ pub async fn create(
     principal: Principal,
     body: ValidJson<CreateEmployee>,
 ) -> Result<HttpResponse, ApiError> {
-    if !model::may_manage_people(&principal) {
-        return Err(ApiError::Forbidden("only hr and admin record employees".into()));
-    }
+    principal.require(&permissions::MANAGE_PEOPLE)?;
     let input = body.into_inner();
     let mut v = Validator::new();
     let first_name = normalize_name(&input.first_name).map_err(|e| v.error("/first_name", e)).unwrap_or_default();
@@ -358,7 +357,7 @@ pub async fn update(
         });
     let home_address = input.home_address.clone().map(|address| shape.optional_text("/home_address", address, 500));
     shape.finish()?;
-    let manager = model::may_manage_people(&principal);
+    let manager = principal.may(&permissions::MANAGE_PEOPLE);
     let actor = principal.actor();
     let viewer = principal.clone();
     let (view, version) = db::run_write(&state.pool, move |conn| {
@@ -366,8 +365,9 @@ pub async fn update(
         let is_self = row.user_id == Some(viewer.user_id);
         if !manager {
             if !is_self {
-                return Err(ApiError::Forbidden("only hr and admin change other people's records".into()));
+                viewer.require(&permissions::MANAGE_PEOPLE)?;
             }
+            viewer.require(&permissions::CHANGE_OWN_CONTACT)?;
             let restricted = input.restricted_fields();
             if !restricted.is_empty() {
                 return Err(ApiError::Forbidden(format!(
@@ -464,9 +464,7 @@ pub async fn transition(
     if_match: IfMatch,
     body: ValidJson<EmployeeTransition>,
 ) -> Result<HttpResponse, ApiError> {
-    if !model::may_manage_people(&principal) {
-        return Err(ApiError::Forbidden("only hr and admin change an employee's status".into()));
-    }
+    principal.require(&permissions::MANAGE_PEOPLE)?;
     let id = id.into_inner();
     let input = body.into_inner();
     let mut shape = Validator::new();

@@ -5,7 +5,7 @@
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 use super::access::require_full_view;
-use super::model;
+use super::permissions;
 use super::repo::{self, NewCompensation};
 use super::views::{Compensation, CreateCompensation, EffectiveQuery, SalaryPeriod};
 use crate::audit;
@@ -87,9 +87,7 @@ pub async fn create(
     id: web::Path<i64>,
     body: ValidJson<CreateCompensation>,
 ) -> Result<HttpResponse, ApiError> {
-    if !model::may_manage_people(&principal) {
-        return Err(ApiError::Forbidden("only hr and admin record compensation".into()));
-    }
+    principal.require(&permissions::MANAGE_PEOPLE)?;
     let id = id.into_inner();
     let input = body.into_inner();
     let mut v = Validator::new();

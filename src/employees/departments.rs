@@ -7,6 +7,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
 use super::api::people_page;
 use super::model::{self, DepartmentRow};
+use super::permissions;
 use super::repo::{self, DepartmentFields, DepartmentFilter, EmployeeFilter};
 use super::views::*;
 use crate::audit;
@@ -30,14 +31,6 @@ fn normalize_code(raw: &str) -> Result<String, &'static str> {
         Ok(code)
     } else {
         Err("must be 1 to 20 characters of A-Z, 0-9, _ and -")
-    }
-}
-
-fn require_writer(principal: &Principal) -> Result<(), ApiError> {
-    if model::may_manage_people(principal) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("only hr and admin change departments".into()))
     }
 }
 
@@ -81,7 +74,7 @@ pub async fn create(
     principal: Principal,
     body: ValidJson<CreateDepartment>,
 ) -> Result<HttpResponse, ApiError> {
-    require_writer(&principal)?;
+    principal.require(&permissions::MANAGE_PEOPLE)?;
     let input = body.into_inner();
     let mut v = Validator::new();
     let fields = DepartmentFields {
@@ -172,7 +165,7 @@ pub async fn update(
     if_match: IfMatch,
     body: ValidJson<UpdateDepartment>,
 ) -> Result<HttpResponse, ApiError> {
-    require_writer(&principal)?;
+    principal.require(&permissions::MANAGE_PEOPLE)?;
     let id = id.into_inner();
     let input = body.into_inner();
     // The shape of the body is checked before anything else, If-Match included.
@@ -229,7 +222,7 @@ pub async fn delete(
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    require_writer(&principal)?;
+    principal.require(&permissions::MANAGE_PEOPLE)?;
     let id = id.into_inner();
     let actor = principal.actor();
     db::run_write(&state.pool, move |conn| {

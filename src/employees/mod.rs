@@ -8,11 +8,15 @@ pub mod api;
 pub mod compensation;
 pub mod departments;
 pub mod model;
+pub mod permissions;
 pub mod repo;
 pub mod reports;
 pub mod views;
 
 use chrono::NaiveDate;
+
+/// Other modules read people and departments through these, never through `repo`.
+pub use repo::{department, employee};
 
 use crate::db::DbConn;
 use crate::error::{ApiError, Validator};

@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::permissions;
 use crate::auth::principal::Principal;
-use crate::auth::roles::Role;
 use crate::db::schema::{compensation, departments, employee_status_changes, employees};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -160,19 +160,13 @@ pub enum Visibility {
     Full,
 }
 
-/// hr, finance, admin and auditor see everyone in full; a person sees themself in full.
+/// Holders of `SEE_EVERY_RECORD` see everyone in full; a person sees themself in full.
 pub fn visibility(principal: &Principal, employee_user_id: Option<i64>) -> Visibility {
-    let privileged = [Role::Admin, Role::Hr, Role::Finance, Role::Auditor].into_iter().any(|r| principal.is(r));
-    if privileged || employee_user_id == Some(principal.user_id) {
+    if principal.may(&permissions::SEE_EVERY_RECORD) || employee_user_id == Some(principal.user_id) {
         Visibility::Full
     } else {
         Visibility::Directory
     }
-}
-
-/// hr and admin change people and departments.
-pub fn may_manage_people(principal: &Principal) -> bool {
-    principal.is(Role::Admin) || principal.is(Role::Hr)
 }
 
 /// True when making `new_parent` the parent (or manager) of `node` would close a loop, given the

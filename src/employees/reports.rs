@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use actix_web::{get, web, HttpResponse};
 use rust_decimal::Decimal;
 
+use super::permissions;
 use super::repo;
 use super::views::{DepartmentReport, DepartmentReportRow, RateSummary, ReportQuery};
 use crate::auth::principal::Principal;
-use crate::auth::roles::Role;
 use crate::clock::today;
 use crate::db;
 use crate::error::ApiError;
@@ -34,7 +34,7 @@ pub async fn departments(
     principal: Principal,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&[Role::Hr, Role::Finance, Role::Auditor])?;
+    principal.require(&permissions::READ_DEPARTMENT_REPORT)?;
     let as_of = query.as_of.unwrap_or_else(today);
     let include_archived = query.include_archived.unwrap_or(false);
     let (departments, headcounts, rates) = db::run(&state.pool, move |conn| {

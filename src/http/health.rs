@@ -6,7 +6,7 @@ use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::state::AppState;
+use crate::db::DbPool;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -38,8 +38,8 @@ pub async fn live() -> HttpResponse {
     )
 )]
 #[get("/ready")]
-pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let pool = state.pool.clone();
+pub async fn ready(pool: web::Data<DbPool>) -> HttpResponse {
+    let pool = pool.get_ref().clone();
     let reachable = web::block(move || pool.ping(Duration::from_secs(2))).await.unwrap_or(false);
     if reachable {
         HttpResponse::Ok().json(Health { status: "ok" })

@@ -24,11 +24,10 @@ use chrono::TimeDelta;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::auth::principal;
-use crate::db::{self, schema::idempotency_keys, DbConn};
+use crate::config::Config;
+use crate::db::{self, schema::idempotency_keys, DbConn, DbPool};
 use crate::error::{ApiError, Problem, PROBLEM_JSON};
 use crate::http::json::read_body;
-use crate::state::AppState;
 
 pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
@@ -67,12 +66,20 @@ pub struct OwnedKey {
 }
 
 impl OwnedKey {
-    /// Stores `reply` as the key's answer, inside the caller's transaction. Fails (and so rolls
-    /// the change back) when the key is no longer this request's: a retry took it over after
-    /// [`ABANDONED_AFTER`], and its own run is the one that counts.
-    pub fn record(&self, conn: &mut DbConn, reply: &super::reply::Reply) -> Result<(), ApiError> {
-        let headers = reply.headers.iter().map(|(name, value)| (name.clone(), value.clone()));
-        if !self.store(conn, reply.status, headers, reply.body.to_vec(), reply.secret)? {
+    /// Stores an answer (`http::reply::Reply`'s parts) as the key's, inside the caller's
+    /// transaction. Fails (and so rolls the change back) when the key is no longer this
+    /// request's: a retry took it over after [`ABANDONED_AFTER`], and its own run is the one that
+    /// counts.
+    pub fn record(
+        &self,
+        conn: &mut DbConn,
+        status: StatusCode,
+        headers: &[(HeaderName, String)],
+        body: &[u8],
+        secret: bool,
+    ) -> Result<(), ApiError> {
+        let headers = headers.iter().map(|(name, value)| (name.clone(), value.clone()));
+        if !self.store(conn, status, headers, body.to_vec(), secret)? {
             return Err(ApiError::Conflict(
                 "this request ran so long that a retry with the same Idempotency-Key took over; that retry's answer counts"
                     .into(),
@@ -292,6 +299,12 @@ fn secret_not_kept(status: StatusCode) -> (String, Vec<u8>) {
     (headers, serde_json::to_vec(&problem).unwrap_or_default())
 }
 
+/// The caller's scope in which an `Idempotency-Key` is unique ("user:7", "api_key:3"), put in the
+/// request's extensions by the authentication middleware, which runs first; a request without it
+/// has no caller and keeps nothing.
+#[derive(Debug, Clone)]
+pub struct Scope(pub String);
+
 pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -306,16 +319,17 @@ pub async fn middleware(
         let error = ApiError::invalid_parameter("Idempotency-Key", "must be 1 to 255 visible ASCII characters");
         return Ok(req.into_response(error.error_response()));
     };
-    let principal = match principal::resolve(req.request()).await {
-        Ok(Some(principal)) => principal,
+    let Some(scope) = req.extensions().get::<Scope>().map(|scope| scope.0.clone()) else {
         // Unauthenticated or bad credentials: the handler answers (401), nothing to keep.
-        _ => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let (Some(config), Some(pool)) =
+        (req.app_data::<web::Data<Config>>().cloned(), req.app_data::<web::Data<DbPool>>().cloned())
+    else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let (http_request, payload) = req.parts_mut();
-    let body = match read_body(http_request, payload, state.config.body_limit).await {
+    let body = match read_body(http_request, payload, config.body_limit).await {
         Ok(body) => body,
         Err(error) => return Ok(req.into_response(error.error_response())),
     };
@@ -323,9 +337,8 @@ pub async fn middleware(
     let hash = request_hash(req.method(), req.path(), req.query_string(), if_match.as_deref(), &body);
     req.set_payload(actix_web::dev::Payload::from(body));
 
-    let scope = principal.idempotency_scope();
     let (claim_scope, claim_key, claim_hash) = (scope.clone(), key.clone(), hash.clone());
-    let claimed = db::run(&state.pool, move |conn| claim(conn, &claim_scope, &claim_key, &claim_hash)).await;
+    let claimed = db::run(&pool, move |conn| claim(conn, &claim_scope, &claim_key, &claim_hash)).await;
     let owned = match claimed {
         Err(error) => return Ok(req.into_response(error.error_response())),
         Ok(Claim::Replay(record)) => return Ok(req.into_response(replay(record, &hash))),
@@ -343,7 +356,7 @@ pub async fn middleware(
     }
     let status = response.status();
     if !is_final(status) {
-        if let Err(e) = db::run(&state.pool, move |conn| Ok(owned.release(conn)?)).await {
+        if let Err(e) = db::run(&pool, move |conn| Ok(owned.release(conn)?)).await {
             log::warn!("could not release idempotency key: {e}");
         }
         return Ok(response);
@@ -365,10 +378,8 @@ pub async fn middleware(
         .filter_map(|(name, value)| value.to_str().ok().map(|v| (name.clone(), v.to_string())))
         .collect();
     let body_to_store = bytes.to_vec();
-    let stored = db::run(&state.pool, move |conn| {
-        Ok(owned.store(conn, status, headers.into_iter(), body_to_store, no_store)?)
-    })
-    .await;
+    let stored =
+        db::run(&pool, move |conn| Ok(owned.store(conn, status, headers.into_iter(), body_to_store, no_store)?)).await;
     if let Err(e) = stored {
         log::warn!("could not store idempotent response: {e}");
     }

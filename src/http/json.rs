@@ -12,8 +12,8 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
+use crate::config::Config;
 use crate::error::{ApiError, FieldError};
-use crate::state::AppState;
 
 pub struct ValidJson<T>(pub T);
 
@@ -178,8 +178,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
                     "the request body must be JSON, sent with Content-Type: application/json".into(),
                 ));
             }
-            let limit =
-                req.app_data::<web::Data<AppState>>().map(|state| state.config.body_limit).unwrap_or(1024 * 1024);
+            let limit = req.app_data::<web::Data<Config>>().map(|config| config.body_limit).unwrap_or(1024 * 1024);
             let bytes = read_body(&req, &mut payload, limit).await?;
             parse_json(&bytes).map(ValidJson)
         })
@@ -198,8 +197,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
         let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            let limit =
-                req.app_data::<web::Data<AppState>>().map(|state| state.config.body_limit).unwrap_or(1024 * 1024);
+            let limit = req.app_data::<web::Data<Config>>().map(|config| config.body_limit).unwrap_or(1024 * 1024);
             let bytes = read_body(&req, &mut payload, limit).await?;
             if bytes.is_empty() {
                 return Ok(OptionalJson(None));

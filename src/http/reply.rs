@@ -90,7 +90,7 @@ where
     let reply = db::run_write(pool, move |conn| {
         let reply = f(conn)?;
         if let Some(owned) = &in_transaction {
-            owned.record(conn, &reply)?;
+            owned.record(conn, reply.status, &reply.headers, &reply.body, reply.secret)?;
         }
         Ok(reply)
     })

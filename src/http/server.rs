@@ -17,11 +17,10 @@ use actix_http::{HttpService, Protocol};
 use actix_rt::net::TcpStream;
 use actix_service::{fn_service, map_config, IntoServiceFactory, ServiceFactoryExt};
 use actix_web::body::MessageBody;
-use actix_web::dev::{AppConfig, Server};
+use actix_web::dev::{AppConfig, Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::App;
 use actix_web::ResponseError;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-
-use crate::state::AppState;
 
 /// How the HTTP layer's own 431 begins, and what marks it as bare (our own 431 has a body).
 const STATUS_431: &[u8] = b"HTTP/1.1 431 ";
@@ -114,18 +113,30 @@ impl AsyncWrite for ProblemHeads {
     }
 }
 
-/// Starts serving on `listener` with `workers` threads, each running the application `app`
-/// makes.
-pub fn serve(state: AppState, listener: TcpListener) -> Result<Server, String> {
-    let workers = state.config.workers;
+/// Starts serving on `listener` with `workers` threads, each running the application that
+/// `make_app` makes (the crate root's `app`, which sits above this foundation).
+pub fn serve<T, B>(
+    workers: usize,
+    listener: TcpListener,
+    make_app: impl Fn() -> App<T> + Send + Clone + 'static,
+) -> Result<Server, String>
+where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    B: MessageBody + 'static,
+{
     let local = listener.local_addr().map_err(|e| format!("cannot listen: {e}"))?;
     let server = Server::build()
         .workers(workers)
         .shutdown_timeout(10)
         .listen("opsdesk", listener, move || {
-            let app = crate::app(state.clone())
-                .into_factory()
-                .map_err(|err: actix_web::Error| err.as_response_error().error_response());
+            let app =
+                make_app().into_factory().map_err(|err: actix_web::Error| err.as_response_error().error_response());
             // actix-web's own server settings, but for the request timeout.
             let http = HttpService::build()
                 .client_request_timeout(Duration::from_secs(10))

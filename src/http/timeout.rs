@@ -9,17 +9,15 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
 
+use crate::config::Config;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let limit = req
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.config.request_timeout)
-        .unwrap_or(Duration::from_secs(30));
+    let limit =
+        req.app_data::<web::Data<Config>>().map(|config| config.request_timeout).unwrap_or(Duration::from_secs(30));
     match actix_web::rt::time::timeout(limit, next.call(req)).await {
         Ok(result) => result,
         Err(_) => Err(ApiError::Unavailable {

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{average_cost, ItemRow, LocationRow, COST_SCALE, QUANTITY_SCALE};
+use super::permissions;
 use super::repo::{self, ItemFields, ItemFilter, LocationFields};
 use crate::audit;
 use crate::auth::principal::Principal;
-use crate::auth::roles::Role;
 use crate::auth::users::model::normalize_name;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
@@ -21,9 +21,6 @@ use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::money::{format_amount, format_scaled, parse_scaled, Currency};
 use crate::state::AppState;
-
-pub const WRITERS: [Role; 1] = [Role::Ops];
-pub const READERS: [Role; 4] = [Role::Ops, Role::Agent, Role::Finance, Role::Auditor];
 
 /// A quantity as sent: more than or equal to 0, up to 3 decimals.
 pub fn quantity(v: &mut Validator, pointer: &str, raw: &str, positive: bool) -> i64 {
@@ -147,7 +144,7 @@ pub async fn create_location(
     principal: Principal,
     body: ValidJson<CreateLocation>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::MANAGE_STOCK)?;
     let input = body.into_inner();
     let mut v = Validator::new();
     let fields = LocationFields {
@@ -181,7 +178,7 @@ pub async fn list_locations(
     page: web::Query<PageQuery>,
     query: web::Query<LocationListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_STOCK)?;
     let page = page.parse()?;
     let active = query.active;
     let limit = page.limit;
@@ -202,7 +199,7 @@ pub async fn get_location(
     principal: Principal,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_STOCK)?;
     let id = id.into_inner();
     let row = db::run(&state.pool, move |conn| repo::location(conn, id)?.ok_or(ApiError::NotFound)).await?;
     Ok(entity_response(&req, StatusCode::OK, &Location::from(&row), row.version))
@@ -224,7 +221,7 @@ pub async fn update_location(
     if_match: IfMatch,
     body: ValidJson<UpdateLocation>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::MANAGE_STOCK)?;
     let id = id.into_inner();
     let input = body.into_inner();
     let mut shape = Validator::new();
@@ -442,7 +439,7 @@ pub async fn create_item(
     principal: Principal,
     body: ValidJson<CreateItem>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::MANAGE_STOCK)?;
     let input = body.into_inner();
     let mut v = Validator::new();
     let currency = match input.currency {
@@ -492,7 +489,7 @@ pub async fn list_items(
     page: web::Query<PageQuery>,
     query: web::Query<ItemListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_STOCK)?;
     let page = page.parse()?;
     let query = query.into_inner();
     let mut v = Validator::new();
@@ -544,7 +541,7 @@ pub async fn get_item(
     principal: Principal,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_STOCK)?;
     let id = id.into_inner();
     let (_, item) = db::run(&state.pool, move |conn| load_item(conn, id)).await?;
     Ok(entity_response(&req, StatusCode::OK, &item, item.version))
@@ -563,7 +560,7 @@ pub async fn update_item(
     if_match: IfMatch,
     body: ValidJson<UpdateItem>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::MANAGE_STOCK)?;
     let id = id.into_inner();
     let input = body.into_inner();
     let mut shape = Validator::new();

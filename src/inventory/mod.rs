@@ -6,10 +6,11 @@ pub mod api;
 pub mod bills;
 pub mod model;
 pub mod movements;
+pub mod permissions;
 pub mod repo;
 pub mod reports;
 
-pub use repo::received_against_lines;
+pub use repo::{item, received_against_lines};
 
 /// What finance needs of inventory to bill the parts used on customers' tickets: the issues not
 /// billed yet, holding their items against a parallel reversal, and marking or releasing them.

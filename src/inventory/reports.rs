@@ -6,8 +6,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::api::{currency_of, show_quantity, READERS};
+use super::api::{currency_of, show_quantity};
 use super::model::{average_cost, COST_SCALE};
+use super::permissions;
 use super::repo;
 use crate::auth::principal::Principal;
 use crate::db;
@@ -53,7 +54,7 @@ pub async fn stock_valuation(
     principal: Principal,
     query: web::Query<ValuationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_STOCK)?;
     let as_of = query.as_of.unwrap_or_else(crate::clock::today);
     let report = db::run(&state.pool, move |conn| {
         let mut items = Vec::new();
@@ -101,7 +102,7 @@ pub struct LowStockItem {
     responses((status = 200, description = "Items to reorder, by SKU", body = Vec<LowStockItem>)))]
 #[get("/reports/low-stock")]
 pub async fn low_stock(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_STOCK)?;
     let report = db::run(&state.pool, move |conn| {
         let filter = repo::ItemFilter { active: Some(true), low: Some(true), ..Default::default() };
         let mut after = None;

@@ -9,7 +9,7 @@ use super::model::{
     self, line_net, parse_scaled, InvoiceKind, InvoiceRow, InvoiceStatus, PartyKind, PERCENT_SCALE, PRICE_SCALE,
     QUANTITY_SCALE,
 };
-use super::parties::{READERS, WRITERS};
+use super::permissions;
 use super::repo::{self, parties as party_repo, DraftFields, InvoiceFilter, NewLine, TotalsFields};
 use super::views::*;
 use crate::audit;
@@ -141,17 +141,17 @@ pub fn price_lines(
 fn check_line_links(conn: &mut DbConn, v: &mut Validator, lines: &[NewLine]) -> Result<(), ApiError> {
     for (i, line) in lines.iter().enumerate() {
         if let Some(department) = line.department_id {
-            if crate::employees::repo::department(conn, department)?.is_none() {
+            if crate::employees::department(conn, department)?.is_none() {
                 v.error(&format!("/lines/{i}/department_id"), "no such department");
             }
         }
         if let Some(item) = line.item_id {
-            if crate::inventory::repo::item(conn, item)?.is_none() {
+            if crate::inventory::item(conn, item)?.is_none() {
                 v.error(&format!("/lines/{i}/item_id"), "no such item");
             }
         }
         if let Some(ticket) = line.ticket_id {
-            if crate::tickets::repo::tickets::ticket(conn, ticket)?.is_none() {
+            if crate::tickets::ticket(conn, ticket)?.is_none() {
                 v.error(&format!("/lines/{i}/ticket_id"), "no such ticket");
             }
         }
@@ -177,7 +177,7 @@ pub async fn create(
     principal: Principal,
     body: ValidJson<CreateInvoice>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::WRITE_FINANCE)?;
     let input = body.into_inner();
     let mut v = Validator::new();
     let notes = text(&mut v, "/notes", input.notes.clone(), 5000);
@@ -280,7 +280,7 @@ pub async fn list(
     page: web::Query<PageQuery>,
     query: web::Query<InvoiceListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_FINANCE)?;
     let page = page.parse()?;
     let query = query.into_inner();
     let filter = InvoiceFilter {
@@ -326,7 +326,7 @@ pub async fn get(
     principal: Principal,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_FINANCE)?;
     let id = id.into_inner();
     let (_, invoice) = db::run(&state.pool, move |conn| load(conn, id)).await?;
     Ok(entity_response(&req, StatusCode::OK, &invoice, invoice.version))
@@ -363,7 +363,7 @@ pub async fn update(
     if_match: IfMatch,
     body: ValidJson<UpdateInvoice>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::WRITE_FINANCE)?;
     let id = id.into_inner();
     let input = body.into_inner();
     let mut shape = Validator::new();
@@ -440,7 +440,7 @@ pub async fn delete(
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::WRITE_FINANCE)?;
     let id = id.into_inner();
     let actor = principal.actor();
     db::run_write(&state.pool, move |conn| {
@@ -487,7 +487,7 @@ pub async fn issue(
     if_match: IfMatch,
     body: OptionalJson<IssueInvoice>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::WRITE_FINANCE)?;
     let id = id.into_inner();
     let mut v = Validator::new();
     let override_reason =
@@ -602,7 +602,7 @@ pub async fn void(
     if_match: IfMatch,
     body: ValidJson<VoidInvoice>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::WRITE_FINANCE)?;
     let id = id.into_inner();
     let mut v = Validator::new();
     let reason = v.required_lines("/reason", body.into_inner().reason, 500);

@@ -8,7 +8,7 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 
 use super::api::{load, ENTITY};
 use super::model::{line_net, parse_scaled, InvoiceKind, PartyKind, PERCENT_SCALE, QUANTITY_SCALE};
-use super::parties::WRITERS;
+use super::permissions;
 use super::repo::{self, parties as party_repo, DraftFields, NewLine, TotalsFields};
 use super::views::BillTime;
 use crate::audit;
@@ -76,7 +76,7 @@ pub async fn bill_time(
     principal: Principal,
     body: ValidJson<BillTime>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::WRITE_FINANCE)?;
     let input = body.into_inner();
     let mut v = Validator::new();
     if input.desk_id.is_some() == input.ticket_ids.is_some() {

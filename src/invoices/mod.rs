@@ -7,10 +7,14 @@ pub mod billing;
 pub mod model;
 pub mod parties;
 pub mod payments;
+pub mod permissions;
 pub mod repo;
 pub mod reports;
 pub mod stock;
 pub mod views;
+
+/// Books the documents older than the cost book (once, at the first start after the upgrade).
+pub use repo::book_existing;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // Fixed paths before the `{id}` ones that would otherwise take them.

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{PartyKind, PartyRow, PERCENT_SCALE};
+use super::permissions;
 use super::repo::parties::{self as repo, PartyFields, PartyFilter};
 use crate::audit;
 use crate::auth::principal::Principal;
-use crate::auth::roles::Role;
 use crate::auth::users::model::{normalize_email, normalize_name};
 use crate::db;
 use crate::error::{ApiError, Validator};
@@ -22,9 +22,6 @@ use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::money::{self, format_scaled, parse_scaled, Currency, Money};
 use crate::state::AppState;
-
-pub const WRITERS: [Role; 1] = [Role::Finance];
-pub const READERS: [Role; 2] = [Role::Finance, Role::Auditor];
 
 /// A customer or a vendor.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -248,7 +245,7 @@ async fn create_party(
     kind: PartyKind,
     input: PartyInput,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::WRITE_FINANCE)?;
     let mut v = Validator::new();
     let fields = fields_of(&mut v, kind, input, None);
     v.finish()?;
@@ -274,7 +271,7 @@ async fn list_parties(
     page: &PageQuery,
     query: PartyListQuery,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_FINANCE)?;
     let page = page.parse()?;
     let mut v = Validator::new();
     if query.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
@@ -298,7 +295,7 @@ async fn get_party(
     kind: PartyKind,
     id: i64,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_FINANCE)?;
     let row = db::run(&state.pool, move |conn| repo::party(conn, kind, id)?.ok_or(ApiError::NotFound)).await?;
     Ok(entity_response(req, StatusCode::OK, &Party::from_row(&row), row.version))
 }
@@ -312,7 +309,7 @@ async fn update_party(
     if_match: IfMatch,
     input: UpdateParty,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::WRITE_FINANCE)?;
     let mut shape = Validator::new();
     let name =
         input.name.as_deref().map(|n| normalize_name(n).map_err(|e| shape.error("/name", e)).unwrap_or_default());
@@ -400,7 +397,7 @@ async fn put_by_external_ref(
     if_match: IfMatch,
     input: PartyInput,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::WRITE_FINANCE)?;
     let mut v = Validator::new();
     let reference = external_ref(&mut v, Some(reference));
     let fields = fields_of(&mut v, kind, input, reference.clone());

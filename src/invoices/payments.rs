@@ -5,7 +5,7 @@ use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 
 use super::api::{currency_of, load, ENTITY};
 use super::model::{InvoiceKind, InvoiceStatus};
-use super::parties::{READERS, WRITERS};
+use super::permissions;
 use super::repo::{self, NewPayment};
 use super::views::{CreatePayment, Payment};
 use crate::audit;
@@ -40,7 +40,7 @@ pub async fn create(
     id: web::Path<i64>,
     body: ValidJson<CreatePayment>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::WRITE_FINANCE)?;
     let id = id.into_inner();
     let input = body.into_inner();
     let mut shape = Validator::new();
@@ -112,7 +112,7 @@ pub async fn list(
     id: web::Path<i64>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_FINANCE)?;
     let id = id.into_inner();
     let page = page.parse()?;
     let limit = page.limit;
@@ -140,7 +140,7 @@ pub async fn delete(
     principal: Principal,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::WRITE_FINANCE)?;
     let (id, payment_id) = path.into_inner();
     let actor = principal.actor();
     db::run_write(&state.pool, move |conn| {

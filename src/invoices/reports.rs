@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::PartyKind;
-use super::parties::READERS;
+use super::permissions;
 use super::repo::reports as sql;
 use crate::auth::principal::Principal;
 use crate::clock::today;
@@ -100,7 +100,7 @@ async fn aging(
     kind: PartyKind,
     as_of: Option<NaiveDate>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_FINANCE)?;
     let as_of = as_of.unwrap_or_else(today);
     let invoice_kind = if kind == PartyKind::Vendor { "payable" } else { "receivable" };
     let report = db::run(&state.pool, move |conn| {
@@ -240,7 +240,7 @@ pub async fn customer_profitability(
     principal: Principal,
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_FINANCE)?;
     let (from, to) = crate::dates::report_period(query.from, query.to, |to| to - Duration::days(364))?;
     let report = db::run(&state.pool, move |conn| {
         // (customer, currency) → (revenue, labour cost, parts cost), from the cost book.

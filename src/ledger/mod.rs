@@ -8,6 +8,7 @@
 
 pub mod guard;
 pub mod model;
+pub mod permissions;
 mod post;
 pub mod rates;
 mod read;

@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::parse_rate;
+use super::permissions;
 use super::post::base_currency;
 use crate::audit;
 use crate::auth::principal::Principal;
-use crate::auth::roles::Role;
 use crate::db::schema::exchange_rates;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
@@ -24,9 +24,6 @@ use crate::money::Currency;
 use crate::state::AppState;
 
 pub const ENTITY: &str = "exchange_rate";
-
-/// Who adds rates.
-pub const WRITERS: [Role; 1] = [Role::Finance];
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = exchange_rates)]
@@ -142,7 +139,7 @@ pub async fn create(
     principal: Principal,
     body: ValidJson<CreateExchangeRate>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::RECORD_RATES)?;
     let input = body.into_inner();
     let mut v = Validator::new();
     let currency = input.currency.parse::<Currency>().map_err(|e| v.error("/currency", e)).ok();
@@ -174,10 +171,11 @@ pub async fn create(
 #[get("/exchange-rates")]
 pub async fn list(
     state: web::Data<AppState>,
-    _principal: Principal,
+    principal: Principal,
     page: web::Query<PageQuery>,
     query: web::Query<RateListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    principal.require(&permissions::READ_RATES)?;
     let page = page.parse()?;
     let query = query.into_inner();
     let limit = page.limit;
@@ -215,9 +213,10 @@ pub async fn list(
 pub async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _principal: Principal,
+    principal: Principal,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    principal.require(&permissions::READ_RATES)?;
     let id = id.into_inner();
     let row = db::run(&state.pool, move |conn| {
         exchange_rates::table.find(id).select(RateRow::as_select()).first(conn).optional()?.ok_or(ApiError::NotFound)

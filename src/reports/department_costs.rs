@@ -11,17 +11,15 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::permissions;
 use crate::auth::principal::Principal;
-use crate::auth::roles::Role;
 use crate::db;
 use crate::error::ApiError;
 use crate::ledger::{self, Dimension, Kind, Measure};
 use crate::money::{format_amount, Currency};
 use crate::state::AppState;
 
-/// Who reads what departments cost.
-pub const READERS: [Role; 3] = [Role::Finance, Role::Hr, Role::Auditor];
-
+/// How the report's columns are grouped (one way today; quarters could follow).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupBy {
@@ -111,7 +109,7 @@ pub async fn department_costs(
     principal: Principal,
     query: web::Query<DepartmentCostQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_DEPARTMENT_COSTS)?;
     let query = query.into_inner();
     let (from, to) = crate::dates::report_period(query.from, query.to, |to| {
         NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to)

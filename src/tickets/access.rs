@@ -1,6 +1,7 @@
-//! Who sees and works which tickets.
+//! Who sees and works which tickets: the permissions of `super::permissions` applied to one
+//! caller (their desks, their employee record) and one ticket.
 //!
-//! - ops, finance, admin and auditor see every ticket;
+//! - holders of `SEE_EVERY_TICKET` see every ticket;
 //! - an agent sees the tickets of the desks their employee record is a member of, and works them;
 //! - everyone sees the tickets they requested (through their employee record).
 //!
@@ -9,6 +10,7 @@
 use diesel::QueryResult;
 
 use super::model::TicketRow;
+use super::permissions;
 use super::repo;
 use super::workflow::{Actor, Status, Transition};
 use crate::auth::principal::Principal;
@@ -35,20 +37,17 @@ impl TicketAccess {
     pub fn load(conn: &mut DbConn, principal: &Principal) -> QueryResult<TicketAccess> {
         let employee_id = employees::employee_id_of_user(conn, principal.user_id)?;
         let agent_desks = match employee_id {
-            Some(id) if principal.is(Role::Agent) => repo::desks_of_member(conn, id)?,
+            Some(id) if principal.may(&permissions::WORK_DESK_TICKETS) => repo::desks_of_member(conn, id)?,
             _ => Vec::new(),
         };
         let is_admin = principal.is(Role::Admin);
         Ok(TicketAccess {
             employee_id,
             agent_desks,
-            sees_all: is_admin || principal.is(Role::Ops) || principal.is(Role::Finance) || principal.is(Role::Auditor),
+            sees_all: principal.may(&permissions::SEE_EVERY_TICKET),
             is_admin,
-            logs_for_anyone: is_admin || principal.is(Role::Ops),
-            sees_all_costs: is_admin
-                || principal.is(Role::Hr)
-                || principal.is(Role::Finance)
-                || principal.is(Role::Auditor),
+            logs_for_anyone: principal.may(&permissions::LOG_TIME_FOR_ANYONE),
+            sees_all_costs: principal.may(&permissions::SEE_EVERY_COST),
         })
     }
 

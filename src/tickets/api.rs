@@ -7,13 +7,13 @@ use chrono::NaiveDateTime;
 
 use super::access::TicketAccess;
 use super::model::{normalize_tag, Kind, LinkKind, Priority, TicketRow};
+use super::permissions;
 use super::repo::tickets::{self as ticket_repo, NewComment, NewTicket, Scope, TicketEdit, TicketFilter};
 use super::repo::{self};
 use super::views::*;
 use super::workflow::{priority_rank, Clocks, Status, TRANSITIONS};
 use crate::audit;
 use crate::auth::principal::Principal;
-use crate::auth::roles::Role;
 use crate::auth::users::model::{normalize_email, normalize_name};
 use crate::db::{self, counters, DbConn};
 use crate::employees;
@@ -162,14 +162,6 @@ fn subject(v: &mut Validator, raw: &str) -> String {
     normalize_name(raw).map_err(|e| v.error("/subject", e)).unwrap_or_default()
 }
 
-/// Answers 403 for callers whose only role is auditor: they read, and write nothing.
-fn require_writer(principal: &Principal) -> Result<(), ApiError> {
-    if principal.roles.to_vec().iter().all(|r| *r == Role::Auditor) {
-        return Err(ApiError::Forbidden("auditors read; they write nothing".into()));
-    }
-    Ok(())
-}
-
 /// The full workflow: states, and every legal move with who may make it.
 #[utoipa::path(
     operation_id = "get_ticket_workflow",
@@ -207,7 +199,7 @@ pub async fn create(
     principal: Principal,
     body: ValidJson<CreateTicket>,
 ) -> Result<HttpResponse, ApiError> {
-    require_writer(&principal)?;
+    principal.require(&permissions::OPEN_TICKETS)?;
     let input = body.into_inner();
     let mut v = Validator::new();
     let subject = subject(&mut v, &input.subject);
@@ -273,7 +265,7 @@ pub async fn create(
         let requester_employee_id = match (outside, input.requester_employee_id.or(access.employee_id)) {
             (true, _) => None,
             (false, Some(id)) => {
-                if employees::repo::employee(conn, id)?.is_none() {
+                if employees::employee(conn, id)?.is_none() {
                     v.error("/requester_employee_id", "no such employee");
                 }
                 Some(id)

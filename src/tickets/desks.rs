@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{DeskRow, SlaPolicy};
+use super::permissions;
 use super::repo::{self, DeskFields, DeskFilter};
 use crate::audit;
 use crate::auth::principal::Principal;
-use crate::auth::roles::Role;
 use crate::auth::users::model::normalize_name;
 use crate::db::{self, DbConn};
 use crate::employees;
@@ -116,8 +116,6 @@ pub struct DeskListQuery {
     pub active: Option<bool>,
 }
 
-const WRITERS: [Role; 1] = [Role::Ops];
-
 fn normalize_key(raw: &str) -> Result<String, &'static str> {
     let key = raw.trim().to_uppercase();
     if (1..=10).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
@@ -165,7 +163,7 @@ pub async fn create(
     principal: Principal,
     body: ValidJson<CreateDesk>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::MANAGE_DESKS)?;
     let input = body.into_inner();
     let mut v = Validator::new();
     let key = normalize_key(&input.key).map_err(|e| v.error("/key", e)).unwrap_or_default();
@@ -269,7 +267,7 @@ pub async fn update(
     if_match: IfMatch,
     body: ValidJson<UpdateDesk>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::MANAGE_DESKS)?;
     let id = id.into_inner();
     let input = body.into_inner();
     let mut shape = Validator::new();
@@ -337,12 +335,12 @@ pub async fn add_member(
     principal: Principal,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::MANAGE_DESKS)?;
     let (id, employee_id) = path.into_inner();
     let actor = principal.actor();
     let desk = db::run_write(&state.pool, move |conn| {
         let before = load(conn, id)?;
-        let employee = employees::repo::employee(conn, employee_id)?.ok_or(ApiError::NotFound)?;
+        let employee = employees::employee(conn, employee_id)?.ok_or(ApiError::NotFound)?;
         if before.member_ids.contains(&employee_id) {
             return Ok(before);
         }
@@ -376,7 +374,7 @@ pub async fn remove_member(
     path: web::Path<(i64, i64)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::MANAGE_DESKS)?;
     let (id, employee_id) = path.into_inner();
     let actor = principal.actor();
     db::run_write(&state.pool, move |conn| {

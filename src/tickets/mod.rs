@@ -12,12 +12,17 @@ pub mod cost;
 pub mod customers;
 pub mod desks;
 pub mod model;
+pub mod permissions;
 pub mod repo;
 pub mod reports;
 pub mod time_entries;
 pub mod transitions;
 pub mod views;
 pub mod workflow;
+
+/// Other modules read tickets and desks through these, never through `repo`.
+pub use repo::desk;
+pub use repo::tickets::ticket;
 
 /// What finance needs of the job desk to bill time: the tickets a customer asked for, their
 /// unbilled billable entries, and marking entries billed or releasing them.

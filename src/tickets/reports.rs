@@ -11,15 +11,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::access::TicketAccess;
+use super::permissions;
 use super::repo::{self, reports as sql};
 use crate::auth::principal::Principal;
-use crate::auth::roles::Role;
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
 use crate::money::{self, Currency, Money};
 use crate::state::AppState;
-
-const READERS: [Role; 3] = [Role::Ops, Role::Finance, Role::Auditor];
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -307,7 +305,7 @@ pub async fn desk_report(
     principal: Principal,
     query: web::Query<DeskReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_DESK_REPORTS)?;
     let query = query.into_inner();
     let (from, to) = crate::dates::report_period(query.from, query.to, |to| to - Duration::days(27))?;
     let report = db::run(&state.pool, move |conn| {

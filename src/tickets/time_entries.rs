@@ -210,7 +210,7 @@ fn check_person_and_day(
     minutes: i32,
     except: Option<i64>,
 ) -> Result<(), ApiError> {
-    let Some(person) = employees::repo::employee(conn, employee_id)? else {
+    let Some(person) = employees::employee(conn, employee_id)? else {
         v.error("/employee_id", "no such employee");
         return Ok(());
     };
@@ -233,7 +233,7 @@ fn day_full(employee_number: &str, work_date: NaiveDate, full: DayFull) -> Strin
 }
 
 fn day_full_error(conn: &mut DbConn, employee_id: i64, work_date: NaiveDate, full: DayFull) -> ApiError {
-    let number = employees::repo::employee(conn, employee_id)
+    let number = employees::employee(conn, employee_id)
         .ok()
         .flatten()
         .map(|e| e.employee_number)

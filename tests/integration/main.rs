@@ -31,6 +31,7 @@ mod invoices;
 mod ledger;
 mod limits;
 mod platform;
+mod roles;
 mod schema;
 mod tickets;
 mod time_entries;

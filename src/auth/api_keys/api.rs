@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{ApiKey, ApiKeyRow, CreatedApiKey};
 use super::repo::{self, NewApiKey};
 use crate::audit;
+use crate::auth::permissions;
 use crate::auth::principal::{Credential, Principal, API_KEY_PREFIX};
 use crate::auth::roles::{Role, Roles};
 use crate::auth::tokens::{random_token, sha256_hex};
@@ -49,7 +50,7 @@ pub struct ApiKeyListQuery {
 }
 
 fn sees_all_keys(principal: &Principal) -> bool {
-    principal.is(Role::Admin) || principal.is(Role::Auditor)
+    principal.may(&permissions::READ_EVERY_API_KEY)
 }
 
 /// The key, if the caller may see it; someone else's key is "not found".
@@ -71,6 +72,7 @@ pub async fn create(
     principal: Principal,
     body: ValidJson<CreateApiKey>,
 ) -> Result<HttpResponse, ApiError> {
+    principal.require(&permissions::OWN_ACCOUNT)?;
     if principal.credential != Credential::AccessToken {
         return Err(ApiError::Forbidden("API keys are created by a signed-in user, not by another key".into()));
     }
@@ -180,7 +182,7 @@ pub async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let actor = principal.actor();
-    let may_revoke_others = principal.is(Role::Admin);
+    let may_revoke_others = principal.may(&permissions::REVOKE_ANY_API_KEY);
     reply::commit(&req, &state.pool, move |conn| {
         let row = repo::find_optional(conn, id)?
             .filter(|r| r.user_id == principal.user_id || may_revoke_others)

@@ -24,7 +24,9 @@ use crate::auth::password;
 use crate::auth::principal::{Credential, Principal};
 use crate::auth::roles::Role;
 use crate::auth::tokens::{random_token, sha256_hex};
-use crate::auth::users::{self, model::User, model::UserRow};
+use crate::auth::users::model::{self as user_model, User, UserRow};
+use crate::auth::users::repo as user_store;
+use crate::auth::Keys;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
@@ -104,16 +106,22 @@ fn wrong_credentials() -> ApiError {
 }
 
 /// Issues a new refresh token in `family` and an access token for `user_id`.
-fn issue_pair(conn: &mut DbConn, state: &AppState, user: &UserRow, family: &str) -> Result<TokenResponse, ApiError> {
+fn issue_pair(
+    conn: &mut DbConn,
+    state: &AppState,
+    keys: &Keys,
+    user: &UserRow,
+    family: &str,
+) -> Result<TokenResponse, ApiError> {
     let refresh_token = format!("{REFRESH_TOKEN_PREFIX}{}", random_token(32));
     let ttl = chrono::TimeDelta::from_std(state.config.refresh_token_ttl).map_err(ApiError::internal)?;
     repo::insert(conn, user.id, family, &sha256_hex(&refresh_token), db::now() + ttl)?;
     let access_token =
-        state.tokens.issue_access(user.id, &user.email, &user.roles, family).map_err(ApiError::internal)?;
+        keys.tokens.issue_access(user.id, &user.email, &user.roles, family).map_err(ApiError::internal)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
-        expires_in: state.tokens.access_ttl_secs(),
+        expires_in: keys.tokens.access_ttl_secs(),
         refresh_token,
         refresh_expires_in: ttl.num_seconds(),
     })
@@ -136,6 +144,7 @@ fn issue_pair(conn: &mut DbConn, state: &AppState, user: &UserRow, family: &str)
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
+    keys: web::Data<Keys>,
     body: ValidJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
@@ -184,12 +193,12 @@ pub async fn login(
                 retry_after_secs: 1,
             });
         }
-        Ok(users::repo::find_by_email(conn, &lookup_email)?)
+        Ok(user_store::find_by_email(conn, &lookup_email)?)
     })
     .await?;
 
     let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
-    let password_ok = match state.hasher.verify(stored_hash, input.password).await {
+    let password_ok = match keys.hasher.verify(stored_hash, input.password).await {
         Ok(ok) => ok,
         Err(busy) => {
             // No password was checked (every hashing slot was taken): the attempt is given back.
@@ -211,13 +220,13 @@ pub async fn login(
         }
     };
 
-    let state_for_tx = state.clone();
+    let (state_for_tx, keys_for_tx) = (state.clone(), keys.clone());
     let tokens = db::run_write(&state.pool, move |conn| {
         // A success gives back what it was counted, and makes the address a known one.
         throttle::clear(conn, &buckets.pair)?;
         throttle::give_back(conn, &buckets.address)?;
         throttle::mark(conn, &buckets.known)?;
-        issue_pair(conn, &state_for_tx, &user, &random_token(16))
+        issue_pair(conn, &state_for_tx, &keys_for_tx, &user, &random_token(16))
     })
     .await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(tokens))
@@ -261,9 +270,13 @@ enum RefreshOutcome {
     )
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(state: web::Data<AppState>, body: ValidJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn refresh(
+    state: web::Data<AppState>,
+    keys: web::Data<Keys>,
+    body: ValidJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
     let token_hash = sha256_hex(body.into_inner().refresh_token.trim());
-    let state_for_tx = state.clone();
+    let (state_for_tx, keys_for_tx) = (state.clone(), keys.clone());
     // A reused token's family is revoked and that revocation must commit, so rejection is a
     // successful transaction here and becomes a 401 only afterwards.
     let outcome = db::run_write(&state.pool, move |conn| {
@@ -278,10 +291,10 @@ pub async fn refresh(state: web::Data<AppState>, body: ValidJson<RefreshRequest>
             repo::revoke_family(conn, &row.family)?;
             return Ok(RefreshOutcome::Rejected);
         }
-        let user = users::repo::find_optional(conn, row.user_id)?.filter(|u| u.active);
+        let user = user_store::find_optional(conn, row.user_id)?.filter(|u| u.active);
         match user {
             Some(user) if row.expires_at > db::now() => {
-                issue_pair(conn, &state_for_tx, &user, &row.family).map(RefreshOutcome::Issued)
+                issue_pair(conn, &state_for_tx, &keys_for_tx, &user, &row.family).map(RefreshOutcome::Issued)
             }
             _ => Ok(RefreshOutcome::Rejected),
         }
@@ -329,7 +342,7 @@ pub async fn logout(state: web::Data<AppState>, body: ValidJson<RefreshRequest>)
 pub async fn me(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
     let user_id = principal.user_id;
     let row =
-        db::run(&state.pool, move |conn| users::repo::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)).await?;
+        db::run(&state.pool, move |conn| user_store::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)).await?;
     let (credential, api_key_id) = match principal.credential {
         Credential::AccessToken => ("access_token", None),
         Credential::ApiKey { id } => ("api_key", Some(id)),
@@ -354,6 +367,7 @@ pub async fn me(state: web::Data<AppState>, principal: Principal) -> Result<Http
 pub async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
+    keys: web::Data<Keys>,
     principal: Principal,
     body: ValidJson<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
@@ -363,23 +377,23 @@ pub async fn change_password(
     let input = body.into_inner();
     let user_id = principal.user_id;
     let row =
-        db::run(&state.pool, move |conn| users::repo::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)).await?;
+        db::run(&state.pool, move |conn| user_store::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)).await?;
     // The current password first: whoever does not know it learns nothing about the policy.
-    if !state.hasher.verify(Some(row.password_hash.clone()), input.current_password.clone()).await? {
+    if !keys.hasher.verify(Some(row.password_hash.clone()), input.current_password.clone()).await? {
         return Err(ApiError::Forbidden("current_password is not your current password".into()));
     }
     let mut v = Validator::new();
     password::check_policy(&mut v, "/new_password", &input.new_password, &row.email);
     v.check(input.new_password != input.current_password, "/new_password", "must differ from the current password");
     v.finish()?;
-    let new_hash = state.hasher.hash(input.new_password).await?;
+    let new_hash = keys.hasher.hash(input.new_password).await?;
     let actor = principal.actor();
     reply::commit(&req, &state.pool, move |conn| {
-        users::repo::set_password(conn, user_id, &new_hash)?;
+        user_store::set_password(conn, user_id, &new_hash)?;
         repo::revoke_all_for_user(conn, user_id)?;
-        let after = users::repo::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)?;
+        let after = user_store::find_optional(conn, user_id)?.ok_or(ApiError::NotFound)?;
         let (before, after) = (User::from(&row), User::from(&after));
-        audit::record(conn, &actor, "user.password_changed", users::api::ENTITY, user_id, Some(&before), Some(&after))?;
+        audit::record(conn, &actor, "user.password_changed", user_model::ENTITY, user_id, Some(&before), Some(&after))?;
         Ok(Reply::no_content())
     })
     .await

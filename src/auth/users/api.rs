@@ -5,12 +5,14 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{normalize_email, normalize_name, User};
+use super::model::{normalize_email, normalize_name, User, ENTITY};
 use super::repo::{self, NewUser, UserChanges, UserFilter};
 use crate::audit;
+use crate::auth::permissions;
 use crate::auth::principal::Principal;
 use crate::auth::roles::{Role, Roles};
-use crate::auth::{password, sessions};
+use crate::auth::sessions::repo as session_store;
+use crate::auth::{password, Keys};
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
@@ -18,8 +20,6 @@ use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
-
-pub const ENTITY: &str = "user";
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -66,8 +66,6 @@ pub struct UserListQuery {
     pub active: Option<bool>,
 }
 
-const READERS: [Role; 1] = [Role::Auditor];
-
 fn check_roles(v: &mut Validator, roles: &[Role]) {
     v.check(!roles.is_empty(), "/roles", "must name at least one role");
 }
@@ -106,10 +104,11 @@ fn guard_admin_lockout(
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
+    keys: web::Data<Keys>,
     principal: Principal,
     body: ValidJson<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_admin()?;
+    principal.require(&permissions::MANAGE_USERS)?;
     let input = body.into_inner();
     let mut v = Validator::new();
     let email = normalize_email(&input.email).map_err(|e| v.error("/email", e)).unwrap_or_default();
@@ -118,7 +117,7 @@ pub async fn create(
     password::check_policy(&mut v, "/password", &input.password, &email);
     v.finish()?;
 
-    let password_hash = state.hasher.hash(input.password).await?;
+    let password_hash = keys.hasher.hash(input.password).await?;
     let actor = principal.actor();
     reply::commit(&req, &state.pool, move |conn| {
         if repo::find_by_email(conn, &email)?.is_some() {
@@ -155,7 +154,7 @@ pub async fn list(
     page: web::Query<PageQuery>,
     query: web::Query<UserListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_USERS)?;
     let page = page.parse()?;
     let query = query.into_inner();
     let filter = UserFilter {
@@ -183,7 +182,7 @@ pub async fn get(
     principal: Principal,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_USERS)?;
     let id = id.into_inner();
     let row = db::run(&state.pool, move |conn| repo::find_optional(conn, id)?.ok_or(ApiError::NotFound)).await?;
     Ok(entity_response(&req, StatusCode::OK, &User::from(&row), row.version))
@@ -209,7 +208,7 @@ pub async fn update(
     if_match: IfMatch,
     body: ValidJson<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_admin()?;
+    principal.require(&permissions::MANAGE_USERS)?;
     let id = id.into_inner();
     let input = body.into_inner();
     let mut v = Validator::new();
@@ -242,7 +241,7 @@ pub async fn update(
             return Err(ApiError::changed_concurrently("user"));
         }
         if !changes.active {
-            sessions::repo::revoke_all_for_user(conn, id)?;
+            session_store::revoke_all_for_user(conn, id)?;
         }
         let after = User::from(&repo::find_optional(conn, id)?.ok_or(ApiError::NotFound)?);
         audit::record(conn, &actor, "user.updated", ENTITY, id, Some(&before), Some(&after))?;
@@ -274,7 +273,7 @@ pub async fn deactivate(
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_admin()?;
+    principal.require(&permissions::MANAGE_USERS)?;
     let id = id.into_inner();
     let actor = principal.actor();
     reply::commit(&req, &state.pool, move |conn| {
@@ -289,7 +288,7 @@ pub async fn deactivate(
         if !repo::update(conn, id, row.version, &changes)? {
             return Err(ApiError::changed_concurrently("user"));
         }
-        sessions::repo::revoke_all_for_user(conn, id)?;
+        session_store::revoke_all_for_user(conn, id)?;
         let after = User::from(&repo::find_optional(conn, id)?.ok_or(ApiError::NotFound)?);
         audit::record(conn, &actor, "user.deactivated", ENTITY, id, Some(&before), Some(&after))?;
         Ok(Reply::no_content())
@@ -311,7 +310,7 @@ pub async fn history(
     id: web::Path<i64>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_USERS)?;
     let id = id.into_inner();
     db::run(&state.pool, move |conn| repo::find_optional(conn, id)?.map(|_| ()).ok_or(ApiError::NotFound)).await?;
     audit::api::history(&state, ENTITY, id, &page).await

@@ -8,6 +8,9 @@ use utoipa::ToSchema;
 use crate::auth::roles::{Role, Roles};
 use crate::db::schema::users;
 
+/// How the audit log names a user record.
+pub const ENTITY: &str = "user";
+
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct UserRow {

@@ -4,11 +4,11 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 
 use super::super::api::{currency_of, quantity, show_quantity};
 use super::super::model::{average_cost, value_of, MovementKind, COST_SCALE};
+use super::super::permissions;
 use super::super::repo::{self};
 use super::posting::occurred_on;
 use super::*;
 use crate::auth::principal::Principal;
-use crate::auth::roles::Role;
 use crate::db::DbConn;
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
@@ -59,12 +59,11 @@ pub async fn create(
     body: ValidJson<CreateMovement>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
-    let is_writer = principal.is(Role::Admin) || principal.is(Role::Ops);
-    let agent_issue = input.kind == MovementKind::Issue && input.ticket_id.is_some() && principal.is(Role::Agent);
-    if !is_writer && !agent_issue {
-        return Err(ApiError::Forbidden(
-            "ops and admin post movements; agents issue parts to their desks' tickets".into(),
-        ));
+    let is_writer = principal.may(&permissions::MANAGE_STOCK);
+    let desk_issue = input.kind == MovementKind::Issue && input.ticket_id.is_some();
+    let issues_to_desk_ticket = desk_issue && principal.may(&permissions::ISSUE_TO_DESK_TICKETS);
+    if !is_writer && !issues_to_desk_ticket {
+        principal.require(&permissions::MANAGE_STOCK)?;
     }
     let mut v = Validator::new();
     let q = |v: &mut Validator, pointer: &str, raw: &Option<String>, positive: bool| match raw {
@@ -78,8 +77,8 @@ pub async fn create(
     let on = occurred_on(&mut v, input.occurred_on);
     let budget_override =
         input.budget_override_reason.as_deref().map(|r| v.required_text("/budget_override_reason", r, 500));
-    if budget_override.is_some() && !principal.is(Role::Admin) {
-        return Err(ApiError::Forbidden("only finance and admin override a budget; finance posts no movements".into()));
+    if budget_override.is_some() {
+        principal.require(&permissions::OVERRIDE_BUDGET)?;
     }
     let actor = principal.actor();
     reply::commit(&req, &state.pool, move |conn| {
@@ -138,7 +137,7 @@ pub async fn create(
                 let department_id = match (input.ticket_id, input.department_id) {
                     (Some(ticket_id), None) => {
                         let access = TicketAccess::load(conn, &principal)?;
-                        match crate::tickets::repo::tickets::ticket(conn, ticket_id)? {
+                        match crate::tickets::ticket(conn, ticket_id)? {
                             Some(t) if !access.can_see(&t) && !is_writer => {
                                 v.error("/ticket_id", "no such ticket");
                                 None
@@ -152,7 +151,7 @@ pub async fn create(
                                     t.reference, t.status
                                 )))
                             }
-                            Some(t) => crate::tickets::repo::desk(conn, t.desk_id)?.map(|d| d.department_id),
+                            Some(t) => crate::tickets::desk(conn, t.desk_id)?.map(|d| d.department_id),
                             None => {
                                 v.error("/ticket_id", "no such ticket");
                                 None
@@ -160,7 +159,7 @@ pub async fn create(
                         }
                     }
                     (None, Some(department)) => {
-                        if crate::employees::repo::department(conn, department)?.is_none() {
+                        if crate::employees::department(conn, department)?.is_none() {
                             v.error("/department_id", "no such department");
                         }
                         Some(department)

@@ -2,8 +2,9 @@
 
 use actix_web::{get, web, HttpResponse};
 
-use super::super::api::{currency_of, READERS};
+use super::super::api::currency_of;
 use super::super::model::MovementKind;
+use super::super::permissions;
 use super::super::repo::{self, MovementFilter};
 use super::*;
 use crate::auth::principal::Principal;
@@ -19,7 +20,7 @@ async fn movements_page(
     page: &PageQuery,
     filter: MovementFilter,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_STOCK)?;
     let page = page.parse()?;
     let limit = page.limit;
     let body = db::run(&state.pool, move |conn| {
@@ -80,7 +81,7 @@ pub async fn of_item(
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_STOCK)?;
     let exists = db::run(&state.pool, move |conn| Ok(repo::item(conn, id)?.is_some())).await?;
     if !exists {
         return Err(ApiError::NotFound);
@@ -97,7 +98,7 @@ pub async fn get(
     principal: Principal,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&READERS)?;
+    principal.require(&permissions::READ_STOCK)?;
     let id = id.into_inner();
     let movement = db::run(&state.pool, move |conn| {
         let row = repo::movement(conn, id)?.ok_or(ApiError::NotFound)?;

@@ -2,8 +2,8 @@
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
 
-use super::super::api::WRITERS;
 use super::super::model::MovementKind;
+use super::super::permissions;
 use super::super::repo::{self};
 use super::new_movement::created;
 use super::posting::occurred_on;
@@ -34,7 +34,7 @@ pub async fn reverse(
     id: web::Path<i64>,
     body: ValidJson<ReverseMovement>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_any(&WRITERS)?;
+    principal.require(&permissions::MANAGE_STOCK)?;
     let id = id.into_inner();
     let mut v = Validator::new();
     let input = body.into_inner();

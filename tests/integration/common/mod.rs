@@ -174,7 +174,7 @@ impl TestApp {
     }
 
     async fn serve(backend: Backend, config: Config, database_url: String, database: Option<FreshDatabase>) -> TestApp {
-        let (state, _) = tokio::task::spawn_blocking(move || opsdesk::prepare(config))
+        let (service, _) = tokio::task::spawn_blocking(move || opsdesk::prepare(config))
             .await
             .expect("prepare task")
             .expect("prepare the service");
@@ -182,7 +182,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("local address");
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = opsdesk::start(state, listener).expect("start server");
+                let server = opsdesk::start(service, listener).expect("start server");
                 let _ = server.await;
             })
         });

@@ -1,0 +1,11 @@
+//! Who may read the reports across the pillars (see `auth::roles::Permission`).
+
+use crate::auth::roles::{Permission, Role};
+
+pub const READ_DEPARTMENT_COSTS: Permission = Permission {
+    action: "read the department cost report (labour, materials, bills)",
+    roles: &[Role::Finance, Role::Hr, Role::Auditor],
+    limit: "",
+};
+
+pub const ALL: &[&Permission] = &[&READ_DEPARTMENT_COSTS];
