@@ -50,6 +50,9 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// The currency the books are kept in (fixed at the first start).
     pub base_currency: crate::money::Currency,
+    /// Manual journal entries whose debits are above this (in the base currency) wait for a
+    /// second person's approval.
+    pub journal_approval_above: rust_decimal::Decimal,
 }
 
 fn var(name: &'static str) -> Option<String> {
@@ -66,6 +69,17 @@ where
             raw.trim().parse::<T>().map_err(|e| ConfigError { name, problem: format!("cannot parse {raw:?}: {e}") })
         }
     }
+}
+
+fn non_negative_decimal(
+    name: &'static str,
+    default: rust_decimal::Decimal,
+) -> Result<rust_decimal::Decimal, ConfigError> {
+    let value = parse(name, default)?;
+    if value.is_sign_negative() {
+        return Err(ConfigError { name, problem: "must not be negative".into() });
+    }
+    Ok(value)
 }
 
 fn positive<T: FromStr + PartialOrd + Default>(name: &'static str, default: T) -> Result<T, ConfigError>
@@ -149,6 +163,10 @@ impl Config {
             base_currency: parse(
                 "OPSDESK_BASE_CURRENCY",
                 "EUR".parse().map_err(|e: String| ConfigError { name: "OPSDESK_BASE_CURRENCY", problem: e })?,
+            )?,
+            journal_approval_above: non_negative_decimal(
+                "OPSDESK_JOURNAL_APPROVAL_ABOVE",
+                rust_decimal::Decimal::from(10_000),
             )?,
         })
     }

@@ -117,6 +117,11 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(_, ref info) if is_out_of_range(info.message()) => ApiError::Invalid(vec![
                 FieldError::body("", "a number or date is beyond what this service stores (amounts and quantities below 10^13, dates 1900-01-01 to 9999-12-31)"),
             ]),
+            // The books' own rules, raised by the database (a posted entry changed, a lock date
+            // moved under a posting): the code checks first, so this is another request's change.
+            Error::DatabaseError(_, ref info) if info.message().starts_with("books: ") => {
+                ApiError::Conflict(info.message().trim_start_matches("books: ").to_string())
+            }
             Error::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
                 ApiError::Unavailable { detail: "the database is busy; retry the request".into(), retry_after_secs: 1 }
             }

@@ -169,11 +169,17 @@ fn verify_ledger(config: Config) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let report = opsdesk::ledger::verify::run(&mut conn).map_err(|e| e.to_string())?;
     println!(
-        "{} cost lines, {} rollup rows, {} lines without a base amount",
-        report.lines, report.rollup_rows, report.without_base
+        "{} cost lines, {} rollup rows, {} lines without a base amount; general ledger: {} balance rows, \
+         debits {} = credits {} (minor units)",
+        report.lines,
+        report.rollup_rows,
+        report.without_base,
+        report.balance_rows,
+        report.total_debit,
+        report.total_credit
     );
     if report.differences.is_empty() {
-        println!("the rollups equal the lines");
+        println!("the rollups equal the lines, and the general ledger balances");
         return Ok(());
     }
     for difference in &report.differences {

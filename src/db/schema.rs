@@ -478,6 +478,7 @@ diesel::table! {
         id -> Integer,
         base_currency -> Text,
         backfilled_at -> Nullable<Timestamp>,
+        lock_date -> Nullable<Date>,
     }
 }
 
@@ -535,6 +536,84 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    accounts (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        account_type -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    posting_map (event) {
+        event -> Text,
+        account_id -> BigInt,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    journal_entries (id) {
+        id -> BigInt,
+        number -> Nullable<Text>,
+        entry_date -> Date,
+        memo -> Text,
+        origin -> Text,
+        status -> Text,
+        source_type -> Nullable<Text>,
+        source_id -> Nullable<BigInt>,
+        reverses_id -> Nullable<BigInt>,
+        total_debit -> BigInt,
+        total_credit -> BigInt,
+        line_count -> Integer,
+        created_by -> Nullable<BigInt>,
+        approved_by -> Nullable<BigInt>,
+        posted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    journal_lines (id) {
+        id -> BigInt,
+        entry_id -> BigInt,
+        account_id -> BigInt,
+        debit -> BigInt,
+        credit -> BigInt,
+        currency -> Text,
+        amount -> BigInt,
+        rate -> Text,
+        entry_date -> Date,
+        department_id -> Nullable<BigInt>,
+        ticket_id -> Nullable<BigInt>,
+        customer_id -> Nullable<BigInt>,
+        vendor_id -> Nullable<BigInt>,
+        employee_id -> Nullable<BigInt>,
+        item_id -> Nullable<BigInt>,
+        memo -> Text,
+    }
+}
+
+diesel::table! {
+    account_balances (account_id, department_id, year, month) {
+        account_id -> BigInt,
+        department_id -> BigInt,
+        year -> Integer,
+        month -> Integer,
+        debit -> BigInt,
+        credit -> BigInt,
+        lines -> BigInt,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(desk_members -> desks (desk_id));
 diesel::joinable!(desk_members -> employees (employee_id));
@@ -551,6 +630,9 @@ diesel::joinable!(payments -> invoices (invoice_id));
 diesel::joinable!(stock_levels -> items (item_id));
 diesel::joinable!(budget_lines -> budgets (budget_id));
 diesel::joinable!(stock_levels -> stock_locations (location_id));
+diesel::joinable!(journal_lines -> journal_entries (entry_id));
+diesel::joinable!(journal_lines -> accounts (account_id));
+diesel::joinable!(posting_map -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -588,4 +670,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     cost_lines,
     cost_rollups,
     employee_day_minutes,
+    accounts,
+    posting_map,
+    journal_entries,
+    journal_lines,
+    account_balances,
 );

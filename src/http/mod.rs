@@ -1,6 +1,7 @@
 //! HTTP building blocks shared by every module: JSON bodies, pagination, ETags, idempotency,
 //! request ids, timeouts, throttling counters, fallbacks, health and the OpenAPI document.
 
+pub mod csv;
 pub mod etag;
 pub mod fallback;
 pub mod health;

@@ -7,16 +7,17 @@
 //! producers' tables. The exceed policy is asked through [`guard`], which budgets register.
 
 pub mod guard;
+pub mod journal;
 pub mod model;
 pub mod permissions;
 mod post;
 pub mod rates;
-mod read;
+pub(crate) mod read;
 mod repo;
 pub mod verify;
 
 pub use model::{Dimension, Dimensions, Entry, Kind, Source};
-pub use post::{base_amount_of, base_currency, post, post_older, restate, reverse};
+pub use post::{base_amount_of, base_currency, post, post_older, restate, reverse, to_base_on};
 pub use read::sums;
 pub use repo::{desk_labour, DeskLabour, Measure, MonthSum};
 
@@ -60,5 +61,5 @@ pub fn open_books(
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(rates::create).service(rates::list).service(rates::get);
+    cfg.service(rates::create).service(rates::list).service(rates::get).configure(journal::configure);
 }

@@ -60,6 +60,23 @@ pub fn base_amount_of(conn: &mut DbConn, entry: &Entry) -> Result<i64, ApiError>
     Ok(to_base(conn, base, entry, &mut Rates::new())?.1)
 }
 
+/// The rate and base amount of `amount` of `currency` on `day` (the general ledger converts its
+/// lines with the cost book's rates). A missing rate is 422 naming the pair and the date.
+pub fn to_base_on(conn: &mut DbConn, currency: &str, amount: i64, day: NaiveDate) -> Result<(String, i64), ApiError> {
+    let base = base_currency(conn)?;
+    let entry = Entry {
+        occurred_on: day,
+        kind: Kind::Revenue,
+        category: String::new(),
+        currency: currency.to_string(),
+        amount,
+        quantity: 0,
+        dims: Default::default(),
+        source_line_id: None,
+    };
+    to_base(conn, base, &entry, &mut Rates::new())
+}
+
 /// Books `entries` of `source`. Call inside the producer's write transaction.
 pub fn post(conn: &mut DbConn, source: Source, entries: &[Entry]) -> Result<(), ApiError> {
     book(conn, &[(source, entries.to_vec())], false)

@@ -29,7 +29,7 @@ type Days = (NaiveDate, NaiveDate);
 
 /// How [from, to] (days, both included) is read: the whole months from the rollups (first and
 /// last month index) and the partial months' days [start, end) from the lines.
-fn split(from: NaiveDate, to: NaiveDate) -> (Option<(i64, i64)>, Vec<Days>) {
+pub(crate) fn split(from: NaiveDate, to: NaiveDate) -> (Option<(i64, i64)>, Vec<Days>) {
     let Some(end) = to.checked_add_signed(Duration::days(1)) else { return (None, vec![(from, to)]) };
     if end <= from {
         return (None, Vec::new());

@@ -1,5 +1,7 @@
-//! `opsdesk ledger verify`: recomputes every monthly rollup from the lines and reports the rows
-//! that differ, and checks that every reversal mirrors the line it reverses.
+//! `opsdesk ledger verify`: recomputes every monthly rollup of the cost book from its lines and
+//! reports the rows that differ, checks that every reversal mirrors the line it reverses, and
+//! does the same for the general ledger: its monthly balances against its posted lines, and the
+//! trial balance's two sides.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +17,10 @@ pub struct Report {
     pub rollup_rows: usize,
     /// Lines without a base amount (booked from older data before their rate was known).
     pub without_base: i64,
+    /// General ledger: monthly balance rows, and the sums of all posted debits and credits.
+    pub balance_rows: usize,
+    pub total_debit: i64,
+    pub total_credit: i64,
     /// One sentence per difference.
     pub differences: Vec<String>,
 }
@@ -23,6 +29,7 @@ const BATCH: i64 = 10_000;
 
 pub fn run(conn: &mut DbConn) -> Result<Report, ApiError> {
     let mut report = Report::default();
+    check_general_ledger(conn, &mut report)?;
     let mut expected: BTreeMap<RollupKey, RollupSums> = BTreeMap::new();
     let mut amounts: std::collections::HashMap<i64, (i64, Option<i64>)> = Default::default();
     let mut after = 0;
@@ -103,4 +110,40 @@ pub fn run(conn: &mut DbConn) -> Result<Report, ApiError> {
         }
     }
     Ok(report)
+}
+
+/// The general ledger's monthly balances equal its posted lines, and debits equal credits.
+fn check_general_ledger(conn: &mut DbConn, report: &mut Report) -> Result<(), ApiError> {
+    use super::journal::{all_balances, recomputed_balances};
+    type Key = (i64, i64, i64, i64);
+    let key = |b: &super::journal::MonthBalance| (b.account_id, b.department_id, b.year, b.month);
+    let stored: BTreeMap<Key, (i64, i64)> = all_balances(conn)?.iter().map(|b| (key(b), (b.debit, b.credit))).collect();
+    let lines: BTreeMap<Key, (i64, i64)> =
+        recomputed_balances(conn)?.iter().map(|b| (key(b), (b.debit, b.credit))).collect();
+    report.balance_rows = stored.len();
+    for (k, (debit, credit)) in &lines {
+        report.total_debit += debit;
+        report.total_credit += credit;
+        let held = stored.get(k).copied().unwrap_or((0, 0));
+        if held != (*debit, *credit) {
+            report.differences.push(format!(
+                "account balance {} department {} {}-{:02}: holds {}/{} (debit/credit), the posted lines say {debit}/{credit}",
+                k.0, k.1, k.2, k.3, held.0, held.1
+            ));
+        }
+    }
+    for (k, held) in &stored {
+        if !lines.contains_key(k) && *held != (0, 0) {
+            report.differences.push(format!(
+                "account balance {} department {} {}-{:02} holds {}/{} but no posted line says so",
+                k.0, k.1, k.2, k.3, held.0, held.1
+            ));
+        }
+    }
+    if report.total_debit != report.total_credit {
+        report
+            .differences
+            .push(format!("the posted debits ({}) and credits ({}) differ", report.total_debit, report.total_credit));
+    }
+    Ok(())
 }

@@ -8,4 +8,10 @@ pub const READ_DEPARTMENT_COSTS: Permission = Permission {
     limit: "",
 };
 
-pub const ALL: &[&Permission] = &[&READ_DEPARTMENT_COSTS];
+pub const READ_STATEMENTS: Permission = Permission {
+    action: "read the financial statements: trial balance, profit and loss, balance sheet",
+    roles: &[Role::Finance, Role::Auditor],
+    limit: "",
+};
+
+pub const ALL: &[&Permission] = &[&READ_DEPARTMENT_COSTS, &READ_STATEMENTS];

@@ -28,6 +28,7 @@ mod employees;
 mod idempotency;
 mod inventory;
 mod invoices;
+mod journal;
 mod ledger;
 mod limits;
 mod platform;

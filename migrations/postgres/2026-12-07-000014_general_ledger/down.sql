@@ -1,0 +1,10 @@
+DROP TABLE account_balances;
+DROP TRIGGER journal_entries_guard ON journal_entries;
+DROP FUNCTION journal_entries_guard();
+DROP TRIGGER journal_lines_keep_totals ON journal_lines;
+DROP FUNCTION journal_lines_keep_totals();
+DROP TABLE journal_lines;
+DROP TABLE journal_entries;
+ALTER TABLE ledger_state DROP COLUMN lock_date;
+DROP TABLE posting_map;
+DROP TABLE accounts;

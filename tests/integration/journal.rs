@@ -1,0 +1,365 @@
+//! The general ledger: the default chart and posting map, manual entries (balanced, numbered
+//! gaplessly, approved above the threshold by someone else), reversals, the lock date, the
+//! database's own checks, an account's ledger and the statements on a scenario worked out by hand.
+
+use crate::common::{connect, created, problem, TestApp};
+use chrono::{Datelike, Duration, NaiveDate};
+use diesel::connection::SimpleConnection;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+async fn ok(response: reqwest::Response) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+async fn account_id(app: &TestApp, token: &str, code: &str) -> i64 {
+    let page = ok(app.get("/api/v1/accounts?limit=200", token).await).await;
+    page["items"].as_array().unwrap().iter().find(|a| a["code"] == code).expect(code)["id"].as_i64().unwrap()
+}
+
+fn entry(day: NaiveDate, memo: &str, lines: Value) -> Value {
+    json!({"entry_date": day.to_string(), "memo": memo, "lines": lines})
+}
+
+async fn the_chart_and_the_journal(app: TestApp) {
+    let admin = app.admin_token().await;
+    let finance = app.user_token(&admin, "fin@example.com", &["finance"]).await;
+    let controller = app.user_token(&admin, "ctl@example.com", &["finance"]).await;
+    let auditor = app.user_token(&admin, "aud@example.com", &["auditor"]).await;
+    let ops = app.user_token(&admin, "ops@example.com", &["ops"]).await;
+    let department = app.department(&admin, "FLD", "Field service").await;
+
+    // The default chart and its map: every event of the books has an account.
+    let accounts = ok(app.get("/api/v1/accounts?limit=200", &auditor).await).await;
+    assert_eq!(accounts["items"].as_array().unwrap().len(), 23);
+    let map = ok(app.get("/api/v1/posting-map", &auditor).await).await;
+    let events: Vec<&str> = map["items"].as_array().unwrap().iter().map(|m| m["event"].as_str().unwrap()).collect();
+    for event in [
+        "bank",
+        "receivables",
+        "payables",
+        "inventory",
+        "output_tax",
+        "input_tax",
+        "revenue.time",
+        "expense.travel",
+        "fx_gain",
+    ] {
+        assert!(events.contains(&event), "{event}");
+    }
+    problem(app.get("/api/v1/accounts", &ops).await, StatusCode::FORBIDDEN).await;
+
+    let (bank, equity, revenue, travel) = (
+        account_id(&app, &finance, "1000").await,
+        account_id(&app, &finance, "3000").await,
+        account_id(&app, &finance, "4900").await,
+        account_id(&app, &finance, "6200").await,
+    );
+    let day = today() - Duration::days(3);
+    // 10000.00 is not above the default threshold: posted at once, numbered.
+    let invest = created(
+        app.post(
+            "/api/v1/journal-entries",
+            &finance,
+            &entry(
+                day,
+                "Owner's investment",
+                json!([
+                    {"account_id": bank, "debit": "10000.00"},
+                    {"account_id": equity, "credit": "10000.00"}
+                ]),
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(invest["status"], "posted");
+    let year = day.year();
+    assert_eq!(invest["number"], format!("JE-{year}-000001"));
+    assert_eq!(invest["total"], "10000.00");
+
+    // Unbalanced, one-sided, both sides, unknown account: 422 naming the line.
+    let unbalanced = app
+        .post(
+            "/api/v1/journal-entries",
+            &finance,
+            &entry(day, "x", json!([{"account_id": bank, "debit": "10.00"}, {"account_id": equity, "credit": "9.99"}])),
+        )
+        .await;
+    let body = problem(unbalanced, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(body.to_string().contains("differ"), "{body}");
+    let bad = app
+        .post(
+            "/api/v1/journal-entries",
+            &finance,
+            &entry(day, "x", json!([{"account_id": bank, "debit": "1.00", "credit": "1.00"}, {"account_id": 999999, "credit": "1.00"}])),
+        )
+        .await;
+    let body = problem(bad, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let pointers = crate::common::pointers(&body);
+    assert!(
+        pointers.contains(&"/lines/0/debit".to_string()) && pointers.contains(&"/lines/1/account_id".to_string()),
+        "{body}"
+    );
+    problem(app.post("/api/v1/journal-entries", &ops, &entry(day, "x", json!([]))).await, StatusCode::FORBIDDEN).await;
+
+    // Revenue and spend charged to the department.
+    for (memo, debit, credit, amount) in
+        [("Consulting", bank, revenue, "1200.00"), ("Train tickets", travel, bank, "300.00")]
+    {
+        created(
+            app.post(
+                "/api/v1/journal-entries",
+                &finance,
+                &entry(
+                    day + Duration::days(1),
+                    memo,
+                    json!([
+                        {"account_id": debit, "debit": amount, "department_id": department},
+                        {"account_id": credit, "credit": amount, "department_id": department}
+                    ]),
+                ),
+            )
+            .await,
+        )
+        .await;
+    }
+
+    // Above the threshold: waits; its writer may not approve; another finance person does.
+    let big = created(
+        app.post(
+            "/api/v1/journal-entries",
+            &finance,
+            &entry(
+                day + Duration::days(2),
+                "Loan",
+                json!([
+                    {"account_id": bank, "debit": "20000.00"},
+                    {"account_id": equity, "credit": "20000.00"}
+                ]),
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((big["status"].as_str(), big["number"].as_str()), (Some("pending_approval"), None));
+    let big_id = big["id"].as_i64().unwrap();
+    let tb = ok(app.get("/api/v1/reports/trial-balance", &auditor).await).await;
+    assert_eq!(tb["total_debit"], "11200.00", "a waiting entry is not in the books: {tb}");
+    problem(app.action(&format!("/api/v1/journal-entries/{big_id}/approve"), &finance).await, StatusCode::FORBIDDEN)
+        .await;
+    let approved = ok(app.action(&format!("/api/v1/journal-entries/{big_id}/approve"), &controller).await).await;
+    assert_eq!(approved["status"], "posted");
+    assert_eq!(approved["number"], format!("JE-{year}-000004"), "numbers are given when posted: gapless");
+
+    // A reversal is a new entry; an entry is reversed once.
+    let reversal = created(app.action(&format!("/api/v1/journal-entries/{big_id}/reversal"), &finance).await).await;
+    assert_eq!(reversal["reverses_id"], big_id);
+    assert_eq!(reversal["lines"][0]["credit"], "20000.00");
+    problem(app.action(&format!("/api/v1/journal-entries/{big_id}/reversal"), &finance).await, StatusCode::CONFLICT)
+        .await;
+
+    // The statements, worked out by hand: bank 10000 + 1200 − 300 (+ 20000 − 20000) = 10900.
+    let tb = ok(app.get("/api/v1/reports/trial-balance", &auditor).await).await;
+    let balance_of = |code: &str| {
+        let row = tb["rows"].as_array().unwrap().iter().find(|r| r["code"] == code).cloned().unwrap_or(Value::Null);
+        (row["debit"].as_str().map(String::from), row["credit"].as_str().map(String::from))
+    };
+    assert_eq!(balance_of("1000"), (Some("10900.00".into()), Some("0.00".into())));
+    assert_eq!(balance_of("3000"), (Some("0.00".into()), Some("10000.00".into())));
+    assert_eq!(balance_of("4900"), (Some("0.00".into()), Some("1200.00".into())));
+    assert_eq!(balance_of("6200"), (Some("300.00".into()), Some("0.00".into())));
+    assert_eq!((tb["total_debit"].as_str(), tb["total_credit"].as_str()), (Some("11200.00"), Some("11200.00")));
+
+    let from = (day - Duration::days(1)).to_string();
+    let pl = ok(app.get(&format!("/api/v1/reports/profit-and-loss?from={from}&compare=previous_year"), &finance).await)
+        .await;
+    assert_eq!(pl["totals"], json!({"income": "1200.00", "expenses": "300.00", "net_profit": "900.00"}));
+    assert_eq!(pl["compare_totals"]["net_profit"], "0.00");
+    let by_department = ok(app
+        .get(
+            &format!("/api/v1/reports/profit-and-loss?from={from}&department_id={department}&group_by=month"),
+            &finance,
+        )
+        .await)
+    .await;
+    assert_eq!(by_department["totals"]["net_profit"], "900.00");
+    assert!(by_department["income"][0]["columns"][0]["key"].as_str().is_some_and(|k| k.len() == 7));
+    let elsewhere =
+        ok(app.get(&format!("/api/v1/reports/profit-and-loss?from={from}&department_id=999"), &finance).await).await;
+    assert_eq!(elsewhere["totals"]["net_profit"], "0.00");
+
+    let bs = ok(app.get("/api/v1/reports/balance-sheet", &auditor).await).await;
+    assert_eq!(
+        (
+            bs["total_assets"].as_str(),
+            bs["total_liabilities"].as_str(),
+            bs["total_equity"].as_str(),
+            bs["profit_to_date"].as_str()
+        ),
+        (Some("10900.00"), Some("0.00"), Some("10900.00"), Some("900.00"))
+    );
+    let csv = app.get("/api/v1/reports/trial-balance?format=csv", &auditor).await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let text = csv.text().await.unwrap();
+    assert!(
+        text.starts_with("code,name,type,debit,credit\r\n") && text.contains("1000,Bank,asset,10900.00,0.00\r\n"),
+        "{text}"
+    );
+
+    // The bank's ledger: the running balance after each line.
+    let ledger = ok(app.get(&format!("/api/v1/accounts/{bank}/ledger?from={from}"), &auditor).await).await;
+    let balances: Vec<&str> =
+        ledger["lines"].as_array().unwrap().iter().map(|l| l["balance"].as_str().unwrap()).collect();
+    assert_eq!(balances, vec!["10000.00", "11200.00", "10900.00", "30900.00", "10900.00"]);
+    assert_eq!(ledger["opening_balance"], "0.00");
+    let paged = ok(app.get(&format!("/api/v1/accounts/{bank}/ledger?from={from}&limit=2"), &auditor).await).await;
+    let cursor = paged["next_cursor"].as_str().expect("a next page");
+    let rest =
+        ok(app.get(&format!("/api/v1/accounts/{bank}/ledger?from={from}&limit=50&cursor={cursor}"), &auditor).await)
+            .await;
+    let joined: Vec<&str> = paged["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(rest["lines"].as_array().unwrap())
+        .map(|l| l["balance"].as_str().unwrap())
+        .collect();
+    assert_eq!(joined, balances, "pages carry the running balance on");
+
+    // An account in use is archived, not deleted.
+    problem(app.delete(&format!("/api/v1/accounts/{bank}"), &finance).await, StatusCode::CONFLICT).await;
+    let spare = created(
+        app.post("/api/v1/accounts", &finance, &json!({"code": "6400", "name": "Training", "account_type": "expense"}))
+            .await,
+    )
+    .await;
+    problem(
+        app.post("/api/v1/accounts", &finance, &json!({"code": "6400", "name": "Again", "account_type": "expense"}))
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let spare_id = spare["id"].as_i64().unwrap();
+    let mapped = app
+        .request(reqwest::Method::PUT, "/api/v1/posting-map/expense.other", Some(&finance))
+        .json(&json!({"account_id": spare_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mapped.status(), StatusCode::OK);
+    problem(app.delete(&format!("/api/v1/accounts/{spare_id}"), &finance).await, StatusCode::CONFLICT).await;
+    let unknown = app
+        .request(reqwest::Method::PUT, "/api/v1/posting-map/gifts", Some(&finance))
+        .json(&json!({"account_id": spare_id}))
+        .send()
+        .await
+        .unwrap();
+    problem(unknown, StatusCode::UNPROCESSABLE_ENTITY).await;
+
+    // The lock date: finance closes, nothing is posted on or before it; only admin reopens.
+    let lock = app
+        .request(reqwest::Method::PUT, "/api/v1/books/lock", Some(&finance))
+        .json(&json!({"lock_date": (day + Duration::days(1)).to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lock.status(), StatusCode::OK);
+    let locked = app
+        .post(
+            "/api/v1/journal-entries",
+            &finance,
+            &entry(
+                day + Duration::days(1),
+                "late",
+                json!([{"account_id": bank, "debit": "1.00"}, {"account_id": equity, "credit": "1.00"}]),
+            ),
+        )
+        .await;
+    let body = problem(locked, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(crate::common::pointers(&body), vec!["/entry_date"]);
+    let reopen = app
+        .request(reqwest::Method::PUT, "/api/v1/books/lock", Some(&finance))
+        .json(&json!({"lock_date": null}))
+        .send()
+        .await
+        .unwrap();
+    problem(reopen, StatusCode::FORBIDDEN).await;
+    let reopen = app
+        .request(reqwest::Method::PUT, "/api/v1/books/lock", Some(&admin))
+        .json(&json!({"lock_date": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reopen.status(), StatusCode::OK);
+    let audit = app.audit_actions(&auditor, "entity_type=books").await;
+    assert!(audit.contains(&"books.locked".to_string()) && audit.contains(&"books.unlocked".to_string()), "{audit:?}");
+
+    // The database's own checks: a posted entry never changes; an unbalanced one is never posted.
+    let mut conn = connect(&app.database_url);
+    let first = invest["id"].as_i64().unwrap();
+    assert!(conn.batch_execute(&format!("UPDATE journal_entries SET memo = 'x' WHERE id = {first}")).is_err());
+    assert!(conn.batch_execute(&format!("DELETE FROM journal_lines WHERE entry_id = {first}")).is_err());
+    conn.batch_execute(&format!(
+        "INSERT INTO journal_entries (entry_date, memo, origin, status, created_at, updated_at) \
+         VALUES ('{day}', 'forged', 'manual', 'pending_approval', '{day} 00:00:00', '{day} 00:00:00')"
+    ))
+    .expect("a waiting entry");
+    let forged: i64 = {
+        use diesel::prelude::*;
+        use opsdesk::db::schema::journal_entries;
+        journal_entries::table
+            .filter(journal_entries::memo.eq("forged"))
+            .select(journal_entries::id)
+            .first(&mut conn)
+            .unwrap()
+    };
+    conn.batch_execute(&format!(
+        "INSERT INTO journal_lines (entry_id, account_id, debit, credit, currency, amount, rate, entry_date) \
+         VALUES ({forged}, {bank}, 500, 0, 'EUR', 500, '1', '{day}'), ({forged}, {equity}, 0, 400, 'EUR', -400, '1', '{day}')"
+    ))
+    .expect("lines of a waiting entry");
+    let post_unbalanced = format!(
+        "UPDATE journal_entries SET status = 'posted', number = 'JE-X', posted_at = created_at WHERE id = {forged}"
+    );
+    assert!(conn.batch_execute(&post_unbalanced).is_err(), "the database refuses an unbalanced entry");
+}
+both_backends!(chart_journal_and_statements, the_chart_and_the_journal);
+
+async fn parallel_entries_are_numbered_without_gaps(app: TestApp) {
+    let admin = app.admin_token().await;
+    let finance = app.user_token(&admin, "fin@example.com", &["finance"]).await;
+    let (bank, equity) = (account_id(&app, &finance, "1000").await, account_id(&app, &finance, "3000").await);
+    let day = today();
+    let posts = (0..12).map(|i| {
+        let body = entry(
+            day,
+            &format!("parallel {i}"),
+            json!([
+                {"account_id": bank, "debit": format!("{}.00", i + 1)},
+                {"account_id": equity, "credit": format!("{}.00", i + 1)}
+            ]),
+        );
+        let (app, finance) = (&app, finance.clone());
+        async move { app.post("/api/v1/journal-entries", &finance, &body).await.status() }
+    });
+    let statuses = futures_util::future::join_all(posts).await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
+    let page = ok(app.get("/api/v1/journal-entries?limit=50", &finance).await).await;
+    let mut numbers: Vec<String> =
+        page["items"].as_array().unwrap().iter().map(|e| e["number"].as_str().unwrap().to_string()).collect();
+    numbers.sort();
+    let expected: Vec<String> = (1..=12).map(|n| format!("JE-{}-{n:06}", day.year())).collect();
+    assert_eq!(numbers, expected);
+    let tb = ok(app.get("/api/v1/reports/trial-balance", &finance).await).await;
+    assert_eq!((tb["total_debit"].as_str(), tb["total_credit"].as_str()), (Some("78.00"), Some("78.00")));
+}
+both_backends!(parallel_journal_entries, parallel_entries_are_numbered_without_gaps);
