@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod bills;
+pub mod items;
+pub mod locations;
 pub mod model;
 pub mod movements;
 pub mod permissions;
@@ -19,14 +21,14 @@ pub mod billing {
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(api::create_location)
-        .service(api::list_locations)
-        .service(api::get_location)
-        .service(api::update_location)
-        .service(api::create_item)
-        .service(api::list_items)
-        .service(api::get_item)
-        .service(api::update_item)
+    cfg.service(locations::create_location)
+        .service(locations::list_locations)
+        .service(locations::get_location)
+        .service(locations::update_location)
+        .service(items::create_item)
+        .service(items::list_items)
+        .service(items::get_item)
+        .service(items::update_item)
         .service(movements::of_item)
         .service(movements::create)
         .service(movements::list)

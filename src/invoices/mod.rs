@@ -4,8 +4,11 @@
 
 pub mod api;
 pub mod billing;
+pub mod lifecycle;
+pub mod lines;
 pub mod model;
 pub mod parties;
+pub mod party_views;
 pub mod payments;
 pub mod permissions;
 pub mod repo;
@@ -33,9 +36,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(api::list)
         .service(api::get)
         .service(api::update)
-        .service(api::delete)
-        .service(api::issue)
-        .service(api::void)
+        .service(lifecycle::delete)
+        .service(lifecycle::issue)
+        .service(lifecycle::void)
         .service(payments::create)
         .service(payments::list)
         .service(payments::delete)
