@@ -12,3 +12,12 @@ pub fn book_older_data(conn: &mut DbConn) -> Result<(), ApiError> {
     crate::invoices::book_existing(conn)?;
     Ok(())
 }
+
+/// Posts the documents, payments and stock movements written before the general ledger existed,
+/// once, so that an upgraded installation's books open balanced. Returns how many could not be
+/// posted (no exchange rate for their day): they are named in the log at start-up.
+pub fn post_older_data(conn: &mut DbConn) -> Result<usize, ApiError> {
+    let documents = crate::invoices::post_existing(conn)?;
+    let movements = crate::inventory::movements::post_existing(conn)?;
+    Ok(documents + movements)
+}

@@ -188,7 +188,12 @@ pub fn prepare(config: Config) -> Result<(Service, Option<(String, String)>), St
             let secret =
                 load_or_create_secret(conn, config.jwt_secret.as_deref()).map_err(error::ApiError::Internal)?;
             let first_admin = auth::bootstrap::ensure_first_admin(conn, &config).map_err(error::ApiError::Internal)?;
-            ledger::open_books(conn, config.base_currency.code(), backfill::book_older_data)?;
+            ledger::open_books(
+                conn,
+                config.base_currency.code(),
+                backfill::book_older_data,
+                backfill::post_older_data,
+            )?;
             Ok((secret, first_admin))
         })
         .map_err(|e| match e {

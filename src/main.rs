@@ -165,9 +165,16 @@ fn demo(config: Config) -> Result<(), String> {
 
 fn verify_ledger(config: Config) -> Result<(), String> {
     let mut conn = open_migrated(&config)?;
-    opsdesk::ledger::open_books(&mut conn, config.base_currency.code(), opsdesk::backfill::book_older_data)
-        .map_err(|e| e.to_string())?;
-    let report = opsdesk::ledger::verify::run(&mut conn).map_err(|e| e.to_string())?;
+    opsdesk::ledger::open_books(
+        &mut conn,
+        config.base_currency.code(),
+        opsdesk::backfill::book_older_data,
+        opsdesk::backfill::post_older_data,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut report = opsdesk::ledger::verify::run(&mut conn).map_err(|e| e.to_string())?;
+    // The receivables and payables control accounts against the documents (aging's figures).
+    report.differences.extend(opsdesk::invoices::reconcile(&mut conn).map_err(|e| e.to_string())?);
     println!(
         "{} cost lines, {} rollup rows, {} lines without a base amount; general ledger: {} balance rows, \
          debits {} = credits {} (minor units)",

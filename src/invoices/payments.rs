@@ -74,6 +74,7 @@ pub async fn create(
             v.check(input.paid_on >= issued, "/paid_on", "must not be before the issue date");
         }
         v.finish()?;
+        crate::ledger::journal::check_open(conn, input.paid_on, "/paid_on")?;
         let payment = repo::insert_payment(
             conn,
             &NewPayment {
@@ -90,6 +91,7 @@ pub async fn create(
             let detail = format!("is more than the balance of {}", format_amount(now.balance(), currency));
             return Err(ApiError::invalid("/amount", detail));
         }
+        repo::post_payment(conn, &row, &payment)?;
         let payment = Payment::new(&payment, currency);
         let (_, after) = load(conn, id)?;
         audit::record(conn, &actor, "invoice.payment_recorded", ENTITY, id, Some(&before), Some(&after))?;
@@ -149,6 +151,7 @@ pub async fn delete(
         if !repo::delete_payment(conn, payment_id)? || !repo::settle(conn, id, -payment.amount, 0, None)? {
             return Err(ApiError::changed_concurrently("invoice"));
         }
+        repo::unpost_payment(conn, payment_id, payment.paid_on)?;
         let (_, after) = load(conn, id)?;
         let removed = Payment::new(&payment, currency_of(&row)?);
         audit::record(conn, &actor, "invoice.payment_removed", ENTITY, id, Some(&before), Some(&after))?;

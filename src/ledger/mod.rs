@@ -34,13 +34,16 @@ pub fn ticket_sums(conn: &mut DbConn, ticket_id: i64) -> Result<Vec<(Kind, Strin
 
 /// Keeps the books in `base` (OPSDESK_BASE_CURRENCY): on the first start it is written down; on
 /// later starts a different setting is refused, since every booked base amount is in the first.
-/// Then, if the data older than the book is not booked yet, `backfill` books it and that is noted.
-/// One write transaction with the state row locked: of several nodes starting at once, one books
-/// the older data and the others wait for it and find it done.
+/// Then, if the data older than the cost book is not booked yet, `backfill` books it, and if the
+/// records older than the general ledger are not posted yet, `post_history` posts them (returning
+/// how many it had to skip, logged); each is noted as done. One write transaction with the state
+/// row locked: of several nodes starting at once, one books the older data and the others wait
+/// for it and find it done.
 pub fn open_books(
     conn: &mut DbConn,
     base: &str,
     backfill: impl FnOnce(&mut DbConn) -> Result<(), ApiError>,
+    post_history: impl FnOnce(&mut DbConn) -> Result<usize, ApiError>,
 ) -> Result<(), ApiError> {
     crate::db::write_tx(conn, |conn| {
         repo::insert_state(conn, base)?;
@@ -55,6 +58,16 @@ pub fn open_books(
         if backfilled.is_none() {
             backfill(conn)?;
             repo::mark_backfilled(conn, crate::db::now())?;
+        }
+        if !repo::journal_opened(conn)? {
+            let skipped = post_history(conn)?;
+            if skipped > 0 {
+                log::warn!(
+                    "{skipped} records older than the general ledger were not posted to it: no exchange rate for \
+                     their day; `opsdesk ledger verify` shows the difference"
+                );
+            }
+            repo::mark_journal_opened(conn, crate::db::now())?;
         }
         Ok(())
     })

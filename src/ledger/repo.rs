@@ -42,6 +42,18 @@ pub fn mark_backfilled(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<usiz
     diesel::update(ledger_state::table.find(1)).set(ledger_state::backfilled_at.eq(Some(at))).execute(conn)
 }
 
+pub fn journal_opened(conn: &mut DbConn) -> QueryResult<bool> {
+    Ok(ledger_state::table
+        .find(1)
+        .select(ledger_state::journal_opened_at)
+        .first::<Option<NaiveDateTime>>(conn)?
+        .is_some())
+}
+
+pub fn mark_journal_opened(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(ledger_state::table.find(1)).set(ledger_state::journal_opened_at.eq(Some(at))).execute(conn)
+}
+
 /// The rate in force for `currency` → `base` on `day`: the latest dated on or before it (of that
 /// date, the newest row).
 pub fn rate_on(conn: &mut DbConn, currency: &str, base: &str, day: NaiveDate) -> QueryResult<Option<String>> {

@@ -363,3 +363,280 @@ async fn parallel_entries_are_numbered_without_gaps(app: TestApp) {
     assert_eq!((tb["total_debit"].as_str(), tb["total_credit"].as_str()), (Some("78.00"), Some("78.00")));
 }
 both_backends!(parallel_journal_entries, parallel_entries_are_numbered_without_gaps);
+
+/// The lines of the entries of one document, as (account code, debit, credit).
+async fn posted(app: &TestApp, token: &str, source: &str, id: &Value) -> Vec<(String, String, String)> {
+    let page = ok(app.get(&format!("/api/v1/journal-entries?source_type={source}&source_id={id}"), token).await).await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["lines"].as_array().unwrap().clone())
+        .map(|l| {
+            (
+                l["account_code"].as_str().unwrap().into(),
+                l["debit"].as_str().unwrap().into(),
+                l["credit"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+fn lines(expected: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    expected.iter().map(|(a, d, c)| (a.to_string(), d.to_string(), c.to_string())).collect()
+}
+
+/// What a control account holds in `currency` (debit positive), from its ledger.
+async fn control(app: &TestApp, token: &str, account: i64, currency: &str) -> f64 {
+    let ledger =
+        ok(app.get(&format!("/api/v1/accounts/{account}/ledger?from=2000-01-01&limit=200"), token).await).await;
+    ledger["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["currency"] == currency)
+        .map(|l| l["amount"].as_str().unwrap().parse::<f64>().unwrap())
+        .sum()
+}
+
+async fn events_post_their_entries(app: TestApp) {
+    let admin = app.admin_token().await;
+    let finance = app.user_token(&admin, "fin@example.com", &["finance"]).await;
+    let department = app.department(&admin, "FLD", "Field service").await;
+    let id = |v: &Value| v["id"].clone();
+    let customer =
+        created(app.post("/api/v1/customers", &finance, &json!({"name": "Northwind", "currency": "EUR"})).await).await;
+    let vendor =
+        created(app.post("/api/v1/vendors", &finance, &json!({"name": "Rail", "currency": "EUR"})).await).await;
+    let issue = |doc: Value| {
+        let app = &app;
+        let finance = finance.clone();
+        async move { ok(app.post(&format!("/api/v1/invoices/{}/issue", doc["id"]), &finance, &json!({})).await).await }
+    };
+
+    // An invoice: 100.00 at 20% and 50.00 at 0%: receivables 170.00, revenue 150.00 (one line per
+    // account and dimensions), tax 20.00.
+    let invoice = created(
+        app.post(
+            "/api/v1/invoices",
+            &finance,
+            &json!({"kind": "receivable", "customer_id": customer["id"], "lines": [
+        {"description": "Service", "quantity": "1", "unit_price": "100", "tax_rate_percent": "20"},
+        {"description": "Travel time", "quantity": "1", "unit_price": "50"}]}),
+        )
+        .await,
+    )
+    .await;
+    assert!(posted(&app, &finance, "invoice", &id(&invoice)).await.is_empty(), "a draft posts nothing");
+    issue(invoice.clone()).await;
+    assert_eq!(
+        posted(&app, &finance, "invoice", &id(&invoice)).await,
+        lines(&[("4900", "0.00", "150.00"), ("2100", "0.00", "20.00"), ("1100", "170.00", "0.00")])
+    );
+    // A payment of 70.00, a credit note of 24.00 (20.00 + 4.00 tax).
+    let today = today().to_string();
+    let payment = app
+        .post(
+            &format!("/api/v1/invoices/{}/payments", invoice["id"]),
+            &finance,
+            &json!({"amount": "70", "paid_on": today, "method": "bank_transfer"}),
+        )
+        .await;
+    let payment = created(payment).await;
+    assert_eq!(
+        posted(&app, &finance, "payment", &id(&payment)).await,
+        lines(&[("1000", "70.00", "0.00"), ("1100", "0.00", "70.00")])
+    );
+    let credit = created(
+        app.post(
+            "/api/v1/invoices",
+            &finance,
+            &json!({"kind": "credit_note", "credited_invoice_id": invoice["id"], "lines": [
+        {"description": "Goodwill", "quantity": "1", "unit_price": "20", "tax_rate_percent": "20"}]}),
+        )
+        .await,
+    )
+    .await;
+    issue(credit.clone()).await;
+    assert_eq!(
+        posted(&app, &finance, "invoice", &id(&credit)).await,
+        lines(&[("4900", "20.00", "0.00"), ("2100", "4.00", "0.00"), ("1100", "0.00", "24.00")])
+    );
+
+    // A bill: travel 300.00 and 2 filters (an item: goods received not invoiced) at 19% tax.
+    let shelf =
+        created(app.post("/api/v1/inventory/locations", &admin, &json!({"code": "SHELF", "name": "Shelf"})).await)
+            .await;
+    let filter =
+        created(app.post("/api/v1/inventory/items", &admin, &json!({"sku": "FLT", "name": "Filter"})).await).await;
+    let bill = created(app.post("/api/v1/invoices", &finance, &json!({"kind": "payable", "vendor_id": vendor["id"], "lines": [
+        {"description": "Trains", "quantity": "1", "unit_price": "300", "budget_category": "travel", "department_id": department},
+        {"description": "Filters", "quantity": "2", "unit_price": "15", "tax_rate_percent": "19", "item_id": filter["id"]}]})).await).await;
+    issue(bill.clone()).await;
+    assert_eq!(
+        posted(&app, &finance, "invoice", &id(&bill)).await,
+        lines(&[
+            ("6200", "300.00", "0.00"),
+            ("2300", "30.00", "0.00"),
+            ("1300", "5.70", "0.00"),
+            ("2000", "0.00", "335.70")
+        ])
+    );
+    let paid_bill = created(
+        app.post(
+            &format!("/api/v1/invoices/{}/payments", bill["id"]),
+            &finance,
+            &json!({"amount": "335.70", "paid_on": today, "method": "bank_transfer"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        posted(&app, &finance, "payment", &id(&paid_bill)).await,
+        lines(&[("1000", "0.00", "335.70"), ("2000", "335.70", "0.00")])
+    );
+
+    // Stock: the filters arrive (inventory against goods received), one is issued to the
+    // department (materials), and the issue is reversed.
+    let receipt = created(app.post("/api/v1/inventory/movements", &admin, &json!({"kind": "receipt", "item_id": filter["id"], "location_id": shelf["id"], "quantity": "2", "unit_cost": "15"})).await).await;
+    assert_eq!(
+        posted(&app, &finance, "stock_movement", &id(&receipt)).await,
+        lines(&[("1200", "30.00", "0.00"), ("2300", "0.00", "30.00")])
+    );
+    let issued = created(app.post("/api/v1/inventory/movements", &admin, &json!({"kind": "issue", "item_id": filter["id"], "location_id": shelf["id"], "quantity": "1", "department_id": department})).await).await;
+    assert_eq!(
+        posted(&app, &finance, "stock_movement", &id(&issued)).await,
+        lines(&[("1200", "0.00", "15.00"), ("5100", "15.00", "0.00")])
+    );
+    let back = created(
+        app.post(
+            &format!("/api/v1/inventory/movements/{}/reversal", issued["id"]),
+            &admin,
+            &json!({"reason": "unused"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        posted(&app, &finance, "stock_movement", &id(&back)).await,
+        lines(&[("1200", "15.00", "0.00"), ("5100", "0.00", "15.00")])
+    );
+
+    // A void reverses what the document posted; deleting a payment reverses the payment.
+    let spare = created(
+        app.post(
+            "/api/v1/invoices",
+            &finance,
+            &json!({"kind": "receivable", "customer_id": customer["id"], "lines": [
+        {"description": "Oops", "quantity": "1", "unit_price": "10"}]}),
+        )
+        .await,
+    )
+    .await;
+    issue(spare.clone()).await;
+    ok(app.post(&format!("/api/v1/invoices/{}/void", spare["id"]), &finance, &json!({"reason": "sent twice"})).await)
+        .await;
+    let voided = posted(&app, &finance, "invoice", &id(&spare)).await;
+    assert_eq!(
+        voided,
+        lines(&[
+            ("4900", "0.00", "10.00"),
+            ("1100", "10.00", "0.00"),
+            ("4900", "10.00", "0.00"),
+            ("1100", "0.00", "10.00")
+        ])
+    );
+    let removed = app.delete(&format!("/api/v1/invoices/{}/payments/{}", invoice["id"], payment["id"]), &finance).await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        posted(&app, &finance, "payment", &id(&payment)).await,
+        lines(&[
+            ("1000", "70.00", "0.00"),
+            ("1100", "0.00", "70.00"),
+            ("1000", "0.00", "70.00"),
+            ("1100", "70.00", "0.00")
+        ])
+    );
+
+    // A USD invoice posted at 0.90 and paid when the rate is 0.95: 5.00 of exchange gain.
+    let rate = |day: NaiveDate, rate: &str| json!({"currency": "USD", "rate_date": day.to_string(), "rate": rate});
+    created(app.post("/api/v1/exchange-rates", &finance, &rate(self::today() - Duration::days(20), "0.9")).await).await;
+    created(app.post("/api/v1/exchange-rates", &finance, &rate(self::today() - Duration::days(1), "0.95")).await).await;
+    let yankee =
+        created(app.post("/api/v1/customers", &finance, &json!({"name": "Contoso", "currency": "USD"})).await).await;
+    let usd = created(
+        app.post(
+            "/api/v1/invoices",
+            &finance,
+            &json!({"kind": "receivable", "customer_id": yankee["id"],
+        "issue_date": (self::today() - Duration::days(10)).to_string(),
+        "lines": [{"description": "Audit", "quantity": "1", "unit_price": "100"}]}),
+        )
+        .await,
+    )
+    .await;
+    issue(usd.clone()).await;
+    assert_eq!(
+        posted(&app, &finance, "invoice", &id(&usd)).await,
+        lines(&[("4900", "0.00", "90.00"), ("1100", "90.00", "0.00")])
+    );
+    let usd_payment = created(
+        app.post(
+            &format!("/api/v1/invoices/{}/payments", usd["id"]),
+            &finance,
+            &json!({"amount": "100", "paid_on": today, "method": "bank_transfer"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        posted(&app, &finance, "payment", &id(&usd_payment)).await,
+        lines(&[("1000", "95.00", "0.00"), ("1100", "0.00", "90.00"), ("7000", "0.00", "5.00")])
+    );
+
+    // The books balance, and the control accounts equal the aging reports to the cent.
+    let tb = ok(app.get("/api/v1/reports/trial-balance", &finance).await).await;
+    assert_eq!(tb["total_debit"], tb["total_credit"], "{tb}");
+    let (receivables, payables) = (account_id(&app, &finance, "1100").await, account_id(&app, &finance, "2000").await);
+    let aging = ok(app.get("/api/v1/reports/receivables-aging", &finance).await).await;
+    let aged = |report: &Value, currency: &str| {
+        report["totals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["currency"] == currency)
+            .map(|t| t["total"].as_str().unwrap().parse::<f64>().unwrap())
+            .unwrap_or(0.0)
+    };
+    // Northwind owes 170.00 − 24.00 (the payment was removed); Contoso paid in full.
+    assert_eq!(aged(&aging, "EUR"), 146.0);
+    assert_eq!(control(&app, &finance, receivables, "EUR").await, 146.0);
+    assert_eq!(control(&app, &finance, receivables, "USD").await, aged(&aging, "USD"));
+    let owed = ok(app.get("/api/v1/reports/payables-aging", &finance).await).await;
+    assert_eq!(-control(&app, &finance, payables, "EUR").await, aged(&owed, "EUR"));
+
+    // The exchange gain shows in the profit: revenue 150 − 20 + 90 = 220, expenses 300, gain 5.
+    let pl = ok(app
+        .get(&format!("/api/v1/reports/profit-and-loss?from={}", self::today() - Duration::days(30)), &finance)
+        .await)
+    .await;
+    assert_eq!(pl["totals"], json!({"income": "225.00", "expenses": "300.00", "net_profit": "-75.00"}));
+
+    // A payment dated in a closed period is refused, naming the field.
+    let lock = app
+        .request(reqwest::Method::PUT, "/api/v1/books/lock", Some(&finance))
+        .json(&json!({"lock_date": (self::today() - Duration::days(1)).to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lock.status(), StatusCode::OK);
+    let late = app
+        .post(
+            &format!("/api/v1/invoices/{}/payments", invoice["id"]),
+            &finance,
+            &json!({"amount": "1", "paid_on": (self::today() - Duration::days(1)).to_string(), "method": "cash"}),
+        )
+        .await;
+    assert_eq!(crate::common::pointers(&problem(late, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/paid_on"]);
+}
+both_backends!(events_post_to_the_journal, events_post_their_entries);

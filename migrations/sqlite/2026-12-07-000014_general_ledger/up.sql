@@ -27,6 +27,9 @@ CREATE TABLE posting_map (
 
 -- Nothing is posted on or before this day; corrections are dated after it.
 ALTER TABLE ledger_state ADD COLUMN lock_date DATE;
+-- When the records older than the general ledger were posted to it (at the first start after
+-- this migration, by the same code that posts new events).
+ALTER TABLE ledger_state ADD COLUMN journal_opened_at TIMESTAMP;
 
 CREATE TABLE journal_entries (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,

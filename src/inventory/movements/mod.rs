@@ -13,7 +13,7 @@ mod reversal;
 mod views;
 
 pub use new_movement::create;
-pub use posting::book_existing;
+pub use posting::{book_existing, post_existing};
 pub(crate) use posting::{post, Posting};
 pub use reading::{get, list, of_item};
 pub use reversal::reverse;

@@ -11,6 +11,7 @@ use crate::audit;
 use crate::db::DbConn;
 use crate::error::{ApiError, Validator};
 use crate::ledger;
+use crate::ledger::journal::{self, EventSource, LineDimensions, PostingLine};
 use crate::money::{self, Currency};
 
 /// What a movement does to stock, decided before it is written.
@@ -118,6 +119,40 @@ pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
     }
 }
 
+/// Posts every movement older than the general ledger to it, once (at the first start after the
+/// upgrade). A movement that cannot be posted (no exchange rate for its day) is skipped and
+/// counted; returns how many were.
+pub fn post_existing(conn: &mut DbConn) -> Result<usize, ApiError> {
+    let (mut after, mut skipped) = (0, 0);
+    loop {
+        let rows = repo::valued_movements_after(conn, after, 1000)?;
+        let Some(last) = rows.last() else { return Ok(skipped) };
+        after = last.id;
+        let item_ids: Vec<i64> = rows.iter().map(|r| r.item_id).collect();
+        let items: std::collections::HashMap<i64, ItemRow> =
+            repo::items_by_id(conn, &item_ids)?.into_iter().map(|i| (i.id, i)).collect();
+        for row in &rows {
+            let Some(item) = items.get(&row.item_id) else { continue };
+            let posted = diesel::Connection::transaction(conn, |conn| {
+                let lines = journal_lines(conn, item, row)?;
+                let memo = format!("stock {} of {}", row.kind, item.sku);
+                journal::restate(
+                    conn,
+                    EventSource { kind: "stock_movement", id: row.id },
+                    row.occurred_on,
+                    &memo,
+                    lines,
+                )
+            });
+            match posted {
+                Ok(()) => {}
+                Err(ApiError::Invalid(_)) => skipped += 1,
+                Err(other) => return Err(other),
+            }
+        }
+    }
+}
+
 /// The day a movement happened: default today, never in the future.
 pub(super) fn occurred_on(v: &mut Validator, given: Option<NaiveDate>) -> NaiveDate {
     let today = crate::clock::today();
@@ -131,6 +166,33 @@ pub(super) fn occurred_on(v: &mut Validator, given: Option<NaiveDate>) -> NaiveD
     }
 }
 
+/// What a movement posts to the general ledger: the change of the stock's value on inventory,
+/// against goods received not invoiced for a receipt (the vendor's bill clears it), materials
+/// for an issue, stock adjustments for an adjustment; a reversal the same the other way round.
+/// Transfers between locations change no value and post nothing.
+fn journal_lines(conn: &mut DbConn, item: &ItemRow, row: &MovementRow) -> Result<Vec<PostingLine>, ApiError> {
+    let counter = match MovementKind::from_stored(&row.kind) {
+        MovementKind::Receipt => "goods_received",
+        MovementKind::Issue => "materials",
+        MovementKind::Adjustment => "stock_adjustment",
+        MovementKind::Transfer => return Ok(Vec::new()),
+    };
+    if row.value_delta == 0 {
+        return Ok(Vec::new());
+    }
+    let dims = LineDimensions {
+        department_id: row.department_id,
+        ticket_id: row.ticket_id,
+        item_id: Some(item.id),
+        ..Default::default()
+    };
+    let (day, currency) = (row.occurred_on, item.currency.as_str());
+    Ok(vec![
+        journal::event_line(conn, "inventory", currency, row.value_delta, day, dims)?,
+        journal::event_line(conn, counter, currency, -row.value_delta, day, dims)?,
+    ])
+}
+
 /// Posts a movement on a locked item: stock per location, the item's totals, the ledger row,
 /// and the reorder-point crossing event. Call inside a write transaction.
 pub(crate) fn post(
@@ -139,6 +201,7 @@ pub(crate) fn post(
     item_id: i64,
     posting: Posting,
 ) -> Result<(MovementRow, Currency, Vec<ledger::guard::BudgetWarning>), ApiError> {
+    journal::check_open(conn, posting.occurred_on, "/occurred_on")?;
     let item = repo::lock_item(conn, item_id)?.ok_or(ApiError::NotFound)?;
     let currency = currency_of(&item)?;
     let q = posting.quantity;
@@ -237,6 +300,9 @@ pub(crate) fn post(
         let entry = materials_of(&item, &row, department_id, customer);
         ledger::post(conn, ledger::Source::stock_movement(row.id), &[entry])?;
     }
+    let lines = journal_lines(conn, &item, &row)?;
+    let memo = format!("stock {} of {}", row.kind, item.sku);
+    journal::restate(conn, EventSource { kind: "stock_movement", id: row.id }, row.occurred_on, &memo, lines)?;
     audit::record(
         conn,
         actor,

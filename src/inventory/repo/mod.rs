@@ -344,6 +344,18 @@ pub fn issues_after(conn: &mut DbConn, after: i64, limit: i64) -> QueryResult<Ve
         .load(conn)
 }
 
+/// Movements that change the stock's value, after `after` in id order (posting the general
+/// ledger's history once).
+pub fn valued_movements_after(conn: &mut DbConn, after: i64, limit: i64) -> QueryResult<Vec<MovementRow>> {
+    stock_movements::table
+        .filter(stock_movements::id.gt(after))
+        .filter(stock_movements::value_delta.ne(0))
+        .order(stock_movements::id.asc())
+        .limit(limit)
+        .select(MovementRow::as_select())
+        .load(conn)
+}
+
 pub fn movement(conn: &mut DbConn, id: i64) -> QueryResult<Option<MovementRow>> {
     stock_movements::table.find(id).select(MovementRow::as_select()).first(conn).optional()
 }

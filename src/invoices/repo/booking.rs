@@ -96,10 +96,12 @@ pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
     }
 }
 
-/// Books invoice `id` as it stands (its lines that changed reversed, the new ones booked).
+/// Books invoice `id` as it stands (its lines that changed reversed, the new ones booked) in
+/// the cost book, and restates its general ledger entry.
 pub fn book(conn: &mut DbConn, id: i64) -> Result<(), ApiError> {
     let entries = document_entries(conn, id)?;
-    ledger::restate(conn, ledger::Source::invoice(id), &entries)
+    ledger::restate(conn, ledger::Source::invoice(id), &entries)?;
+    super::posting::post_document(conn, id)
 }
 
 /// Runs `change` on invoice `id` and books the invoice as it stands after (its lines that

@@ -3,10 +3,12 @@
 
 mod booking;
 pub mod parties;
+mod posting;
 pub mod reports;
 
 use booking::booking;
 pub use booking::{book, book_existing, document_entries};
+pub use posting::{post_document, post_existing, post_payment, reconcile, unpost_payment};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;

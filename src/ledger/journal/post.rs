@@ -53,6 +53,21 @@ pub fn event_line(
     Ok(PostingLine { account_id, currency: currency.to_string(), amount, rate, base, dims, memo: String::new() })
 }
 
+/// The rate at which the standing entry of `source` posted to the account of `event` (a
+/// document's receivable or payable), to settle it at the same rate; None when it posted none.
+pub fn standing_rate(conn: &mut DbConn, source: EventSource, event: &str) -> Result<Option<String>, ApiError> {
+    let account = account_for(conn, event)?;
+    let ids: Vec<i64> = repo::standing_entries(conn, source.kind, source.id)?.iter().map(|e| e.id).collect();
+    Ok(repo::lines_of(conn, &ids)?.into_iter().find(|l| l.account_id == account).map(|l| l.rate))
+}
+
+/// What the account the map names for `event` holds per transaction currency (debit positive):
+/// a control account's balance in each currency, for reconciling it with its subledger.
+pub fn control_amounts(conn: &mut DbConn, event: &str) -> Result<std::collections::BTreeMap<String, i64>, ApiError> {
+    let account = account_for(conn, event)?;
+    Ok(repo::amounts_by_currency(conn, account)?.into_iter().collect())
+}
+
 /// Makes lines converted one by one balance in the base currency: a difference of rounding (at
 /// most a minor unit per line) goes to the largest line of the side that is short. Lines in the
 /// base currency alone are never adjusted, since they balance already.

@@ -351,6 +351,26 @@ pub fn line_balances(conn: &mut DbConn, days: (NaiveDate, NaiveDate)) -> QueryRe
     sql::load(conn, &sql, &[Bind::Day(days.0), Bind::Day(days.1)])
 }
 
+/// The posted lines' amounts on one account per transaction currency (a control account's
+/// balance in each currency, debit positive).
+pub fn amounts_by_currency(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<(String, i64)>> {
+    #[derive(QueryableByName)]
+    struct Sum {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        currency: String,
+        #[diesel(sql_type = BigInt)]
+        amount: i64,
+    }
+    let rows: Vec<Sum> = sql::load(
+        conn,
+        "SELECT l.currency, CAST(SUM(l.amount) AS BIGINT) AS amount \
+         FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
+         WHERE e.status = 'posted' AND l.account_id = ? GROUP BY l.currency",
+        &[Bind::BigInt(account_id)],
+    )?;
+    Ok(rows.into_iter().map(|r| (r.currency, r.amount)).collect())
+}
+
 /// Every monthly balance as stored (for `opsdesk ledger verify`).
 pub fn all_balances(conn: &mut DbConn) -> QueryResult<Vec<MonthBalance>> {
     sql::load(
