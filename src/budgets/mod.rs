@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod exceed;
+pub mod lifecycle;
 pub mod model;
 pub mod permissions;
 pub mod repo;
@@ -14,9 +15,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(api::list)
         .service(api::get)
         .service(api::update)
-        .service(api::submit)
-        .service(api::approve)
-        .service(api::revise)
+        .service(lifecycle::submit)
+        .service(lifecycle::approve)
+        .service(lifecycle::revise)
         .service(variance::variance)
         .service(variance::report);
 }

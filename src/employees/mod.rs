@@ -7,7 +7,9 @@ pub mod access;
 pub mod api;
 pub mod compensation;
 pub mod departments;
+pub mod lifecycle;
 pub mod model;
+pub mod org;
 pub mod permissions;
 pub mod repo;
 pub mod reports;
@@ -96,11 +98,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(api::list)
         .service(api::get)
         .service(api::update)
-        .service(api::transition)
-        .service(api::direct_reports)
-        .service(api::chain)
-        .service(api::history)
-        .service(api::status_changes)
+        .service(lifecycle::transition)
+        .service(org::direct_reports)
+        .service(org::chain)
+        .service(lifecycle::history)
+        .service(lifecycle::status_changes)
         .service(compensation::create)
         .service(compensation::list)
         .service(compensation::effective)

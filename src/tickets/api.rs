@@ -1,27 +1,28 @@
-//! `/api/v1/tickets`: opening, reading, changing and moving tickets along the workflow. Who sees
-//! and works what is in `access.rs`; the workflow and SLA clocks in `workflow.rs`.
+//! `/api/v1/tickets`: reading and changing tickets, and what the ticket handlers share (rendering,
+//! visibility, the checks of tags, links and assignees). Opening a ticket is in `new_ticket.rs`,
+//! moving it along the workflow in `transitions.rs`; who sees and works what is in `access.rs`;
+//! the workflow and SLA clocks in `workflow.rs`.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 
 use super::access::TicketAccess;
 use super::model::{normalize_tag, Kind, LinkKind, Priority, TicketRow};
-use super::permissions;
-use super::repo::tickets::{self as ticket_repo, NewComment, NewTicket, Scope, TicketEdit, TicketFilter};
+use super::repo::ticket_list::{self, Scope, TicketFilter};
+use super::repo::tickets::{self as ticket_repo, TicketEdit};
 use super::repo::{self};
 use super::views::*;
-use super::workflow::{priority_rank, Clocks, Status, TRANSITIONS};
+use super::workflow::{priority_rank, Status, TRANSITIONS};
 use crate::audit;
 use crate::auth::principal::Principal;
-use crate::auth::users::model::{normalize_email, normalize_name};
-use crate::db::{self, counters, DbConn};
+use crate::auth::users::model::normalize_name;
+use crate::db::{self, DbConn};
 use crate::employees;
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
-use crate::http::reply::{self, Reply};
 use crate::state::AppState;
 
 pub const ENTITY: &str = "ticket";
@@ -92,7 +93,7 @@ pub(super) fn one(
 }
 
 /// Tags as stored: normalised, without repeats, sorted.
-fn parse_tags(v: &mut Validator, raw: &[String]) -> Vec<String> {
+pub(super) fn parse_tags(v: &mut Validator, raw: &[String]) -> Vec<String> {
     v.check(raw.len() <= MAX_TAGS, "/tags", format!("at most {MAX_TAGS} tags"));
     let mut tags: Vec<String> = raw
         .iter()
@@ -106,7 +107,7 @@ fn parse_tags(v: &mut Validator, raw: &[String]) -> Vec<String> {
 
 /// Links as stored: each target a ticket the caller sees, never the ticket itself, one link per
 /// target.
-fn check_links(
+pub(super) fn check_links(
     conn: &mut DbConn,
     v: &mut Validator,
     access: &TicketAccess,
@@ -138,7 +139,7 @@ fn check_links(
 
 /// An assignee must be an active member of the desk; an assignee who already holds the ticket
 /// may stay even if they left the desk since.
-fn check_assignee(
+pub(super) fn check_assignee(
     conn: &mut DbConn,
     v: &mut Validator,
     desk_id: i64,
@@ -154,11 +155,11 @@ fn check_assignee(
     Ok(())
 }
 
-fn text(v: &mut Validator, pointer: &str, value: Option<String>) -> String {
+pub(super) fn text(v: &mut Validator, pointer: &str, value: Option<String>) -> String {
     v.optional_text(pointer, value, MAX_TEXT).unwrap_or_default()
 }
 
-fn subject(v: &mut Validator, raw: &str) -> String {
+pub(super) fn subject(v: &mut Validator, raw: &str) -> String {
     normalize_name(raw).map_err(|e| v.error("/subject", e)).unwrap_or_default()
 }
 
@@ -180,138 +181,6 @@ pub async fn workflow(_principal: Principal) -> HttpResponse {
         })
         .collect();
     HttpResponse::Ok().json(Workflow { initial: Status::New, states, transitions: TRANSITIONS.to_vec() })
-}
-
-/// Opens a ticket. Its number is the desk's key and the next number of the desk, without gaps;
-/// its SLA due times come from the desk's policy for its priority.
-#[utoipa::path(
-    operation_id = "create_ticket",
-    tag = "tickets",
-    request_body = CreateTicket,
-    responses(
-        (status = 201, description = "Created", body = Ticket, headers(("ETag" = String), ("Location" = String))),
-    )
-)]
-#[post("/tickets")]
-pub async fn create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    body: ValidJson<CreateTicket>,
-) -> Result<HttpResponse, ApiError> {
-    principal.require(&permissions::OPEN_TICKETS)?;
-    let input = body.into_inner();
-    let mut v = Validator::new();
-    let subject = subject(&mut v, &input.subject);
-    let description = text(&mut v, "/description", input.description);
-    let tags = parse_tags(&mut v, input.tags.as_deref().unwrap_or_default());
-    let priority = input.priority.unwrap_or(Priority::Normal);
-    let kind = input.kind.unwrap_or(Kind::Request);
-    let customer_name = v.optional_text("/requester_name", input.requester_name, 200);
-    let customer_email = input
-        .requester_email
-        .as_deref()
-        .map(|e| normalize_email(e).map_err(|err| v.error("/requester_email", err)).unwrap_or_default());
-    let customer = match (customer_name, customer_email) {
-        (Some(name), Some(email)) => Some((name, email)),
-        (None, None) => None,
-        (Some(_), None) => {
-            v.error("/requester_email", "is required with requester_name");
-            None
-        }
-        (None, Some(_)) => {
-            v.error("/requester_name", "is required with requester_email");
-            None
-        }
-    };
-    let named = [input.requester_employee_id.is_some(), input.requester_customer_id.is_some(), customer.is_some()];
-    if named.iter().filter(|n| **n).count() > 1 {
-        v.error("/requester_employee_id", "name one requester: an employee, a customer record, or a name and email");
-    }
-    let links = input.links.unwrap_or_default();
-    let actor = principal.actor();
-    let user_id = principal.user_id;
-    reply::commit(&req, &state.pool, move |conn| {
-        let access = TicketAccess::load(conn, &principal)?;
-        let desk = repo::desk(conn, input.desk_id)?;
-        match &desk {
-            None => v.error("/desk_id", "no such desk"),
-            Some(d) if !d.active => v.error("/desk_id", format!("desk {} is archived", d.key)),
-            Some(_) => {}
-        }
-        let works_desk = access.works_desk(input.desk_id);
-        if !works_desk {
-            if input.assignee_id.is_some() {
-                return Err(ApiError::Forbidden("only the desk's agents assign tickets".into()));
-            }
-            let for_someone_else = customer.is_some()
-                || input.requester_customer_id.is_some()
-                || input.requester_employee_id.is_some_and(|id| Some(id) != access.employee_id);
-            if for_someone_else {
-                return Err(ApiError::Forbidden("only the desk's agents open tickets for someone else".into()));
-            }
-        }
-        let customer = match input.requester_customer_id {
-            Some(id) => match super::customers::active_customer(conn, id)? {
-                Some(record) => Some(record),
-                None => {
-                    v.error("/requester_customer_id", "no such active customer");
-                    None
-                }
-            },
-            None => customer.map(|(name, email)| (name, Some(email))),
-        };
-        let outside = customer.is_some() || input.requester_customer_id.is_some();
-        let requester_employee_id = match (outside, input.requester_employee_id.or(access.employee_id)) {
-            (true, _) => None,
-            (false, Some(id)) => {
-                if employees::employee(conn, id)?.is_none() {
-                    v.error("/requester_employee_id", "no such employee");
-                }
-                Some(id)
-            }
-            (false, None) => {
-                v.error("/requester_employee_id", "is required: your account is not linked to an employee");
-                None
-            }
-        };
-        check_assignee(conn, &mut v, input.desk_id, input.assignee_id, None)?;
-        let links = check_links(conn, &mut v, &access, None, &links)?;
-        v.finish()?;
-        let desk = desk.ok_or(ApiError::NotFound)?;
-        let number = counters::next(conn, &format!("ticket:{}", desk.key))?;
-        let policy = repo::sla_policies(conn, &[desk.id])?.remove(&desk.id).unwrap_or_default();
-        let now = db::now();
-        let (name, email) = customer.unzip();
-        let row = ticket_repo::insert_ticket(
-            conn,
-            &NewTicket {
-                desk_id: desk.id,
-                number,
-                reference: format!("{}-{number}", desk.key),
-                subject,
-                description,
-                kind: kind.as_str(),
-                priority: priority.as_str(),
-                priority_rank: priority_rank(priority),
-                requester_employee_id,
-                requester_customer_id: input.requester_customer_id,
-                requester_name: name,
-                requester_email: email.flatten(),
-                assignee_id: input.assignee_id,
-                due_date: input.due_date,
-                created_by: Some(user_id),
-                clocks: Clocks::start(now, policy.target(priority)),
-            },
-        )?;
-        ticket_repo::set_tags(conn, row.id, &tags)?;
-        ticket_repo::set_links(conn, row.id, &links)?;
-        let recorded = audit_view(conn, &row, now)?;
-        audit::record(conn, &actor, "ticket.created", ENTITY, row.id, None, Some(&recorded))?;
-        let (version, location) = (row.version, format!("/api/v1/tickets/{}", row.id));
-        Reply::created(&one(conn, &access, row, now)?, version, &location)
-    })
-    .await
 }
 
 /// Lists the tickets the caller sees, with filters and a sort; SLA flags are computed now.
@@ -376,7 +245,7 @@ pub async fn list(
             filter.scope = Some(Scope { requester_employee_id: access.employee_id, desks: access.agent_desks.clone() });
         }
         let now = db::now();
-        let rows = ticket_repo::list(conn, &filter, sort, page.after, limit, now)?;
+        let rows = ticket_list::list(conn, &filter, sort, page.after, limit, now)?;
         let rows = Page::from_rows(rows, limit, |r| r.id, |r| r);
         Ok(Page { items: render(conn, &access, rows.items, now)?, next_cursor: rows.next_cursor })
     })
@@ -492,50 +361,4 @@ pub async fn update(
     })
     .await?;
     Ok(entity_response(&req, StatusCode::OK, &ticket, ticket.version))
-}
-
-/// Posts a comment on a ticket inside the caller's transaction; a public reply by a member of the
-/// desk stops the first-response clock. The ticket's version moves.
-pub fn add_comment(
-    conn: &mut DbConn,
-    access: &TicketAccess,
-    actor: &audit::Actor,
-    ticket: &TicketRow,
-    body: &str,
-    internal: bool,
-    now: NaiveDateTime,
-) -> Result<Comment, ApiError> {
-    let comment = ticket_repo::insert_comment(
-        conn,
-        &NewComment {
-            ticket_id: ticket.id,
-            author_user_id: actor.user_id,
-            author_employee_id: access.employee_id,
-            body,
-            internal,
-            at: now,
-        },
-    )?;
-    let by_member = match access.employee_id {
-        Some(employee) => repo::is_member(conn, ticket.desk_id, employee)?,
-        None => false,
-    };
-    if !internal && by_member {
-        ticket_repo::record_first_response(conn, ticket.id, now)?;
-    }
-    ticket_repo::touch(conn, ticket.id, now)?;
-    let comment = Comment::from(comment);
-    audit::record(conn, actor, "ticket.commented", ENTITY, ticket.id, None, Some(&comment))?;
-    Ok(comment)
-}
-
-/// Checks who may post: the desk's staff anything, the requester public replies only.
-pub fn check_comment_rights(access: &TicketAccess, ticket: &TicketRow, internal: bool) -> Result<(), ApiError> {
-    if !access.works_desk(ticket.desk_id) && !access.is_requester(ticket) {
-        return Err(ApiError::Forbidden("only the desk's agents and the requester comment".into()));
-    }
-    if internal && !access.works_desk(ticket.desk_id) {
-        return Err(ApiError::Forbidden("only the desk's agents write internal notes".into()));
-    }
-    Ok(())
 }

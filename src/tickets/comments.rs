@@ -1,19 +1,70 @@
-//! `/api/v1/tickets/{id}/comments`: public replies and internal notes.
+//! `/api/v1/tickets/{id}/comments`: public replies and internal notes, and posting a comment
+//! inside another change's transaction (a transition with a comment).
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
 
 use super::access::TicketAccess;
-use super::api::{add_comment, check_comment_rights, visible_ticket};
-use super::repo::tickets as ticket_repo;
+use super::api::{visible_ticket, ENTITY};
+use super::model::TicketRow;
+use super::repo;
+use super::repo::tickets::{self as ticket_repo, NewComment};
 use super::views::{Comment, CreateComment};
+use crate::audit;
 use crate::auth::principal::Principal;
-use crate::db;
+use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
+
+/// Posts a comment on a ticket inside the caller's transaction; a public reply by a member of the
+/// desk stops the first-response clock. The ticket's version moves.
+pub fn add_comment(
+    conn: &mut DbConn,
+    access: &TicketAccess,
+    actor: &audit::Actor,
+    ticket: &TicketRow,
+    body: &str,
+    internal: bool,
+    now: NaiveDateTime,
+) -> Result<Comment, ApiError> {
+    let comment = ticket_repo::insert_comment(
+        conn,
+        &NewComment {
+            ticket_id: ticket.id,
+            author_user_id: actor.user_id,
+            author_employee_id: access.employee_id,
+            body,
+            internal,
+            at: now,
+        },
+    )?;
+    let by_member = match access.employee_id {
+        Some(employee) => repo::is_member(conn, ticket.desk_id, employee)?,
+        None => false,
+    };
+    if !internal && by_member {
+        ticket_repo::record_first_response(conn, ticket.id, now)?;
+    }
+    ticket_repo::touch(conn, ticket.id, now)?;
+    let comment = Comment::from(comment);
+    audit::record(conn, actor, "ticket.commented", ENTITY, ticket.id, None, Some(&comment))?;
+    Ok(comment)
+}
+
+/// Checks who may post: the desk's staff anything, the requester public replies only.
+pub fn check_comment_rights(access: &TicketAccess, ticket: &TicketRow, internal: bool) -> Result<(), ApiError> {
+    if !access.works_desk(ticket.desk_id) && !access.is_requester(ticket) {
+        return Err(ApiError::Forbidden("only the desk's agents and the requester comment".into()));
+    }
+    if internal && !access.works_desk(ticket.desk_id) {
+        return Err(ApiError::Forbidden("only the desk's agents write internal notes".into()));
+    }
+    Ok(())
+}
 
 /// Posts a public reply (the desk's agents and the requester) or an internal note (the desk's
 /// agents). The first public reply by a member of the desk stops the first-response clock.

@@ -12,6 +12,7 @@ pub mod cost;
 pub mod customers;
 pub mod desks;
 pub mod model;
+pub mod new_ticket;
 pub mod permissions;
 pub mod repo;
 pub mod reports;
@@ -41,7 +42,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(desks::add_member)
         .service(desks::remove_member)
         .service(api::workflow)
-        .service(api::create)
+        .service(new_ticket::create)
         .service(api::list)
         .service(api::get)
         .service(api::update)

@@ -4,6 +4,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 use super::access::TicketAccess;
 use super::api::*;
+use super::comments::{add_comment, check_comment_rights};
 use super::repo::tickets::{self as ticket_repo};
 use super::views::*;
 use crate::audit;

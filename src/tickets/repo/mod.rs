@@ -1,7 +1,8 @@
-//! All SQL of the job desks: desks here, tickets, time entries and the desk report in the
-//! submodules.
+//! All SQL of the job desks: desks here, tickets (and the ticket list), time entries and the desk
+//! report in the submodules.
 
 pub mod reports;
+pub mod ticket_list;
 pub mod tickets;
 pub mod time_entries;
 

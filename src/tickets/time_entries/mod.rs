@@ -5,280 +5,39 @@
 //! billable entry carries the desk's billing rate and amount, and an invoice marker that the
 //! finance module sets. The department is the one owning the ticket's desk when the entry is
 //! written: the budget the labour is charged to.
+//!
+//! The handlers are here; `views.rs` holds what the API shows and takes, `checks.rs` the checks
+//! of an entry and its valuation, `posting.rs` what an entry books in the cost book and notes in
+//! the ticket's history.
+
+mod checks;
+mod posting;
+mod views;
 
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
+use self::checks::{check_changeable, check_person_and_day, day_full_error, desk_billing_rate, open_for_time, value};
+use self::posting::{book, record_on_ticket};
+pub use self::posting::{book_existing, labour_entries};
+pub use self::views::{CreateTimeEntry, TimeEntry, TimeEntryListQuery, UpdateTimeEntry};
 use super::access::TicketAccess;
 use super::api::visible_ticket;
-use super::model::{amount_for_minutes, TicketRow, TimeEntryRow};
+use super::model::{TicketRow, TimeEntryRow};
 use super::repo::tickets as ticket_repo;
-use super::repo::time_entries::{self as repo, DayFull, NewTimeEntry, TimeEntryFilter, Valuation, MINUTES_PER_DAY};
+use super::repo::time_entries::{self as repo, NewTimeEntry, TimeEntryFilter};
 use crate::audit;
 use crate::auth::principal::Principal;
 use crate::db::{self, DbConn};
-use crate::employees::{self, model::EmployeeStatus};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
-use crate::http::json::{nullable, ValidJson};
+use crate::http::json::ValidJson;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::ledger;
-use crate::money::{self, Currency, Money};
 use crate::state::AppState;
 
 pub const ENTITY: &str = "time_entry";
-
-/// Time worked on a ticket.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TimeEntry {
-    pub id: i64,
-    pub ticket_id: i64,
-    pub desk_id: i64,
-    /// The department whose budget bears this labour (the desk's owner when it was logged).
-    pub department_id: i64,
-    pub employee_id: i64,
-    pub work_date: NaiveDate,
-    #[schema(minimum = 1, maximum = 1440)]
-    pub minutes: i32,
-    pub billable: bool,
-    pub note: Option<String>,
-    /// The employee's hourly cost rate on the work date. Only for hr, finance, admin, auditor
-    /// and the employee themself; absent for others.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hourly_cost_rate: Option<Money>,
-    /// minutes / 60 × hourly_cost_rate, half-up to the minor unit, fixed when written. Shown to
-    /// the same callers as the rate.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cost: Option<Money>,
-    /// The hourly billing rate of billable work; null when not billable.
-    pub billing_rate: Option<Money>,
-    /// minutes / 60 × billing_rate, half-up; null when not billable.
-    pub billable_amount: Option<Money>,
-    /// Set by the finance module when the entry is billed; an invoiced entry cannot change.
-    pub invoiced: bool,
-    pub invoice_id: Option<i64>,
-    pub created_by: Option<i64>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-}
-
-impl TimeEntry {
-    fn new(row: &TimeEntryRow, shows_cost: bool) -> TimeEntry {
-        let billing = |amount: Option<i64>| match (amount, &row.billing_currency) {
-            (Some(amount), Some(currency)) => Some(Money::new(amount, currency)),
-            _ => None,
-        };
-        TimeEntry {
-            id: row.id,
-            ticket_id: row.ticket_id,
-            desk_id: row.desk_id,
-            department_id: row.department_id,
-            employee_id: row.employee_id,
-            work_date: row.work_date,
-            minutes: row.minutes,
-            billable: row.billable,
-            note: row.note.clone(),
-            hourly_cost_rate: shows_cost.then(|| Money::new(row.hourly_cost_rate, &row.cost_currency)),
-            cost: shows_cost.then(|| Money::new(row.cost, &row.cost_currency)),
-            billing_rate: billing(row.billing_rate),
-            billable_amount: billing(row.billable_amount),
-            invoiced: row.invoice_id.is_some(),
-            invoice_id: row.invoice_id,
-            created_by: row.created_by,
-            created_at: row.created_at.and_utc(),
-            updated_at: row.updated_at.and_utc(),
-            version: row.version,
-        }
-    }
-
-    fn for_viewer(row: &TimeEntryRow, access: &TicketAccess) -> TimeEntry {
-        TimeEntry::new(row, access.sees_cost_of(row.employee_id))
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateTimeEntry {
-    /// Whose time; defaults to the caller's own employee record. Logging for someone else takes
-    /// an agent of the desk, ops or admin.
-    pub employee_id: Option<i64>,
-    /// Not in the future.
-    #[serde(deserialize_with = "crate::dates::date")]
-    pub work_date: NaiveDate,
-    /// At most 1440 minutes a day per person, over all their entries.
-    #[schema(minimum = 1, maximum = 1440)]
-    pub minutes: i32,
-    /// Billed to the customer at the desk's rate. Default false.
-    pub billable: Option<bool>,
-    #[schema(max_length = 1000, pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$")]
-    pub note: Option<String>,
-}
-
-/// Only the fields sent change; the entry is valued again (cost rate on the work date). An
-/// invoiced entry cannot change.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateTimeEntry {
-    #[serde(default, deserialize_with = "crate::dates::optional_date")]
-    pub work_date: Option<NaiveDate>,
-    #[schema(minimum = 1, maximum = 1440)]
-    pub minutes: Option<i32>,
-    pub billable: Option<bool>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$")]
-    pub note: Option<Option<String>>,
-}
-
-/// Filters of `GET /time-entries`; all of them combine. Dates are work dates, both ends included.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TimeEntryListQuery {
-    pub ticket_id: Option<i64>,
-    pub employee_id: Option<i64>,
-    pub desk_id: Option<i64>,
-    pub department_id: Option<i64>,
-    #[serde(default, deserialize_with = "crate::dates::optional_date")]
-    pub from: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "crate::dates::optional_date")]
-    pub to: Option<NaiveDate>,
-    pub billable: Option<bool>,
-    pub invoiced: Option<bool>,
-}
-
-/// The entry's worth on `work_date`: the cost rate in force then, and for billable work the
-/// desk's billing rate (`billing`: the rate already on the entry, kept when it stays billable).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn value(
-    conn: &mut DbConn,
-    v: &mut Validator,
-    employee_id: i64,
-    work_date: NaiveDate,
-    minutes: i32,
-    billable: bool,
-    note: Option<String>,
-    billing: Option<(i64, String)>,
-) -> Result<Option<Valuation>, ApiError> {
-    let Some(rate) = employees::rate_on(conn, employee_id, work_date)? else {
-        v.error(
-            "/work_date",
-            format!("the employee has no hourly cost rate in force on {work_date}; hr records one first"),
-        );
-        return Ok(None);
-    };
-    let currency: Currency = rate.currency.parse().map_err(ApiError::internal)?;
-    let too_much = |what: &str| ApiError::invalid("/minutes", format!("the entry's {what} {}", money::LIMIT_TEXT));
-    let cost = amount_for_minutes(minutes, rate.hourly_cost_rate, currency).ok_or_else(|| too_much("cost"))?;
-    let billing = match (billable, billing) {
-        (false, _) => None,
-        (true, Some((rate, code))) => {
-            let currency: Currency = code.parse().map_err(ApiError::internal)?;
-            let amount = amount_for_minutes(minutes, rate, currency).ok_or_else(|| too_much("billable amount"))?;
-            Some((rate, code, amount))
-        }
-        (true, None) => None,
-    };
-    Ok(Some(Valuation {
-        work_date,
-        minutes,
-        billable,
-        note,
-        hourly_cost_rate: rate.hourly_cost_rate,
-        cost,
-        cost_currency: rate.currency,
-        billing,
-    }))
-}
-
-/// The desk's current billing rate: (rate, currency).
-fn desk_billing_rate(conn: &mut DbConn, desk_id: i64) -> Result<(i64, String), ApiError> {
-    let desk = super::repo::desk(conn, desk_id)?.ok_or(ApiError::NotFound)?;
-    Ok((desk.billing_rate, desk.currency))
-}
-
-/// Checks the person and the day: an employee who is not terminated, a work date within their
-/// employment and not in the future, and at most 24 hours logged on that day.
-fn check_person_and_day(
-    conn: &mut DbConn,
-    v: &mut Validator,
-    employee_id: i64,
-    work_date: NaiveDate,
-    minutes: i32,
-    except: Option<i64>,
-) -> Result<(), ApiError> {
-    let Some(person) = employees::employee(conn, employee_id)? else {
-        v.error("/employee_id", "no such employee");
-        return Ok(());
-    };
-    if EmployeeStatus::from_stored(&person.status) == EmployeeStatus::Terminated {
-        v.error("/employee_id", format!("{} is terminated; nobody logs time for them", person.employee_number));
-    }
-    v.check(work_date <= crate::clock::today(), "/work_date", "must not be in the future");
-    v.check(work_date >= person.start_date, "/work_date", format!("is before {}'s start date", person.employee_number));
-    let logged = repo::minutes_on(conn, employee_id, work_date, except)?;
-    if logged + i64::from(minutes) > i64::from(MINUTES_PER_DAY) {
-        v.error("/minutes", day_full(&person.employee_number, work_date, DayFull { logged }));
-    }
-    Ok(())
-}
-
-/// What a full day is told. The check above reads the entries; under parallel writes the day's
-/// row in `employee_day_minutes`, taken by each write, has the last word (`repo::insert`).
-fn day_full(employee_number: &str, work_date: NaiveDate, full: DayFull) -> String {
-    format!("{employee_number} already has {} minutes on {work_date}; a day has {MINUTES_PER_DAY}", full.logged)
-}
-
-fn day_full_error(conn: &mut DbConn, employee_id: i64, work_date: NaiveDate, full: DayFull) -> ApiError {
-    let number = employees::employee(conn, employee_id)
-        .ok()
-        .flatten()
-        .map(|e| e.employee_number)
-        .unwrap_or_else(|| format!("employee {employee_id}"));
-    ApiError::invalid("/minutes", day_full(&number, work_date, full))
-}
-
-/// What the ticket's history says of an entry: the work, not its cost (the history's readers
-/// need not see costs).
-#[derive(Serialize)]
-struct LoggedWork {
-    time_entry_id: i64,
-    employee_id: i64,
-    work_date: NaiveDate,
-    minutes: i32,
-    billable: bool,
-}
-
-/// Records a change of the time on a ticket in the ticket's own history too, so that
-/// `GET /tickets/{id}/history` tells every change to the ticket.
-fn record_on_ticket(
-    conn: &mut DbConn,
-    actor: &audit::Actor,
-    action: &str,
-    before: Option<&TimeEntryRow>,
-    after: Option<&TimeEntryRow>,
-) -> Result<(), ApiError> {
-    let work = |row: &TimeEntryRow| LoggedWork {
-        time_entry_id: row.id,
-        employee_id: row.employee_id,
-        work_date: row.work_date,
-        minutes: row.minutes,
-        billable: row.billable,
-    };
-    let ticket_id = after.or(before).map(|r| r.ticket_id).unwrap_or_default();
-    let (before, after) = (before.map(work), after.map(work));
-    audit::record(conn, actor, action, super::api::ENTITY, ticket_id, before.as_ref(), after.as_ref())
-}
-
-fn open_for_time(ticket: &TicketRow) -> Result<(), ApiError> {
-    if ticket.status().is_final() {
-        return Err(ApiError::Conflict(format!("{} is {}; nobody logs time on it", ticket.reference, ticket.status)));
-    }
-    Ok(())
-}
 
 /// Logs time on a ticket: one's own on a ticket one sees, or anyone's as an agent of the desk,
 /// ops or admin. Not on a closed or cancelled ticket, not for a terminated employee.
@@ -347,52 +106,6 @@ pub async fn create_on_ticket(
         Reply::created(&entry, entry.version, &format!("/api/v1/time-entries/{}", entry.id))
     })
     .await
-}
-
-/// What an entry books: its cost as labour on its work date, charged to the desk's department,
-/// the ticket, the ticket's customer and the person.
-pub fn labour_entries(row: &TimeEntryRow, customer_id: Option<i64>) -> Vec<ledger::Entry> {
-    vec![ledger::Entry {
-        occurred_on: row.work_date,
-        kind: ledger::Kind::Labour,
-        category: "labour".into(),
-        currency: row.cost_currency.clone(),
-        amount: row.cost,
-        quantity: i64::from(row.minutes),
-        dims: ledger::Dimensions {
-            department_id: Some(row.department_id),
-            desk_id: Some(row.desk_id),
-            ticket_id: Some(row.ticket_id),
-            customer_id,
-            employee_id: Some(row.employee_id),
-            ..Default::default()
-        },
-        source_line_id: None,
-    }]
-}
-
-/// Books every entry (once, when the cost book is opened on data older than it).
-pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
-    let mut after = 0;
-    loop {
-        let rows = repo::all_after(conn, after, 1000)?;
-        let Some(last) = rows.last() else { return Ok(()) };
-        after = last.id;
-        let tickets: Vec<i64> = rows.iter().map(|r| r.ticket_id).collect();
-        let customers = ticket_repo::customers_of(conn, &tickets)?;
-        let batch: Vec<_> = rows
-            .iter()
-            .map(|row| {
-                (ledger::Source::time_entry(row.id), labour_entries(row, customers.get(&row.ticket_id).copied()))
-            })
-            .collect();
-        ledger::post_older(conn, &batch)?;
-    }
-}
-
-/// Books an entry as it stands now (a changed entry: its old line reversed, the new one booked).
-fn book(conn: &mut DbConn, row: &TimeEntryRow, customer_id: Option<i64>) -> Result<(), ApiError> {
-    ledger::restate(conn, ledger::Source::time_entry(row.id), &labour_entries(row, customer_id))
 }
 
 /// A page of entries: on one ticket (`on_ticket`), everything on it for whoever sees the
@@ -506,17 +219,6 @@ pub async fn get(
     })
     .await?;
     Ok(entity_response(&req, StatusCode::OK, &entry, entry.version))
-}
-
-/// Checks that the caller may change or remove the entry, and that it still can be.
-fn check_changeable(access: &TicketAccess, entry: &TimeEntryRow, ticket: &TicketRow) -> Result<(), ApiError> {
-    if !access.may_log_for(entry.employee_id, entry.desk_id) {
-        return Err(ApiError::Forbidden("only the person, the desk's agents, ops and admin change this time".into()));
-    }
-    if entry.invoice_id.is_some() {
-        return Err(ApiError::Conflict("the entry is invoiced; finance corrects it with a credit note".into()));
-    }
-    open_for_time(ticket)
 }
 
 /// Changes an entry and values it again at the cost rate of its (new) work date. Honors If-Match.
