@@ -13,6 +13,7 @@ use crate::audit;
 use crate::auth::principal::Principal;
 use crate::db;
 use crate::error::ApiError;
+use crate::http::csv::{self, Format, Table};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{decode_keys, encode_cursor, page_limit};
 use crate::http::reply::{self, Reply};
@@ -128,6 +129,9 @@ pub struct AccountLedgerQuery {
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// `csv` answers the page's lines as text/csv.
+    #[param(inline)]
+    pub format: Option<Format>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -168,7 +172,7 @@ pub struct AccountLedger {
     operation_id = "get_account_ledger",
     tag = "accounts",
     params(("id" = i64, Path, description = "Account id"), AccountLedgerQuery),
-    responses((status = 200, description = "The account's lines", body = AccountLedger))
+    responses((status = 200, description = "The account's lines (or text/csv)", content((AccountLedger = "application/json"), (String = "text/csv"))))
 )]
 #[get("/accounts/{id}/ledger")]
 pub async fn account_ledger(
@@ -180,6 +184,7 @@ pub async fn account_ledger(
     principal.require(&permissions::READ_BOOKS)?;
     let id = id.into_inner();
     let query = query.into_inner();
+    let format = query.format;
     let limit = page_limit(query.limit, "limit")?;
     let to = query.to.unwrap_or_else(crate::clock::today);
     let from = query.from.unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
@@ -250,5 +255,26 @@ pub async fn account_ledger(
         })
     })
     .await?;
+    if format == Some(Format::Csv) {
+        let header = vec!["entry_number", "entry_date", "memo", "debit", "credit", "balance", "currency", "amount"];
+        let rows = ledger
+            .lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.entry_number.clone().unwrap_or_default(),
+                    l.entry_date.to_string(),
+                    l.memo.clone(),
+                    l.debit.clone(),
+                    l.credit.clone(),
+                    l.balance.clone(),
+                    l.currency.clone(),
+                    l.amount.clone(),
+                ]
+            })
+            .collect();
+        let name = format!("ledger-{}-{}-{}.csv", ledger.account_code, ledger.from, ledger.to);
+        return Ok(csv::response(&name, &Table { header, rows }));
+    }
     Ok(HttpResponse::Ok().json(ledger))
 }
