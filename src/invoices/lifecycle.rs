@@ -100,6 +100,8 @@ pub async fn issue(
             return Err(ApiError::Conflict("an invoice needs at least one line and a total above zero".into()));
         }
         let issue_date = row.issue_date.unwrap_or_else(today);
+        // A document dated in a closed period would post into it: refused, naming the date.
+        crate::ledger::journal::check_open(conn, issue_date, "/issue_date")?;
         let terms = match row.customer_id.or(row.vendor_id) {
             Some(party) => crate::invoices::repo::parties::terms_of(conn, party)?,
             None => 30,

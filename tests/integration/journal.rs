@@ -622,6 +622,19 @@ async fn events_post_their_entries(app: TestApp) {
     .await;
     assert_eq!(pl["totals"], json!({"income": "225.00", "expenses": "300.00", "net_profit": "-75.00"}));
 
+    // An invoice of five days ago, issued before the period closes.
+    let early = created(
+        app.post(
+            "/api/v1/invoices",
+            &finance,
+            &json!({"kind": "receivable", "customer_id": customer["id"], "issue_date": (self::today() - Duration::days(5)).to_string(),
+            "lines": [{"description": "Early", "quantity": "1", "unit_price": "7"}]}),
+        )
+        .await,
+    )
+    .await;
+    issue(early.clone()).await;
+
     // A payment dated in a closed period is refused, naming the field.
     let lock = app
         .request(reqwest::Method::PUT, "/api/v1/books/lock", Some(&finance))
@@ -638,5 +651,30 @@ async fn events_post_their_entries(app: TestApp) {
         )
         .await;
     assert_eq!(crate::common::pointers(&problem(late, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/paid_on"]);
+    let backdated = created(
+        app.post(
+            "/api/v1/invoices",
+            &finance,
+            &json!({"kind": "receivable", "customer_id": customer["id"], "issue_date": (self::today() - Duration::days(2)).to_string(),
+            "lines": [{"description": "Late", "quantity": "1", "unit_price": "5"}]}),
+        )
+        .await,
+    )
+    .await;
+    let refused = app.post(&format!("/api/v1/invoices/{}/issue", backdated["id"]), &finance, &json!({})).await;
+    assert_eq!(crate::common::pointers(&problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/issue_date"]);
+    // A correction of a document of the closed period is posted on the first open day.
+    ok(app.post(&format!("/api/v1/invoices/{}/void", early["id"]), &finance, &json!({"reason": "withdrawn"})).await)
+        .await;
+    let page =
+        ok(app.get(&format!("/api/v1/journal-entries?source_type=invoice&source_id={}", early["id"]), &finance).await)
+            .await;
+    let dates: Vec<String> =
+        page["items"].as_array().unwrap().iter().map(|e| e["entry_date"].as_str().unwrap().to_string()).collect();
+    assert_eq!(
+        dates,
+        vec![(self::today() - Duration::days(5)).to_string(), today.clone()],
+        "the reversal is dated the day after the lock date"
+    );
 }
 both_backends!(events_post_to_the_journal, events_post_their_entries);
