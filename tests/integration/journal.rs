@@ -678,3 +678,70 @@ async fn events_post_their_entries(app: TestApp) {
     );
 }
 both_backends!(events_post_to_the_journal, events_post_their_entries);
+
+/// An installation upgraded to the general ledger: its records older than the ledger are posted
+/// at the first start, by the rules that post new events, and its books open balanced.
+async fn history_is_posted_once_at_the_upgrade(app: TestApp) {
+    let admin = app.admin_token().await;
+    let customer =
+        created(app.post("/api/v1/customers", &admin, &json!({"name": "Northwind", "currency": "EUR"})).await).await;
+    let invoice = created(
+        app.post(
+            "/api/v1/invoices",
+            &admin,
+            &json!({"kind": "receivable", "customer_id": customer["id"], "lines": [
+        {"description": "Service", "quantity": "1", "unit_price": "100", "tax_rate_percent": "20"}]}),
+        )
+        .await,
+    )
+    .await;
+    ok(app.post(&format!("/api/v1/invoices/{}/issue", invoice["id"]), &admin, &json!({})).await).await;
+    let payment = created(
+        app.post(
+            &format!("/api/v1/invoices/{}/payments", invoice["id"]),
+            &admin,
+            &json!({"amount": "50", "paid_on": today().to_string(), "method": "cash"}),
+        )
+        .await,
+    )
+    .await;
+    let shelf =
+        created(app.post("/api/v1/inventory/locations", &admin, &json!({"code": "SHELF", "name": "Shelf"})).await)
+            .await;
+    let item =
+        created(app.post("/api/v1/inventory/items", &admin, &json!({"sku": "FLT", "name": "Filter"})).await).await;
+    let receipt = created(app.post("/api/v1/inventory/movements", &admin, &json!({"kind": "receipt", "item_id": item["id"], "location_id": shelf["id"], "quantity": "4", "unit_cost": "2.5"})).await).await;
+    let before = ok(app.get("/api/v1/reports/trial-balance", &admin).await).await;
+
+    // Back to the database before the ledger (its migration reverted), then a node starts.
+    let down = std::process::Command::new(env!("CARGO_BIN_EXE_opsdesk"))
+        .args(["migrate", "--down"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
+    let upgraded = app.another_node().await;
+    let admin = upgraded.admin_token().await;
+    for (source, id) in [("invoice", &invoice["id"]), ("payment", &payment["id"]), ("stock_movement", &receipt["id"])] {
+        let page =
+            ok(upgraded.get(&format!("/api/v1/journal-entries?source_type={source}&source_id={id}"), &admin).await)
+                .await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "{source} {id} is posted once: {page}");
+    }
+    let after = ok(upgraded.get("/api/v1/reports/trial-balance", &admin).await).await;
+    assert_eq!(after["rows"], before["rows"], "the same books as the events posted");
+    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_opsdesk"))
+        .args(["ledger", "verify"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&verify.stdout);
+    assert!(verify.status.success() && said.contains("the general ledger balances"), "{said}");
+    // A later start posts nothing again.
+    let again = app.another_node().await;
+    let page = ok(again.get("/api/v1/journal-entries?limit=50", &admin).await).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+}
+both_backends!(journal_history_at_the_upgrade, history_is_posted_once_at_the_upgrade);
