@@ -90,7 +90,7 @@ pub async fn create(
     let id = id.into_inner();
     let input = body.into_inner();
     let mut v = Validator::new();
-    let text = v.required_lines("/body", input.body, 20_000);
+    let text = v.required_lines("/body", input.body, super::api::MAX_TEXT);
     v.finish()?;
     let internal = input.internal.unwrap_or(false);
     let actor = principal.actor();

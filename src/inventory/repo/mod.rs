@@ -427,7 +427,8 @@ pub struct ValuationRow {
     pub value: i64,
 }
 
-/// Each item's quantity and value at `before` (exclusive), summed from the ledger.
+/// Each item's quantity and value at the end of `as_of` (the movements that happened on or before it),
+/// summed from the ledger.
 pub fn valuation_at(conn: &mut DbConn, as_of: chrono::NaiveDate) -> QueryResult<Vec<ValuationRow>> {
     let sql =
         "SELECT item_id, CAST(SUM(quantity_delta) AS BIGINT) AS on_hand, CAST(SUM(value_delta) AS BIGINT) AS value \
