@@ -479,6 +479,7 @@ diesel::table! {
         base_currency -> Text,
         backfilled_at -> Nullable<Timestamp>,
         lock_date -> Nullable<Date>,
+        lock_version -> BigInt,
         journal_opened_at -> Nullable<Timestamp>,
     }
 }

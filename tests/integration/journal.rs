@@ -266,6 +266,14 @@ async fn the_chart_and_the_journal(app: TestApp) {
     problem(unknown, StatusCode::UNPROCESSABLE_ENTITY).await;
 
     // The lock date: finance closes, nothing is posted on or before it; only admin reopens.
+    let stale = app
+        .request(reqwest::Method::PUT, "/api/v1/books/lock", Some(&finance))
+        .header("If-Match", "\"999\"")
+        .json(&json!({"lock_date": day.to_string()}))
+        .send()
+        .await
+        .unwrap();
+    problem(stale, StatusCode::PRECONDITION_FAILED).await;
     let lock = app
         .request(reqwest::Method::PUT, "/api/v1/books/lock", Some(&finance))
         .json(&json!({"lock_date": (day + Duration::days(1)).to_string()}))

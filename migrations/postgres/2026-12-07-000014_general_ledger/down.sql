@@ -6,6 +6,7 @@ DROP FUNCTION journal_lines_keep_totals();
 DROP TABLE journal_lines;
 DROP TABLE journal_entries;
 ALTER TABLE ledger_state DROP COLUMN journal_opened_at;
+ALTER TABLE ledger_state DROP COLUMN lock_version;
 ALTER TABLE ledger_state DROP COLUMN lock_date;
 DROP TABLE posting_map;
 DROP TABLE accounts;

@@ -27,6 +27,8 @@ CREATE TABLE posting_map (
 
 -- Nothing is posted on or before this day; corrections are dated after it.
 ALTER TABLE ledger_state ADD COLUMN lock_date DATE;
+-- The lock date's version, for If-Match on PUT /api/v1/books/lock.
+ALTER TABLE ledger_state ADD COLUMN lock_version BIGINT NOT NULL DEFAULT 1;
 -- When the records older than the general ledger were posted to it (at the first start after
 -- this migration, by the same code that posts new events).
 ALTER TABLE ledger_state ADD COLUMN journal_opened_at TIMESTAMP;

@@ -187,7 +187,10 @@ pub async fn get(
     tag = "accounts",
     params(("id" = i64, Path, description = "Account id")),
     request_body = UpdateAccount,
-    responses((status = 200, description = "Updated", body = Account, headers(("ETag" = String))))
+    responses(
+        (status = 200, description = "Updated", body = Account, headers(("ETag" = String))),
+        (status = 409, description = "The code is taken, or the posting map still names the account being archived", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[patch("/accounts/{id}")]
 pub async fn update(

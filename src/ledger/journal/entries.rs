@@ -201,7 +201,8 @@ pub struct EntryListQuery {
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<NaiveDate>,
     pub status: Option<EntryStatus>,
-    /// With `source_id`: the entries of one document (`invoice`, `payment`, `stock_movement`).
+    /// Only the entries of this kind of document (`invoice`, `payment`, `stock_movement`); with
+    /// `source_id`, of one document.
     pub source_type: Option<String>,
     pub source_id: Option<i64>,
     /// Only entries with a line on this account.
@@ -330,13 +331,14 @@ pub async fn list(
     principal.require(&permissions::READ_BOOKS)?;
     let page = page.parse()?;
     let query = query.into_inner();
-    let source = match (query.source_type, query.source_id) {
-        (Some(kind), Some(id)) => Some((kind, id)),
-        (None, None) => None,
-        _ => return Err(ApiError::invalid_parameter("source_type", "give source_type and source_id together")),
+    let filter = EntryFilter {
+        from: query.from,
+        to: query.to,
+        status: query.status,
+        source_type: query.source_type,
+        source_id: query.source_id,
+        account_id: query.account_id,
     };
-    let filter =
-        EntryFilter { from: query.from, to: query.to, status: query.status, source, account_id: query.account_id };
     let limit = page.limit;
     let entries = db::run(&state.pool, move |conn| {
         let rows = repo::entries_page(conn, &filter, page.after, limit)?;

@@ -2,6 +2,7 @@
 //! the lock date; finance moves it forward, only admin moves it back, and both are audited) and
 //! `/api/v1/accounts/{id}/ledger` (an account's posted lines with the running balance).
 
+use actix_web::http::StatusCode;
 use actix_web::{get, put, web, HttpRequest, HttpResponse};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use crate::auth::principal::Principal;
 use crate::db;
 use crate::error::ApiError;
 use crate::http::csv::{self, Format, Table};
+use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
 use crate::http::pagination::{decode_keys, encode_cursor, page_limit};
 use crate::http::reply::{self, Reply};
@@ -36,13 +38,17 @@ pub struct BooksLock {
 #[utoipa::path(
     operation_id = "get_books_lock",
     tag = "journal",
-    responses((status = 200, description = "The lock date", body = BooksLock))
+    responses((status = 200, description = "The lock date", body = BooksLock, headers(("ETag" = String))))
 )]
 #[get("/books/lock")]
-pub async fn get_lock(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+pub async fn get_lock(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_BOOKS)?;
-    let lock_date = db::run(&state.pool, move |conn| Ok(repo::lock_date(conn)?)).await?;
-    Ok(HttpResponse::Ok().json(BooksLock { lock_date }))
+    let (lock_date, version) = db::run(&state.pool, move |conn| Ok(repo::lock(conn)?)).await?;
+    Ok(entity_response(&req, StatusCode::OK, &BooksLock { lock_date }, version))
 }
 
 /// Closes the books up to a day (finance, admin), or reopens them (moving the date back or
@@ -53,7 +59,7 @@ pub async fn get_lock(state: web::Data<AppState>, principal: Principal) -> Resul
     tag = "journal",
     request_body = BooksLock,
     responses(
-        (status = 200, description = "The new lock date", body = BooksLock),
+        (status = 200, description = "The new lock date", body = BooksLock, headers(("ETag" = String))),
         (status = 409, description = "Entries of the period still wait for approval", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -62,6 +68,7 @@ pub async fn set_lock(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
+    if_match: IfMatch,
     body: ValidJson<BooksLock>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::LOCK_BOOKS)?;
@@ -71,7 +78,8 @@ pub async fn set_lock(
     }
     let actor = principal.actor();
     reply::commit(&req, &state.pool, move |conn| {
-        let current = repo::lock_date_for_update(conn)?;
+        let (current, version) = repo::lock_for_update(conn)?;
+        if_match.check(version)?;
         let reopens = match (current, wanted) {
             (Some(now), Some(new)) => new < now,
             (Some(_), None) => true,
@@ -85,7 +93,8 @@ pub async fn set_lock(
                 from: None,
                 to: Some(day),
                 status: Some(EntryStatus::PendingApproval),
-                source: None,
+                source_type: None,
+                source_id: None,
                 account_id: None,
             };
             let pending = repo::entries_page(conn, &waiting, None, 10)?;
@@ -108,7 +117,7 @@ pub async fn set_lock(
             Some(&BooksLock { lock_date: current }),
             Some(&BooksLock { lock_date: wanted }),
         )?;
-        Reply::json(actix_web::http::StatusCode::OK, &BooksLock { lock_date: wanted })
+        Reply::entity(&BooksLock { lock_date: wanted }, version + 1)
     })
     .await
 }

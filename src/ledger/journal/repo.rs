@@ -143,14 +143,22 @@ pub fn lock_date(conn: &mut DbConn) -> QueryResult<Option<NaiveDate>> {
     Ok(ledger_state::table.find(1).select(ledger_state::lock_date).first(conn).optional()?.flatten())
 }
 
-/// The lock date, with the state row locked until the transaction ends (one change at a time).
-pub fn lock_date_for_update(conn: &mut DbConn) -> QueryResult<Option<NaiveDate>> {
+/// The lock date and its version.
+pub fn lock(conn: &mut DbConn) -> QueryResult<(Option<NaiveDate>, i64)> {
+    ledger_state::table.find(1).select((ledger_state::lock_date, ledger_state::lock_version)).first(conn)
+}
+
+/// The lock date and its version, with the state row locked until the transaction ends (one
+/// change at a time).
+pub fn lock_for_update(conn: &mut DbConn) -> QueryResult<(Option<NaiveDate>, i64)> {
     diesel::update(ledger_state::table.find(1)).set(ledger_state::id.eq(1)).execute(conn)?;
-    lock_date(conn)
+    lock(conn)
 }
 
 pub fn set_lock_date(conn: &mut DbConn, day: Option<NaiveDate>) -> QueryResult<usize> {
-    diesel::update(ledger_state::table.find(1)).set(ledger_state::lock_date.eq(day)).execute(conn)
+    diesel::update(ledger_state::table.find(1))
+        .set((ledger_state::lock_date.eq(day), ledger_state::lock_version.eq(ledger_state::lock_version + 1)))
+        .execute(conn)
 }
 
 // ---------------------------------------------------------------- entries
@@ -272,7 +280,8 @@ pub struct EntryFilter {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub status: Option<EntryStatus>,
-    pub source: Option<(String, i64)>,
+    pub source_type: Option<String>,
+    pub source_id: Option<i64>,
     pub account_id: Option<i64>,
 }
 
@@ -292,8 +301,11 @@ pub fn entries_page(
     if let Some(status) = filter.status {
         query = query.filter(journal_entries::status.eq(status.as_str()));
     }
-    if let Some((kind, id)) = &filter.source {
-        query = query.filter(journal_entries::source_type.eq(kind.clone())).filter(journal_entries::source_id.eq(*id));
+    if let Some(kind) = &filter.source_type {
+        query = query.filter(journal_entries::source_type.eq(kind.clone()));
+    }
+    if let Some(id) = filter.source_id {
+        query = query.filter(journal_entries::source_id.eq(id));
     }
     if let Some(account) = filter.account_id {
         let with_account =
