@@ -192,7 +192,7 @@ fn verify_ledger(config: Config) -> Result<(), String> {
     for difference in &report.differences {
         println!("{difference}");
     }
-    Err(format!("{} differences between the rollups and the lines", report.differences.len()))
+    Err(format!("{} differences found in the books", report.differences.len()))
 }
 
 /// Prints `text`; a closed pipe (`opsdesk openapi | head`) is the reader's choice, not an error.

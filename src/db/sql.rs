@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::query_builder::BoxedSqlQuery;
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, Date, HasSqlType, Integer, Text, Timestamp};
+use diesel::sql_types::{BigInt, Date, HasSqlType, Integer, Nullable, Text, Timestamp};
 
 use super::{numbered_placeholders, DbConn};
 
@@ -16,6 +16,8 @@ pub enum Bind {
     At(NaiveDateTime),
     Day(NaiveDate),
     BigInt(i64),
+    /// A BIGINT that may be NULL.
+    MaybeBigInt(Option<i64>),
     Integer(i32),
     Text(String),
 }
@@ -29,6 +31,7 @@ where
     NaiveDateTime: ToSql<Timestamp, DB>,
     NaiveDate: ToSql<Date, DB>,
     i64: ToSql<BigInt, DB>,
+    Option<i64>: ToSql<Nullable<BigInt>, DB>,
     i32: ToSql<Integer, DB>,
     String: ToSql<Text, DB>,
 {
@@ -37,6 +40,7 @@ where
             Bind::At(t) => query.bind::<Timestamp, _>(*t),
             Bind::Day(d) => query.bind::<Date, _>(*d),
             Bind::BigInt(i) => query.bind::<BigInt, _>(*i),
+            Bind::MaybeBigInt(i) => query.bind::<Nullable<BigInt>, _>(*i),
             Bind::Integer(i) => query.bind::<Integer, _>(*i),
             Bind::Text(s) => query.bind::<Text, _>(s.clone()),
         };

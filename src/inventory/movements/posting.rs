@@ -121,7 +121,8 @@ pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
 
 /// Posts every movement older than the general ledger to it, once (at the first start after the
 /// upgrade). A movement that cannot be posted (no exchange rate for its day) is skipped and
-/// counted; returns how many were.
+/// counted; returns how many were. Its lines are worked out before anything is written, so a
+/// skip leaves nothing behind (see `journal::skip_unpostable`).
 pub fn post_existing(conn: &mut DbConn) -> Result<usize, ApiError> {
     let (mut after, mut skipped) = (0, 0);
     loop {
@@ -133,22 +134,9 @@ pub fn post_existing(conn: &mut DbConn) -> Result<usize, ApiError> {
             repo::items_by_id(conn, &item_ids)?.into_iter().map(|i| (i.id, i)).collect();
         for row in &rows {
             let Some(item) = items.get(&row.item_id) else { continue };
-            let posted = diesel::Connection::transaction(conn, |conn| {
-                let lines = journal_lines(conn, item, row)?;
-                let memo = format!("stock {} of {}", row.kind, item.sku);
-                journal::restate(
-                    conn,
-                    EventSource { kind: "stock_movement", id: row.id },
-                    row.occurred_on,
-                    &memo,
-                    lines,
-                )
-            });
-            match posted {
-                Ok(()) => {}
-                Err(ApiError::Invalid(_)) => skipped += 1,
-                Err(other) => return Err(other),
-            }
+            let Some(lines) = journal::skip_unpostable(journal_lines(conn, item, row), &mut skipped)? else { continue };
+            let memo = format!("stock {} of {}", row.kind, item.sku);
+            journal::restate(conn, EventSource { kind: "stock_movement", id: row.id }, row.occurred_on, &memo, lines)?;
         }
     }
 }

@@ -260,6 +260,22 @@ pub fn approve(conn: &mut DbConn, entry: &EntryRow, by: i64) -> Result<(), ApiEr
     Ok(())
 }
 
+/// The lines of a record older than the general ledger, or None (counted in `skipped`) when they
+/// cannot be worked out from what the books hold (no exchange rate for the day).
+pub fn skip_unpostable(
+    lines: Result<Vec<PostingLine>, ApiError>,
+    skipped: &mut usize,
+) -> Result<Option<Vec<PostingLine>>, ApiError> {
+    match lines {
+        Ok(lines) => Ok(Some(lines)),
+        Err(ApiError::Invalid(_)) => {
+            *skipped += 1;
+            Ok(None)
+        }
+        Err(other) => Err(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
