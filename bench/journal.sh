@@ -16,7 +16,7 @@
 #
 #   bash bench/journal.sh        # ~30 minutes after the build; table on stdout and in bench/out/journal.md
 #
-# Settings (environment): BENCH_SIZES (invoices, "17500 175000": about 6 journal lines each with
+# Settings (environment): BENCH_SIZES (invoices, "18000 180000": about 5.6 journal lines each with
 # their payments, plus the stock's), BENCH_BACKENDS ("sqlite postgres"), BENCH_DURATION (s per
 # endpoint, 8), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (4), BENCH_TIMEOUT (s, 30),
 # BENCH_SEED_TIMEOUT (s per seed, 1200), BENCH_START_TIMEOUT (s, 900), BENCH_PG_URL
@@ -26,7 +26,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-SIZES=${BENCH_SIZES:-17500 175000}
+SIZES=${BENCH_SIZES:-18000 180000}
 BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
 DURATION=${BENCH_DURATION:-8}
 WARMUP=${BENCH_WARMUP:-2}
