@@ -4,6 +4,7 @@
 //! Every query runs through [`run`] (a read or a single statement) or [`run_write`] (a write
 //! transaction), both of which move the blocking Diesel work off the async workers.
 
+pub mod bulk;
 pub mod counters;
 pub mod dialect;
 pub mod migrations;

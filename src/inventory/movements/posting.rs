@@ -124,7 +124,7 @@ pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
 /// counted; returns how many were. Its lines are worked out before anything is written, so a
 /// skip leaves nothing behind (see `journal::skip_unpostable`).
 pub fn post_existing(conn: &mut DbConn) -> Result<usize, ApiError> {
-    let (mut after, mut skipped) = (0, 0);
+    let (mut after, mut skipped, mut load) = (0, 0, journal::history_load());
     loop {
         let rows = repo::valued_movements_after(conn, after, 1000)?;
         let Some(last) = rows.last() else { return Ok(skipped) };
@@ -138,6 +138,7 @@ pub fn post_existing(conn: &mut DbConn) -> Result<usize, ApiError> {
             let memo = format!("stock {} of {}", row.kind, item.sku);
             journal::restate(conn, EventSource { kind: "stock_movement", id: row.id }, row.occurred_on, &memo, lines)?;
         }
+        load.batch_done(conn)?;
     }
 }
 

@@ -169,7 +169,7 @@ pub fn post_existing(conn: &mut DbConn) -> Result<usize, ApiError> {
 
     use crate::db::schema::{invoices, payments};
 
-    let mut skipped = 0;
+    let (mut skipped, mut load) = (0, journal::history_load());
     let mut after = 0;
     loop {
         let rows: Vec<InvoiceRow> = invoices::table
@@ -187,6 +187,7 @@ pub fn post_existing(conn: &mut DbConn) -> Result<usize, ApiError> {
                 None => continue,
             }
         }
+        load.batch_done(conn)?;
     }
     let mut after = 0;
     loop {
@@ -206,6 +207,7 @@ pub fn post_existing(conn: &mut DbConn) -> Result<usize, ApiError> {
                 None => continue,
             }
         }
+        load.batch_done(conn)?;
     }
     Ok(skipped)
 }

@@ -14,8 +14,8 @@ mod repo;
 
 pub use model::{AccountRow, AccountType, LineDimensions, PostingLine};
 pub use post::{
-    account_for, check_open, control_amounts, event_line, open_day, restate, skip_unpostable, standing_rate,
-    EventSource,
+    account_for, check_open, control_amounts, event_line, history_load, open_day, restate, skip_unpostable,
+    standing_rate, EventSource,
 };
 pub use read::{balances, beginning};
 pub use repo::{all_accounts, all_balances, recomputed_balances, MonthBalance};

@@ -260,6 +260,11 @@ pub fn approve(conn: &mut DbConn, entry: &EntryRow, by: i64) -> Result<(), ApiEr
     Ok(())
 }
 
+/// The tables posting the history fills, kept analyzed as they grow (see `db::bulk`).
+pub fn history_load() -> crate::db::bulk::BulkLoad {
+    crate::db::bulk::BulkLoad::new(&["journal_entries", "journal_lines", "account_balances"])
+}
+
 /// The lines of a record older than the general ledger, or None (counted in `skipped`) when they
 /// cannot be worked out from what the books hold (no exchange rate for the day).
 pub fn skip_unpostable(
