@@ -234,6 +234,17 @@ async fn the_chart_and_the_journal(app: TestApp) {
         .map(|l| l["balance"].as_str().unwrap())
         .collect();
     assert_eq!(joined, balances, "pages carry the running balance on");
+    // The opening balance of a later day: whole months from the monthly balances, the days of
+    // its own month from the lines (tomorrow may be either; in 40 days is always a later month).
+    for later in [1, 40] {
+        let on = (today() + Duration::days(later)).to_string();
+        let ledger = ok(app.get(&format!("/api/v1/accounts/{bank}/ledger?from={on}&to={on}"), &auditor).await).await;
+        assert_eq!(
+            (ledger["opening_balance"].as_str(), ledger["lines"].as_array().map(Vec::len)),
+            (Some("10900.00"), Some(0)),
+            "{ledger}"
+        );
+    }
 
     // An account in use is archived, not deleted.
     problem(app.delete(&format!("/api/v1/accounts/{bank}"), &finance).await, StatusCode::CONFLICT).await;

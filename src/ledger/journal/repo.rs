@@ -1,7 +1,7 @@
 //! The general ledger's SQL: accounts, the posting map, entries and their lines, the lock date,
 //! and the balances the statements read.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
@@ -437,6 +437,8 @@ pub fn account_lines(
 
 /// The sums of one account's posted lines up to and including the line (`day`, `last_id`) in
 /// the ledger's order (date, then id): (debit, credit). `(day, i64::MAX)` takes the whole day.
+/// The months before `day`'s come from the monthly balances, so the cost does not grow with the
+/// account's history; the days of its own month from the lines.
 pub fn account_totals_through(
     conn: &mut DbConn,
     account_id: i64,
@@ -450,12 +452,25 @@ pub fn account_totals_through(
         #[diesel(sql_type = BigInt)]
         credit: i64,
     }
+    let month_start = day.with_day(1).unwrap_or(day);
+    let month_index = i64::from(day.year()) * 12 + i64::from(day.month0());
     let rows: Vec<Totals> = sql::load(
         conn,
-        "SELECT CAST(COALESCE(SUM(l.debit), 0) AS BIGINT) AS debit, CAST(COALESCE(SUM(l.credit), 0) AS BIGINT) AS credit \
-         FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
-         WHERE e.status = 'posted' AND l.account_id = ? AND (l.entry_date < ? OR (l.entry_date = ? AND l.id <= ?))",
-        &[Bind::BigInt(account_id), Bind::Day(day), Bind::Day(day), Bind::BigInt(last_id)],
+        "SELECT CAST(COALESCE(SUM(debit), 0) AS BIGINT) AS debit, CAST(COALESCE(SUM(credit), 0) AS BIGINT) AS credit \
+         FROM (SELECT debit, credit FROM account_balances WHERE account_id = ? AND year * 12 + month - 1 < ? \
+               UNION ALL \
+               SELECT l.debit, l.credit FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
+               WHERE e.status = 'posted' AND l.account_id = ? AND l.entry_date >= ? \
+                 AND (l.entry_date < ? OR (l.entry_date = ? AND l.id <= ?))) AS posted",
+        &[
+            Bind::BigInt(account_id),
+            Bind::BigInt(month_index),
+            Bind::BigInt(account_id),
+            Bind::Day(month_start),
+            Bind::Day(day),
+            Bind::Day(day),
+            Bind::BigInt(last_id),
+        ],
     )?;
     Ok(rows.first().map(|t| (t.debit, t.credit)).unwrap_or((0, 0)))
 }

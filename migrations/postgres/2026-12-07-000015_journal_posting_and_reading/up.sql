@@ -29,3 +29,7 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER journal_lines_add_totals AFTER INSERT ON journal_lines
     REFERENCING NEW TABLE AS inserted_lines
     FOR EACH STATEMENT EXECUTE FUNCTION journal_lines_add_totals();
+
+-- The statements read the days at the ends of a period (the month of an "as of" day) from the
+-- lines by date, over every account.
+CREATE INDEX journal_lines_date ON journal_lines (entry_date);

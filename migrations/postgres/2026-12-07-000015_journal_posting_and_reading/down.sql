@@ -1,3 +1,4 @@
+DROP INDEX journal_lines_date;
 DROP TRIGGER journal_lines_add_totals ON journal_lines;
 DROP FUNCTION journal_lines_add_totals();
 DROP TRIGGER journal_lines_keep_totals ON journal_lines;
