@@ -5,6 +5,7 @@
 
 use crate::db::DbConn;
 use crate::error::ApiError;
+use crate::ledger::{HistoryCursor, HistoryStep};
 
 pub fn book_older_data(conn: &mut DbConn) -> Result<(), ApiError> {
     crate::tickets::time_entries::book_existing(conn)?;
@@ -13,11 +14,33 @@ pub fn book_older_data(conn: &mut DbConn) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Posts the documents, payments and stock movements written before the general ledger existed,
-/// once, so that an upgraded installation's books open balanced. Returns how many could not be
-/// posted (no exchange rate for their day): they are named in the log at start-up.
-pub fn post_older_data(conn: &mut DbConn) -> Result<usize, ApiError> {
-    let documents = crate::invoices::post_existing(conn)?;
-    let movements = crate::inventory::movements::post_existing(conn)?;
-    Ok(documents + movements)
+/// A stage of the history: posts the batch of its records after an id; None when none are left.
+type Stage = fn(&mut DbConn, i64) -> Result<Option<(i64, usize)>, ApiError>;
+
+/// The records written before the general ledger existed, in the order they are posted:
+/// documents before their payments (which settle at the documents' rates), then stock movements.
+const STAGES: [Stage; 3] = [
+    crate::invoices::post_existing_documents,
+    crate::invoices::post_existing_payments,
+    crate::inventory::movements::post_existing,
+];
+
+/// Posts the next batch of the records older than the general ledger, from `cursor` on, so that
+/// an upgraded installation's books open balanced (`ledger::open_books` calls it a transaction
+/// at a time). Records that cannot be posted (no exchange rate for their day) are skipped and
+/// counted.
+pub fn post_older_data(conn: &mut DbConn, cursor: HistoryCursor) -> Result<HistoryStep, ApiError> {
+    let mut at = cursor;
+    while let Some(stage) = STAGES.get(at.stage) {
+        if let Some((last, skipped)) = stage(conn, at.after)? {
+            at.after = last;
+            at.skipped += skipped;
+            at.batches += 1;
+            crate::ledger::journal::history_batch_done(conn, at.batches)?;
+            return Ok(HistoryStep::More(at));
+        }
+        at.stage += 1;
+        at.after = 0;
+    }
+    Ok(HistoryStep::Done { skipped: at.skipped })
 }

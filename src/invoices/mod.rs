@@ -17,7 +17,7 @@ pub mod stock;
 pub mod views;
 
 /// Books the documents older than the cost book (once, at the first start after the upgrade).
-pub use repo::{book_existing, post_existing, reconcile};
+pub use repo::{book_existing, post_existing_documents, post_existing_payments, reconcile};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // Fixed paths before the `{id}` ones that would otherwise take them.

@@ -119,27 +119,25 @@ pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
     }
 }
 
-/// Posts every movement older than the general ledger to it, once (at the first start after the
-/// upgrade). A movement that cannot be posted (no exchange rate for its day) is skipped and
-/// counted; returns how many were. Its lines are worked out before anything is written, so a
+/// Posts the next batch of movements older than the general ledger, after id `after` (at the
+/// first start after the upgrade, a batch per transaction: `ledger::open_books`). Returns the
+/// batch's last id and how many of it could not be posted (no exchange rate for their day), or
+/// None when none are left. A movement's lines are worked out before anything is written, so a
 /// skip leaves nothing behind (see `journal::skip_unpostable`).
-pub fn post_existing(conn: &mut DbConn) -> Result<usize, ApiError> {
-    let (mut after, mut skipped, mut load) = (0, 0, journal::history_load());
-    loop {
-        let rows = repo::valued_movements_after(conn, after, 1000)?;
-        let Some(last) = rows.last() else { return Ok(skipped) };
-        after = last.id;
-        let item_ids: Vec<i64> = rows.iter().map(|r| r.item_id).collect();
-        let items: std::collections::HashMap<i64, ItemRow> =
-            repo::items_by_id(conn, &item_ids)?.into_iter().map(|i| (i.id, i)).collect();
-        for row in &rows {
-            let Some(item) = items.get(&row.item_id) else { continue };
-            let Some(lines) = journal::skip_unpostable(journal_lines(conn, item, row), &mut skipped)? else { continue };
-            let memo = format!("stock {} of {}", row.kind, item.sku);
-            journal::restate(conn, EventSource { kind: "stock_movement", id: row.id }, row.occurred_on, &memo, lines)?;
-        }
-        load.batch_done(conn)?;
+pub fn post_existing(conn: &mut DbConn, after: i64) -> Result<Option<(i64, usize)>, ApiError> {
+    let rows = repo::valued_movements_after(conn, after, 1000)?;
+    let Some(last) = rows.last().map(|r| r.id) else { return Ok(None) };
+    let item_ids: Vec<i64> = rows.iter().map(|r| r.item_id).collect();
+    let items: std::collections::HashMap<i64, ItemRow> =
+        repo::items_by_id(conn, &item_ids)?.into_iter().map(|i| (i.id, i)).collect();
+    let mut skipped = 0;
+    for row in &rows {
+        let Some(item) = items.get(&row.item_id) else { continue };
+        let Some(lines) = journal::skip_unpostable(journal_lines(conn, item, row), &mut skipped)? else { continue };
+        let memo = format!("stock {} of {}", row.kind, item.sku);
+        journal::restate(conn, EventSource { kind: "stock_movement", id: row.id }, row.occurred_on, &memo, lines)?;
     }
+    Ok(Some((last, skipped)))
 }
 
 /// The day a movement happened: default today, never in the future.

@@ -8,7 +8,9 @@ pub mod reports;
 
 use booking::booking;
 pub use booking::{book, book_existing, document_entries};
-pub use posting::{post_document, post_existing, post_payment, reconcile, unpost_payment};
+pub use posting::{
+    post_document, post_existing_documents, post_existing_payments, post_payment, reconcile, unpost_payment,
+};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;

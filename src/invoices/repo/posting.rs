@@ -158,58 +158,60 @@ pub fn unpost_payment(conn: &mut DbConn, payment_id: i64, paid_on: NaiveDate) ->
     journal::restate(conn, EventSource { kind: PAYMENT, id: payment_id }, paid_on, "payment removed", Vec::new())
 }
 
-/// Posts every document and payment older than the general ledger to it, once (at the first
-/// start after the upgrade): the documents first, so that their payments settle at the rates
-/// they were posted at. One that cannot be posted (no exchange rate for its day) is skipped and
-/// counted; returns how many were. Its lines are worked out before anything is written, so a
-/// skip leaves nothing behind and needs no savepoint (thousands of savepoints in one
-/// transaction slow every row check on PostgreSQL once they pass its subtransaction cache).
-pub fn post_existing(conn: &mut DbConn) -> Result<usize, ApiError> {
+/// How many records older than the general ledger are posted a transaction.
+const HISTORY_BATCH: i64 = 1000;
+
+/// Posts the next batch of documents older than the general ledger, after id `after` (at the
+/// first start after the upgrade, a batch per transaction: `ledger::open_books`). Documents go
+/// before payments, so that payments settle at the rates their documents were posted at. Returns
+/// the batch's last id and how many of it could not be posted (no exchange rate for their day),
+/// or None when none are left. A record's lines are worked out before anything is written, so a
+/// skip leaves nothing behind and needs no savepoint.
+pub fn post_existing_documents(conn: &mut DbConn, after: i64) -> Result<Option<(i64, usize)>, ApiError> {
     use diesel::prelude::*;
 
-    use crate::db::schema::{invoices, payments};
+    use crate::db::schema::invoices;
 
-    let (mut skipped, mut load) = (0, journal::history_load());
-    let mut after = 0;
-    loop {
-        let rows: Vec<InvoiceRow> = invoices::table
-            .filter(invoices::id.gt(after))
-            .filter(invoices::issue_date.is_not_null())
-            .order(invoices::id.asc())
-            .limit(1000)
-            .select(InvoiceRow::as_select())
-            .load(conn)?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
-        for row in &rows {
-            match journal::skip_unpostable(document_lines(conn, row), &mut skipped)? {
-                Some(lines) => restate_document(conn, row, lines)?,
-                None => continue,
-            }
+    let rows: Vec<InvoiceRow> = invoices::table
+        .filter(invoices::id.gt(after))
+        .filter(invoices::issue_date.is_not_null())
+        .order(invoices::id.asc())
+        .limit(HISTORY_BATCH)
+        .select(InvoiceRow::as_select())
+        .load(conn)?;
+    let Some(last) = rows.last().map(|r| r.id) else { return Ok(None) };
+    let mut skipped = 0;
+    for row in &rows {
+        if let Some(lines) = journal::skip_unpostable(document_lines(conn, row), &mut skipped)? {
+            restate_document(conn, row, lines)?;
         }
-        load.batch_done(conn)?;
     }
-    let mut after = 0;
-    loop {
-        let rows: Vec<PaymentRow> = payments::table
-            .filter(payments::id.gt(after))
-            .order(payments::id.asc())
-            .limit(1000)
-            .select(PaymentRow::as_select())
-            .load(conn)?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
-        for payment in rows {
-            let Some(row) = invoice(conn, payment.invoice_id)? else { continue };
-            let lines = payment_lines(conn, &row, payment.amount, payment.paid_on);
-            match journal::skip_unpostable(lines, &mut skipped)? {
-                Some(lines) => restate_payment(conn, &row, &payment, lines)?,
-                None => continue,
-            }
+    Ok(Some((last, skipped)))
+}
+
+/// Posts the next batch of payments older than the general ledger, after id `after`; as
+/// [`post_existing_documents`].
+pub fn post_existing_payments(conn: &mut DbConn, after: i64) -> Result<Option<(i64, usize)>, ApiError> {
+    use diesel::prelude::*;
+
+    use crate::db::schema::payments;
+
+    let rows: Vec<PaymentRow> = payments::table
+        .filter(payments::id.gt(after))
+        .order(payments::id.asc())
+        .limit(HISTORY_BATCH)
+        .select(PaymentRow::as_select())
+        .load(conn)?;
+    let Some(last) = rows.last().map(|r| r.id) else { return Ok(None) };
+    let mut skipped = 0;
+    for payment in &rows {
+        let Some(row) = invoice(conn, payment.invoice_id)? else { continue };
+        let lines = payment_lines(conn, &row, payment.amount, payment.paid_on);
+        if let Some(lines) = journal::skip_unpostable(lines, &mut skipped)? {
+            restate_payment(conn, &row, payment, lines)?;
         }
-        load.batch_done(conn)?;
     }
-    Ok(skipped)
+    Ok(Some((last, skipped)))
 }
 
 /// Differences between the control accounts and the documents: receivables in each currency

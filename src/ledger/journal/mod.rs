@@ -14,7 +14,7 @@ mod repo;
 
 pub use model::{AccountRow, AccountType, LineDimensions, PostingLine};
 pub use post::{
-    account_for, check_open, control_amounts, event_line, history_load, open_day, restate, skip_unpostable,
+    account_for, check_open, control_amounts, event_line, history_batch_done, open_day, restate, skip_unpostable,
     standing_rate, EventSource,
 };
 pub use read::{balances, beginning};

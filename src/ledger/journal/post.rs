@@ -260,9 +260,10 @@ pub fn approve(conn: &mut DbConn, entry: &EntryRow, by: i64) -> Result<(), ApiEr
     Ok(())
 }
 
-/// The tables posting the history fills, kept analyzed as they grow (see `db::bulk`).
-pub fn history_load() -> crate::db::bulk::BulkLoad {
-    crate::db::bulk::BulkLoad::new(&["journal_entries", "journal_lines", "account_balances"])
+/// After batch number `batches` of the history: the tables it fills are kept analyzed as they
+/// grow (see `db::bulk`).
+pub fn history_batch_done(conn: &mut DbConn, batches: u64) -> Result<(), ApiError> {
+    Ok(crate::db::bulk::batch_done(conn, &["journal_entries", "journal_lines", "account_balances"], batches)?)
 }
 
 /// The lines of a record older than the general ledger, or None (counted in `skipped`) when they
