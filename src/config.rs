@@ -53,6 +53,120 @@ pub struct Config {
     /// Manual journal entries whose debits are above this (in the base currency) wait for a
     /// second person's approval.
     pub journal_approval_above: rust_decimal::Decimal,
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhooks are delivered (src/webhooks/).
+#[derive(Clone, Debug)]
+pub struct WebhookSettings {
+    /// Networks a webhook may target although they are private, loopback or link-local; a
+    /// target in one of them may also use plain http. Empty (the default): HTTPS to public
+    /// addresses only.
+    pub allowed_networks: Vec<Network>,
+    /// How long a receiver has to answer one delivery.
+    pub timeout: Duration,
+    /// The wait before the first retry; it doubles with each attempt (with jitter) up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// Attempts of one delivery before it is given up as failed.
+    pub max_attempts: i32,
+    /// A subscription is disabled after this many failed attempts in a row, once it has also
+    /// been failing for `disable_after`.
+    pub disable_after_failures: i32,
+    pub disable_after: Duration,
+    /// How often each node looks for new events and due deliveries.
+    pub poll: Duration,
+}
+
+/// An IP network: an address and the number of leading bits that must match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Network {
+    pub address: std::net::IpAddr,
+    pub prefix: u8,
+}
+
+impl Network {
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        let (wanted, given, bits): (u128, u128, u32) = match (self.address, ip) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => (u32::from(a).into(), u32::from(b).into(), 32),
+            (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+            _ => return false,
+        };
+        let prefix = u32::from(self.prefix).min(bits);
+        if prefix == 0 {
+            return true;
+        }
+        let shift = bits - prefix;
+        (wanted >> shift) == (given >> shift)
+    }
+}
+
+impl FromStr for Network {
+    type Err = String;
+
+    /// `10.0.0.0/8`, `127.0.0.1` (one address), `fd00::/8`.
+    fn from_str(text: &str) -> Result<Network, String> {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let address: std::net::IpAddr =
+            address.trim().parse().map_err(|_| format!("{text:?} is not an IP address or network"))?;
+        let bits = if address.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => bits,
+            Some(p) => p
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= bits)
+                .ok_or_else(|| format!("{text:?}: the prefix length must be 0 to {bits}"))?,
+        };
+        Ok(Network { address, prefix })
+    }
+}
+
+fn networks(name: &'static str) -> Result<Vec<Network>, ConfigError> {
+    var(name)
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| n.parse::<Network>().map_err(|problem| ConfigError { name, problem }))
+                .collect()
+        })
+        .unwrap_or(Ok(Vec::new()))
+}
+
+fn millis(name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+    positive::<u64>(name, default).map(Duration::from_millis)
+}
+
+impl WebhookSettings {
+    fn from_env() -> Result<WebhookSettings, ConfigError> {
+        let settings = WebhookSettings {
+            allowed_networks: networks("OPSDESK_WEBHOOK_ALLOWED_NETWORKS")?,
+            timeout: seconds("OPSDESK_WEBHOOK_TIMEOUT_SECS", 10)?,
+            retry_base: millis("OPSDESK_WEBHOOK_RETRY_BASE_MS", 10_000)?,
+            retry_max: millis("OPSDESK_WEBHOOK_RETRY_MAX_MS", 3_600_000)?,
+            max_attempts: positive("OPSDESK_WEBHOOK_MAX_ATTEMPTS", 12)?,
+            disable_after_failures: positive("OPSDESK_WEBHOOK_DISABLE_AFTER_FAILURES", 30)?,
+            disable_after: Duration::from_secs(parse("OPSDESK_WEBHOOK_DISABLE_AFTER_SECS", 86_400u64)?),
+            poll: millis("OPSDESK_WEBHOOK_POLL_MS", 1000)?,
+        };
+        if settings.retry_max < settings.retry_base {
+            return Err(ConfigError {
+                name: "OPSDESK_WEBHOOK_RETRY_MAX_MS",
+                problem: "must not be below OPSDESK_WEBHOOK_RETRY_BASE_MS".into(),
+            });
+        }
+        Ok(settings)
+    }
 }
 
 fn var(name: &'static str) -> Option<String> {
@@ -168,6 +282,7 @@ impl Config {
                 "OPSDESK_JOURNAL_APPROVAL_ABOVE",
                 rust_decimal::Decimal::from(10_000),
             )?,
+            webhooks: WebhookSettings::from_env()?,
         })
     }
 }

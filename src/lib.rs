@@ -20,6 +20,7 @@ pub mod money;
 pub mod reports;
 pub mod state;
 pub mod tickets;
+pub mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -48,6 +49,7 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(
         scope::scope("/api/v1")
             .configure(auth::configure)
+            .configure(webhooks::configure)
             .configure(employees::configure)
             .configure(tickets::configure)
             .configure(invoices::configure)
@@ -65,6 +67,7 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub fn permissions() -> Vec<(&'static str, &'static [&'static auth::roles::Permission])> {
     vec![
         ("auth", auth::permissions::ALL),
+        ("webhooks", webhooks::permissions::ALL),
         ("employees", employees::permissions::ALL),
         ("tickets", tickets::permissions::ALL),
         ("invoices", invoices::permissions::ALL),
@@ -206,7 +209,43 @@ pub fn prepare(config: Config) -> Result<(Service, Option<(String, String)>), St
     Ok((service, first_admin))
 }
 
-/// Starts serving on `listener` (bound by the caller, so tests can use port 0).
+/// Starts serving on `listener` (bound by the caller, so tests can use port 0), and this node's
+/// webhook dispatcher. Call it inside the actix system that runs the server: the dispatcher
+/// stops with it.
 pub fn start(service: Service, listener: TcpListener) -> Result<Server, String> {
+    webhooks::start(service.state.pool.clone(), service.state.config.webhooks.clone(), Arc::new(event_readers()));
     http::server::serve(service.state.config.workers, listener, move || app(service.clone()))
+}
+
+/// Who may receive each entity's events by webhook: the permission that reads the entity in its
+/// module (events of other entities need the audit log's).
+pub fn event_readers() -> webhooks::Visibility {
+    use auth::permissions as identity;
+    webhooks::Visibility::new(
+        &[
+            ("user", &identity::READ_USERS),
+            ("api_key", &identity::READ_EVERY_API_KEY),
+            ("webhook", &webhooks::permissions::MANAGE_WEBHOOKS),
+            ("department", &employees::permissions::READ_DIRECTORY),
+            ("employee", &employees::permissions::SEE_EVERY_RECORD),
+            ("compensation", &employees::permissions::SEE_EVERY_RECORD),
+            ("desk", &tickets::permissions::SEE_EVERY_TICKET),
+            ("ticket", &tickets::permissions::SEE_EVERY_TICKET),
+            ("time_entry", &tickets::permissions::SEE_EVERY_COST),
+            ("invoice", &invoices::permissions::READ_FINANCE),
+            ("customer", &invoices::permissions::READ_FINANCE),
+            ("vendor", &invoices::permissions::READ_FINANCE),
+            ("payment", &invoices::permissions::READ_FINANCE),
+            ("item", &inventory::permissions::READ_STOCK),
+            ("location", &inventory::permissions::READ_STOCK),
+            ("stock_movement", &inventory::permissions::READ_STOCK),
+            ("budget", &budgets::permissions::READ_EVERY_BUDGET),
+            ("exchange_rate", &ledger::permissions::READ_RATES),
+            ("account", &ledger::permissions::READ_BOOKS),
+            ("posting_map", &ledger::permissions::READ_BOOKS),
+            ("journal_entry", &ledger::permissions::READ_BOOKS),
+            ("books", &ledger::permissions::READ_BOOKS),
+        ],
+        &identity::READ_AUDIT_LOG,
+    )
 }

@@ -109,8 +109,10 @@ fn serve(config: Config) -> Result<(), String> {
         "opsdesk listening on http://{} (docs at /docs)",
         listener.local_addr().map(|a| a.to_string()).unwrap_or_default()
     );
-    let server = opsdesk::start(service, listener)?;
-    actix_web::rt::System::new().block_on(server).map_err(|e| format!("server stopped: {e}"))
+    actix_web::rt::System::new().block_on(async move {
+        let server = opsdesk::start(service, listener)?;
+        server.await.map_err(|e| format!("server stopped: {e}"))
+    })
 }
 
 fn migrate(config: Config, down: bool) -> Result<(), String> {

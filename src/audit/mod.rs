@@ -6,7 +6,7 @@
 pub mod api;
 pub mod repo;
 
-pub use repo::{feed, list, EventFilter, FeedPosition};
+pub use repo::{feed, feed_end, list, EventFilter, FeedPosition};
 
 use serde::Serialize;
 use serde_json::{Map, Value};

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
+use diesel::sql_types::{BigInt, Bool};
 use serde_json::Value;
 
 use super::Actor;
@@ -66,6 +66,23 @@ pub fn feed(conn: &mut DbConn, after: FeedPosition, limit: i64) -> QueryResult<V
         query = query.filter(sql::<Bool>("tx_seq < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"));
     }
     query.load(conn)
+}
+
+/// The position a reader starting now begins after: it sees every event committed from now on.
+/// On PostgreSQL that is just before the oldest transaction still running (whose events may
+/// commit after this moment); on SQLite, the last event written.
+pub fn feed_end(conn: &mut DbConn) -> QueryResult<FeedPosition> {
+    if conn.backend() == Backend::Postgres {
+        let oldest_running: i64 =
+            diesel::select(sql::<BigInt>("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).get_result(conn)?;
+        return Ok((oldest_running - 1, i64::MAX));
+    }
+    let last: Option<(i64, i64)> = audit_events::table
+        .order((audit_events::tx_seq.desc(), audit_events::id.desc()))
+        .select((audit_events::tx_seq, audit_events::id))
+        .first(conn)
+        .optional()?;
+    Ok(last.unwrap_or((i64::MIN, 0)))
 }
 
 #[derive(Debug, Default)]

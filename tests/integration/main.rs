@@ -37,3 +37,4 @@ mod schema;
 mod tickets;
 mod time_entries;
 mod users;
+mod webhooks;

@@ -30,22 +30,29 @@ pub enum Backend {
 /// `async fn body_fn(app: TestApp)`.
 macro_rules! both_backends {
     ($name:ident, $body:ident) => {
+        both_backends!($name, $body, with = $crate::common::default_settings);
+    };
+    // `with = path::to::fn(&mut Config)`: settings changed before the server starts.
+    ($name:ident, $body:ident, with = $adjust:path) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await;
+                let app = $crate::common::TestApp::spawn_with($crate::common::Backend::Sqlite, $adjust).await;
                 super::$body(app).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             #[cfg_attr(not(pg_tests), ignore = "PostgreSQL: set TEST_DATABASE_URL to run")]
             async fn postgres() {
-                let app = $crate::common::TestApp::spawn($crate::common::Backend::Postgres).await;
+                let app = $crate::common::TestApp::spawn_with($crate::common::Backend::Postgres, $adjust).await;
                 super::$body(app).await;
             }
         }
     };
 }
+
+/// The settings of `test_config`, unchanged.
+pub fn default_settings(_: &mut Config) {}
 
 pub struct TestApp {
     pub addr: SocketAddr,
