@@ -239,7 +239,9 @@ async fn deliveries_are_signed_and_filtered(app: TestApp) {
     app.department(&hr, "OPS", "Operations").await;
 
     let fin = receiver.wait_for("/fin", 2).await;
-    let types: Vec<&str> = fin.iter().map(|r| r.header("Opsdesk-Event-Type")).collect();
+    // Deliveries are sent side by side: they may arrive in either order.
+    let mut types: Vec<&str> = fin.iter().map(|r| r.header("Opsdesk-Event-Type")).collect();
+    types.sort();
     assert_eq!(types, ["customer.created", "department.created"]);
     for delivery in &fin {
         assert!(signed_by(delivery, &fin_secret), "{delivery:?}");
@@ -250,7 +252,8 @@ async fn deliveries_are_signed_and_filtered(app: TestApp) {
         assert_eq!(delivery.header("Opsdesk-Delivery-Attempt"), "1");
         assert_eq!(delivery.header("Content-Type"), "application/json");
     }
-    let created_customer = fin[0].json();
+    let created_customer =
+        fin.iter().find(|r| r.header("Opsdesk-Event-Type") == "customer.created").map(Received::json).unwrap();
     assert_eq!(created_customer["data"]["entity_type"], "customer");
     assert_eq!(created_customer["data"]["entity_id"], customer_id);
     // The event id is the change feed's cursor: an integration can resume /events from it.
@@ -258,7 +261,12 @@ async fn deliveries_are_signed_and_filtered(app: TestApp) {
     assert_eq!(feed["items"][0]["action"], "department.created", "{feed}");
 
     // Everything, but only what hr may read: the department, not the customer (nor finance's webhook).
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !receiver.received("/hr").iter().any(|r| r.header("Opsdesk-Event-Type") == "department.created") {
+        assert!(Instant::now() < deadline, "hr's subscription did not receive the department");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let hr_got = receiver.received("/hr");
     let hr_types: Vec<&str> = hr_got.iter().map(|r| r.header("Opsdesk-Event-Type")).collect();
     assert!(hr_types.contains(&"department.created"), "{hr_types:?}");
