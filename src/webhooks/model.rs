@@ -220,6 +220,7 @@ pub struct DeliveryWithAttempts {
     #[serde(flatten)]
     pub delivery: Delivery,
     /// The exact body sent (and signed).
+    #[schema(value_type = Object)]
     pub payload: serde_json::Value,
     pub attempts_made: Vec<Attempt>,
 }
