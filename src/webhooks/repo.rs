@@ -115,6 +115,11 @@ pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::delete(webhook_subscriptions::table.find(id)).execute(conn)
 }
 
+pub fn any_active(conn: &mut DbConn) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(webhook_subscriptions::table.filter(webhook_subscriptions::active.eq(true))))
+        .get_result(conn)
+}
+
 pub fn active_subscriptions(conn: &mut DbConn) -> QueryResult<Vec<SubscriptionRow>> {
     webhook_subscriptions::table
         .filter(webhook_subscriptions::active.eq(true))

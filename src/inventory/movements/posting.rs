@@ -125,7 +125,7 @@ pub fn book_existing(conn: &mut DbConn) -> Result<(), ApiError> {
 /// None when none are left. A movement's lines are worked out before anything is written, so a
 /// skip leaves nothing behind (see `journal::skip_unpostable`).
 pub fn post_existing(conn: &mut DbConn, after: i64) -> Result<Option<(i64, usize)>, ApiError> {
-    let rows = repo::valued_movements_after(conn, after, 1000)?;
+    let rows = repo::valued_movements_after(conn, after, journal::HISTORY_BATCH)?;
     let Some(last) = rows.last().map(|r| r.id) else { return Ok(None) };
     let item_ids: Vec<i64> = rows.iter().map(|r| r.item_id).collect();
     let items: std::collections::HashMap<i64, ItemRow> =

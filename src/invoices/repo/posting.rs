@@ -158,9 +158,6 @@ pub fn unpost_payment(conn: &mut DbConn, payment_id: i64, paid_on: NaiveDate) ->
     journal::restate(conn, EventSource { kind: PAYMENT, id: payment_id }, paid_on, "payment removed", Vec::new())
 }
 
-/// How many records older than the general ledger are posted a transaction.
-const HISTORY_BATCH: i64 = 1000;
-
 /// Posts the next batch of documents older than the general ledger, after id `after` (at the
 /// first start after the upgrade, a batch per transaction: `ledger::open_books`). Documents go
 /// before payments, so that payments settle at the rates their documents were posted at. Returns
@@ -176,7 +173,7 @@ pub fn post_existing_documents(conn: &mut DbConn, after: i64) -> Result<Option<(
         .filter(invoices::id.gt(after))
         .filter(invoices::issue_date.is_not_null())
         .order(invoices::id.asc())
-        .limit(HISTORY_BATCH)
+        .limit(journal::HISTORY_BATCH)
         .select(InvoiceRow::as_select())
         .load(conn)?;
     let Some(last) = rows.last().map(|r| r.id) else { return Ok(None) };
@@ -199,7 +196,7 @@ pub fn post_existing_payments(conn: &mut DbConn, after: i64) -> Result<Option<(i
     let rows: Vec<PaymentRow> = payments::table
         .filter(payments::id.gt(after))
         .order(payments::id.asc())
-        .limit(HISTORY_BATCH)
+        .limit(journal::HISTORY_BATCH)
         .select(PaymentRow::as_select())
         .load(conn)?;
     let Some(last) = rows.last().map(|r| r.id) else { return Ok(None) };

@@ -15,7 +15,7 @@ mod repo;
 pub use model::{AccountRow, AccountType, LineDimensions, PostingLine};
 pub use post::{
     account_for, check_open, control_amounts, event_line, history_batch_done, open_day, restate, skip_unpostable,
-    standing_rate, EventSource,
+    standing_rate, EventSource, HISTORY_BATCH,
 };
 pub use read::{balances, beginning};
 pub use repo::{all_accounts, all_balances, recomputed_balances, MonthBalance};

@@ -260,6 +260,10 @@ pub fn approve(conn: &mut DbConn, entry: &EntryRow, by: i64) -> Result<(), ApiEr
     Ok(())
 }
 
+/// How many records older than the general ledger are posted a transaction (each producer's
+/// `post_existing…` takes this many).
+pub const HISTORY_BATCH: i64 = 1000;
+
 /// After batch number `batches` of the history: the tables it fills are kept analyzed as they
 /// grow (see `db::bulk`).
 pub fn history_batch_done(conn: &mut DbConn, batches: u64) -> Result<(), ApiError> {
