@@ -8,9 +8,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::repo::{self, EventRow};
-use crate::db;
 use crate::error::ApiError;
-use crate::http::pagination::{Page, PageQuery};
+use crate::http::listing::Listing;
+use crate::http::pagination::Page;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,11 +55,12 @@ pub async fn history(
     state: &AppState,
     entity_type: &'static str,
     entity_id: i64,
-    page: &PageQuery,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.parse()?;
-    let limit = page.limit;
-    let rows =
-        db::run(&state.pool, move |conn| Ok(repo::history(conn, entity_type, entity_id, page.after, limit)?)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, AuditEvent::from)))
+    listing
+        .answer(&state.pool, &format!("{entity_type}-{entity_id}-history"), move |conn, page| {
+            let rows = repo::history(conn, entity_type, entity_id, page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, AuditEvent::from))
+        })
+        .await
 }

@@ -14,6 +14,7 @@ use crate::audit::api::AuditEvent;
 use crate::audit::{self, EventFilter, FeedPosition};
 use crate::db;
 use crate::error::ApiError;
+use crate::http::listing::Listing;
 use crate::http::pagination::{decode_keys, encode_cursor, page_limit, Page, PageQuery};
 use crate::state::AppState;
 
@@ -96,11 +97,11 @@ pub struct AuditFilterQuery {
 pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     filter: web::Query<AuditFilterQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&READ_AUDIT_LOG)?;
-    let page = page.parse()?;
+    let page = listing.page;
     let filter = filter.into_inner();
     let filter = EventFilter {
         actor_user_id: filter.actor_user_id,
@@ -110,9 +111,12 @@ pub async fn list(
         from: filter.from.map(|t| t.naive_utc()).max(page.updated_since),
         to: filter.to.map(|t| t.naive_utc()),
     };
-    let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| Ok(audit::list(conn, &filter, page.after, limit)?)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, AuditEvent::from)))
+    listing
+        .answer(&state.pool, "audit-events", move |conn, page| {
+            let rows = audit::list(conn, &filter, page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, AuditEvent::from))
+        })
+        .await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

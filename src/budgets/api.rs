@@ -27,6 +27,7 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::money::{self, format_amount, Currency};
@@ -285,31 +286,29 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<BudgetListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.parse()?;
     let query = query.into_inner();
-    let limit = page.limit;
-    let body = db::run(&state.pool, move |conn| {
-        let filter = BudgetFilter {
-            department_id: query.department_id,
-            fiscal_year: query.fiscal_year,
-            status: query.status.map(BudgetStatus::as_str),
-            departments: readable_departments(conn, &principal)?,
-        };
-        let rows = repo::list(conn, &filter, page.after, limit)?;
-        let rows = Page::from_rows(rows, limit, |r| r.id, |r| r);
-        let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
-        let plans = plans_of(conn, &ids)?;
-        let mut items = Vec::with_capacity(rows.items.len());
-        for row in &rows.items {
-            items.push(view_with(row, plans.get(&row.id).unwrap_or(&Plan::new()))?);
-        }
-        Ok(Page { items, next_cursor: rows.next_cursor })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    listing
+        .answer(&state.pool, "budgets", move |conn, page| {
+            let filter = BudgetFilter {
+                department_id: query.department_id,
+                fiscal_year: query.fiscal_year,
+                status: query.status.map(BudgetStatus::as_str),
+                departments: readable_departments(conn, &principal)?,
+            };
+            let rows = repo::list(conn, &filter, page.after, page.limit)?;
+            let rows = Page::from_rows(rows, page.limit, |r| r.id, |r| r);
+            let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
+            let plans = plans_of(conn, &ids)?;
+            let mut items = Vec::with_capacity(rows.items.len());
+            for row in &rows.items {
+                items.push(view_with(row, plans.get(&row.id).unwrap_or(&Plan::new()))?);
+            }
+            Ok(Page { items, next_cursor: rows.next_cursor })
+        })
+        .await
 }
 
 /// Reads one budget revision.

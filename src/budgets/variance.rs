@@ -15,6 +15,7 @@ use super::repo::{self, BudgetFilter};
 use crate::auth::principal::Principal;
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
+use crate::http::csv::{self, FormatQuery, Negotiated};
 use crate::ledger;
 use crate::money::{self, format_amount};
 use crate::state::AppState;
@@ -224,7 +225,7 @@ fn variance_from(row: &BudgetRow, plan: &Plan, spent: &Spending, as_of: NaiveDat
 /// void credit notes count for nothing. The forecast continues the actual so far at its monthly
 /// run rate to December.
 #[utoipa::path(operation_id = "get_budget_variance", tag = "budgets",
-    params(("id" = i64, Path, description = "Budget id"), VarianceQuery),
+    params(("id" = i64, Path, description = "Budget id"), VarianceQuery, FormatQuery),
     responses((status = 200, description = "Per line and month", body = Variance)))]
 #[get("/budgets/{id}/variance")]
 pub async fn variance(
@@ -232,6 +233,7 @@ pub async fn variance(
     principal: Principal,
     id: web::Path<i64>,
     query: web::Query<VarianceQuery>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let as_of = query.as_of.unwrap_or_else(crate::clock::today);
@@ -240,7 +242,7 @@ pub async fn variance(
         variance_of(conn, &row, as_of)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(body))
+    csv::report(format, &format!("budget-{}-variance.csv", body.budget_id), &body, "/lines")
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -263,13 +265,14 @@ pub struct BudgetReport {
 ///
 /// Actuals follow the rules of `GET /budgets/{id}/variance`, as of today; each department's
 /// budget in force is its approved revision, else its latest.
-#[utoipa::path(operation_id = "get_budget_report", tag = "budgets", params(BudgetReportQuery),
+#[utoipa::path(operation_id = "get_budget_report", tag = "budgets", params(BudgetReportQuery, FormatQuery),
     responses((status = 200, description = "Per department", body = BudgetReport)))]
 #[get("/reports/budgets")]
 pub async fn report(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<BudgetReportQuery>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     let year = query.year.unwrap_or_else(|| crate::clock::today().year());
     if !(2000..=2100).contains(&year) {
@@ -315,5 +318,5 @@ pub async fn report(
         Ok(BudgetReport { year, departments })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(body))
+    csv::report(format, &format!("budgets-{}.csv", body.year), &body, "/departments")
 }

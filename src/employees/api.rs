@@ -19,6 +19,7 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
@@ -121,22 +122,21 @@ pub(super) fn record_change(
 pub async fn people_page(
     state: &AppState,
     principal: Principal,
-    page: &PageQuery,
+    listing: Listing,
+    name: &str,
     mut filter: EmployeeFilter,
     sort: EmployeeSort,
-    exists: impl FnOnce(&mut DbConn) -> Result<(), ApiError> + Send + 'static,
+    exists: impl Fn(&mut DbConn) -> Result<(), ApiError> + Send + Sync + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.parse()?;
     filter.exclude_terminated = model::visibility(&principal, None) != Visibility::Full;
-    filter.updated_since = page.updated_since;
-    let limit = page.limit;
-    let body = db::run(&state.pool, move |conn| {
-        exists(conn)?;
-        let rows = repo::list_employees(conn, &filter, sort, page.after, limit)?;
-        page_of(conn, &principal, rows, limit)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    filter.updated_since = listing.page.updated_since;
+    listing
+        .answer(&state.pool, name, move |conn, page| {
+            exists(conn)?;
+            let rows = repo::list_employees(conn, &filter, sort, page.after, page.limit)?;
+            page_of(conn, &principal, rows, page.limit)
+        })
+        .await
 }
 
 /// Records a person; with `compensation`, their first rate, effective from the start date.
@@ -255,7 +255,7 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<EmployeeListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
@@ -269,7 +269,8 @@ pub async fn list(
         q: query.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
         ..Default::default()
     };
-    people_page(&state, principal, &page, filter, query.sort.unwrap_or(EmployeeSort::Number), |_| Ok(())).await
+    let sort = query.sort.unwrap_or(EmployeeSort::Number);
+    people_page(&state, principal, listing, "employees", filter, sort, |_| Ok(())).await
 }
 
 /// Reads one person, in the view the caller may see.

@@ -14,6 +14,7 @@ use crate::clock::today;
 use crate::db;
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::money::{self, Currency};
@@ -125,14 +126,16 @@ pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    page: web::Query<PageQuery>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     require_full_view(&state, &principal, id).await?;
-    let page = page.parse()?;
-    let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| Ok(repo::compensation_history(conn, id, page.after, limit)?)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| Compensation::from_row(&r))))
+    listing
+        .answer(&state.pool, &format!("employee-{id}-compensation"), move |conn, page| {
+            let rows = repo::compensation_history(conn, id, page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, |r| Compensation::from_row(&r)))
+        })
+        .await
 }
 
 /// The pay in force on a date (default today); 404 when none is.

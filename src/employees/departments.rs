@@ -17,6 +17,7 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
@@ -110,20 +111,22 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     _principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<DepartmentListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.parse()?;
     let query = query.into_inner();
     let filter = DepartmentFilter {
         active: query.active,
         parent_id: query.parent_id,
         q: query.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
-        updated_since: page.updated_since,
+        updated_since: listing.page.updated_since,
     };
-    let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| Ok(repo::list_departments(conn, &filter, page.after, limit)?)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| Department::from(&r))))
+    listing
+        .answer(&state.pool, "departments", move |conn, page| {
+            let rows = repo::list_departments(conn, &filter, page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, |r| Department::from(&r)))
+        })
+        .await
 }
 
 /// Reads one department.
@@ -265,11 +268,12 @@ pub async fn employees(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    page: web::Query<PageQuery>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let filter = EmployeeFilter { department_id: Some(id), ..Default::default() };
-    people_page(&state, principal, &page, filter, EmployeeSort::Number, move |conn| {
+    let name = format!("department-{id}-employees");
+    people_page(&state, principal, listing, &name, filter, EmployeeSort::Number, move |conn| {
         repo::department(conn, id)?.map(|_| ()).ok_or(ApiError::NotFound)
     })
     .await

@@ -13,10 +13,10 @@ use super::views::*;
 use crate::audit;
 use crate::auth::principal::Principal;
 use crate::clock::today;
-use crate::db;
 use crate::error::{ApiError, Validator};
 use crate::http::etag::IfMatch;
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
@@ -118,11 +118,11 @@ pub async fn history(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    page: web::Query<PageQuery>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     require_full_view(&state, &principal, id).await?;
-    audit::api::history(&state, ENTITY, id, &page).await
+    audit::api::history(&state, ENTITY, id, listing).await
 }
 
 /// The person's status changes, oldest first (hr, finance, admin, auditor, themself).
@@ -137,12 +137,14 @@ pub async fn status_changes(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    page: web::Query<PageQuery>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     require_full_view(&state, &principal, id).await?;
-    let page = page.parse()?;
-    let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| Ok(repo::status_changes(conn, id, page.after, limit)?)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, StatusChange::from)))
+    listing
+        .answer(&state.pool, &format!("employee-{id}-status-changes"), move |conn, page| {
+            let rows = repo::status_changes(conn, id, page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, StatusChange::from))
+        })
+        .await
 }

@@ -11,6 +11,8 @@ use crate::auth::principal::Principal;
 use crate::clock::today;
 use crate::db;
 use crate::error::ApiError;
+use crate::http::csv::{self, FormatQuery, Negotiated};
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::state::AppState;
 
@@ -26,11 +28,12 @@ pub async fn direct_reports(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    page: web::Query<PageQuery>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let filter = EmployeeFilter { manager_id: Some(id), ..Default::default() };
-    people_page(&state, principal, &page, filter, EmployeeSort::Number, move |conn| {
+    let name = format!("employee-{id}-reports");
+    people_page(&state, principal, listing, &name, filter, EmployeeSort::Number, move |conn| {
         repo::employee(conn, id)?.map(|_| ()).ok_or(ApiError::NotFound)
     })
     .await
@@ -40,7 +43,7 @@ pub async fn direct_reports(
 #[utoipa::path(
     operation_id = "get_manager_chain",
     tag = "employees",
-    params(("id" = i64, Path, description = "Employee id")),
+    params(("id" = i64, Path, description = "Employee id"), FormatQuery),
     responses((status = 200, description = "Managers, nearest first", body = Vec<EmployeeView>))
 )]
 #[get("/employees/{id}/chain")]
@@ -48,6 +51,7 @@ pub async fn chain(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let body = db::run(&state.pool, move |conn| {
@@ -62,5 +66,5 @@ pub async fn chain(
         Ok(managers.iter().map(|m| view_of(&principal, m, current.get(&m.id))).collect::<Vec<_>>())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(body))
+    csv::report(format, &format!("employee-{id}-chain.csv"), &body, "")
 }

@@ -13,6 +13,7 @@ use crate::auth::principal::Principal;
 use crate::clock::today;
 use crate::db;
 use crate::error::ApiError;
+use crate::http::csv::{self, FormatQuery, Negotiated};
 use crate::money::{self, Currency};
 use crate::state::AppState;
 
@@ -25,7 +26,7 @@ fn amount(minor: i64, currency: Option<Currency>) -> String {
 #[utoipa::path(
     operation_id = "report_departments",
     tag = "departments",
-    params(ReportQuery),
+    params(ReportQuery, FormatQuery),
     responses((status = 200, description = "One row per department, by code", body = DepartmentReport))
 )]
 #[get("/reports/departments")]
@@ -33,6 +34,7 @@ pub async fn departments(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<ReportQuery>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_DEPARTMENT_REPORT)?;
     let as_of = query.as_of.unwrap_or_else(today);
@@ -104,5 +106,6 @@ pub async fn departments(
         row.labour_rates.sort_by(|a, b| a.currency.cmp(&b.currency));
         row.without_rate = row.headcount - row.labour_rates.iter().map(|r| r.employees).sum::<i64>();
     }
-    Ok(HttpResponse::Ok().json(DepartmentReport { as_of, departments: report }))
+    let report = DepartmentReport { as_of, departments: report };
+    csv::report(format, &format!("departments-{as_of}.csv"), &report, "/departments")
 }

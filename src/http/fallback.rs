@@ -95,7 +95,20 @@ pub fn query_error(err: error::QueryPayloadError, req: &HttpRequest) -> actix_we
             return error::InternalError::from_response(err, response).into();
         }
     }
-    let parameter = detail.split('`').nth(1).map(str::to_string).unwrap_or_else(|| "query".to_string());
+    // "unknown variant `xml`, expected …" quotes the value, "missing field `x`" the name.
+    let quoted = detail.split('`').nth(1).map(str::to_string);
+    let parameter = match quoted {
+        Some(value) if detail.starts_with("unknown variant") => {
+            web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+                .map(|q| q.into_inner())
+                .unwrap_or_default()
+                .into_iter()
+                .find(|(_, sent)| *sent == value)
+                .map_or(value, |(name, _)| name)
+        }
+        Some(name) => name,
+        None => "query".to_string(),
+    };
     let response = problem_response(
         StatusCode::BAD_REQUEST,
         "bad-request",

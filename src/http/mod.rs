@@ -7,6 +7,7 @@ pub mod fallback;
 pub mod health;
 pub mod idempotency;
 pub mod json;
+pub mod listing;
 pub mod openapi;
 pub mod pagination;
 pub mod reply;

@@ -227,9 +227,31 @@ fn refine(doc: &mut OpenApi) {
             }
         }
     }
+    offer_csv(&mut value);
     match serde_json::from_value(value) {
         Ok(refined) => *doc = refined,
         Err(e) => log::error!("the OpenAPI document could not be refined: {e}"),
+    }
+}
+
+/// Every operation with a `format` query parameter (each list through `PageQuery`, each report
+/// through `FormatQuery`) answers its 200 as `text/csv` too: say so, so that generated clients
+/// and fuzzers know the second media type.
+fn offer_csv(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else { return };
+    for operation in paths.values_mut().filter_map(|item| item.get_mut("get")) {
+        let has_format = operation
+            .get("parameters")
+            .and_then(|p| p.as_array())
+            .is_some_and(|params| params.iter().any(|p| p["name"] == "format" && p["in"] == "query"));
+        if !has_format {
+            continue;
+        }
+        if let Some(content) = operation.pointer_mut("/responses/200/content").and_then(|c| c.as_object_mut()) {
+            content
+                .entry("text/csv")
+                .or_insert_with(|| serde_json::json!({"schema": {"type": "string", "description": "RFC 4180 CSV: a header row of the JSON field names (nested objects as dotted names), then every row"}}));
+        }
     }
 }
 

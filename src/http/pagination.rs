@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::csv::Format;
 use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -24,10 +25,13 @@ pub struct PageQuery {
     #[param(value_type = Option<String>, format = DateTime, example = "2026-01-31T00:00:00Z")]
     #[serde(default, deserialize_with = "crate::dates::optional_timestamp")]
     pub updated_since: Option<DateTime<Utc>>,
+    /// `csv`: every row from `cursor` on as one `text/csv` download, all pages (as
+    /// `Accept: text/csv` does); `limit` does not apply to it.
+    pub format: Option<Format>,
 }
 
 /// A validated page request: how many rows, and the id of the last row of the previous page.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct PageRequest {
     pub limit: i64,
     pub after: Option<i64>,
@@ -100,7 +104,7 @@ mod tests {
     use super::*;
 
     fn query(limit: Option<i64>, cursor: Option<&str>) -> PageQuery {
-        PageQuery { limit, cursor: cursor.map(String::from), updated_since: None }
+        PageQuery { limit, cursor: cursor.map(String::from), updated_since: None, format: None }
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::{nullable, ValidJson};
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::money::{format_amount, format_scaled, parse_scaled, Currency};
@@ -245,11 +246,10 @@ pub async fn create_item(
 pub async fn list_items(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<ItemListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_STOCK)?;
-    let page = page.parse()?;
     let query = query.into_inner();
     let mut v = Validator::new();
     if query.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
@@ -257,30 +257,30 @@ pub async fn list_items(
     }
     v.finish()?;
     let q = query.q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
-    if q.as_deref().is_some_and(|q| db::searchable(q).is_none())
-        || query.category.as_deref().is_some_and(|c| db::searchable(c).is_none())
-    {
-        return Ok(HttpResponse::Ok().json(Page::<Item> { items: Vec::new(), next_cursor: None }));
-    }
+    // A search with nothing to search for finds nothing (one empty page, or a header-only CSV).
+    let nothing = q.as_deref().is_some_and(|q| db::searchable(q).is_none())
+        || query.category.as_deref().is_some_and(|c| db::searchable(c).is_none());
     let filter = ItemFilter {
         category: query.category,
         active: query.active,
         q,
         low: query.below_reorder_point,
-        updated_since: page.updated_since,
+        updated_since: listing.page.updated_since,
     };
-    let limit = page.limit;
-    let body = db::run(&state.pool, move |conn| {
-        let rows = repo::list_items(conn, &filter, page.after, limit)?;
-        let rows = Page::from_rows(rows, limit, |r| r.id, |r| r);
-        let mut items = Vec::with_capacity(rows.items.len());
-        for row in &rows.items {
-            items.push(Item::new(row, currency_of(row)?, None));
-        }
-        Ok(Page { items, next_cursor: rows.next_cursor })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    listing
+        .answer(&state.pool, "items", move |conn, page| {
+            if nothing {
+                return Ok(Page::<Item> { items: Vec::new(), next_cursor: None });
+            }
+            let rows = repo::list_items(conn, &filter, page.after, page.limit)?;
+            let rows = Page::from_rows(rows, page.limit, |r| r.id, |r| r);
+            let mut items = Vec::with_capacity(rows.items.len());
+            for row in &rows.items {
+                items.push(Item::new(row, currency_of(row)?, None));
+            }
+            Ok(Page { items, next_cursor: rows.next_cursor })
+        })
+        .await
 }
 
 pub fn load_item(conn: &mut DbConn, id: i64) -> Result<(ItemRow, Item), ApiError> {

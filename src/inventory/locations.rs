@@ -18,6 +18,7 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::{nullable, ValidJson};
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
@@ -146,18 +147,17 @@ pub async fn create_location(
 pub async fn list_locations(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<LocationListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_STOCK)?;
-    let page = page.parse()?;
     let active = query.active;
-    let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(repo::list_locations(conn, active, page.updated_since, page.after, limit)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| Location::from(&r))))
+    listing
+        .answer(&state.pool, "locations", move |conn, page| {
+            let rows = repo::list_locations(conn, active, page.updated_since, page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, |r| Location::from(&r)))
+        })
+        .await
 }
 
 /// Reads one location.

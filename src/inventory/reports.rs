@@ -13,6 +13,7 @@ use super::repo;
 use crate::auth::principal::Principal;
 use crate::db;
 use crate::error::ApiError;
+use crate::http::csv::{self, FormatQuery, Negotiated};
 use crate::money::format_scaled;
 use crate::money::{format_amount, Money};
 use crate::state::AppState;
@@ -46,13 +47,14 @@ pub struct StockValuation {
 
 /// The stock's quantity and value per item at the end of a day, reproduced from the ledger
 /// (ops, finance, admin, auditor, agents).
-#[utoipa::path(operation_id = "get_stock_valuation", tag = "inventory", params(ValuationQuery),
+#[utoipa::path(operation_id = "get_stock_valuation", tag = "inventory", params(ValuationQuery, FormatQuery),
     responses((status = 200, description = "Per item, and totals per currency", body = StockValuation)))]
 #[get("/reports/stock-valuation")]
 pub async fn stock_valuation(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<ValuationQuery>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_STOCK)?;
     let as_of = query.as_of.unwrap_or_else(crate::clock::today);
@@ -83,7 +85,7 @@ pub async fn stock_valuation(
         Ok(StockValuation { as_of, items, totals })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(report))
+    csv::report(format, &format!("stock-valuation-{}.csv", report.as_of), &report, "/items")
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -98,10 +100,14 @@ pub struct LowStockItem {
 }
 
 /// Active items at or under their reorder point, with the quantity to order.
-#[utoipa::path(operation_id = "get_low_stock", tag = "inventory",
+#[utoipa::path(operation_id = "get_low_stock", tag = "inventory", params(FormatQuery),
     responses((status = 200, description = "Items to reorder, by SKU", body = Vec<LowStockItem>)))]
 #[get("/reports/low-stock")]
-pub async fn low_stock(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+pub async fn low_stock(
+    state: web::Data<AppState>,
+    principal: Principal,
+    Negotiated(format): Negotiated,
+) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_STOCK)?;
     let report = db::run(&state.pool, move |conn| {
         let filter = repo::ItemFilter { active: Some(true), low: Some(true), ..Default::default() };
@@ -131,5 +137,5 @@ pub async fn low_stock(state: web::Data<AppState>, principal: Principal) -> Resu
         Ok(low)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(report))
+    csv::report(format, "low-stock.csv", &report, "")
 }

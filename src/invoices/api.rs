@@ -17,6 +17,7 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::money::Currency;
@@ -160,11 +161,10 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<InvoiceListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_FINANCE)?;
-    let page = page.parse()?;
     let query = query.into_inner();
     let filter = InvoiceFilter {
         kind: query.kind.map(InvoiceKind::as_str),
@@ -174,25 +174,24 @@ pub async fn list(
         overdue: query.overdue.map(|overdue| (today(), overdue)),
         issued_from: query.issued_from,
         issued_to: query.issued_to,
-        updated_since: page.updated_since,
+        updated_since: listing.page.updated_since,
     };
-    let limit = page.limit;
-    let body = db::run(&state.pool, move |conn| {
-        let rows = repo::list(conn, &filter, page.after, limit)?;
-        let rows = Page::from_rows(rows, limit, |r| r.id, |r| r);
-        // Lines and billed entries for the whole page: two queries, not two per invoice.
-        let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
-        let mut lines = repo::lines_of_many(conn, &ids)?;
-        let billed = billing::billed_on_many(conn, &ids)?;
-        let mut items = Vec::with_capacity(rows.items.len());
-        for row in &rows.items {
-            let lines = lines.remove(&row.id).unwrap_or_default();
-            items.push(Invoice::new(row, currency_of(row)?, &lines, &billed, today()));
-        }
-        Ok(Page { items, next_cursor: rows.next_cursor })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    listing
+        .answer(&state.pool, "invoices", move |conn, page| {
+            let rows = repo::list(conn, &filter, page.after, page.limit)?;
+            let rows = Page::from_rows(rows, page.limit, |r| r.id, |r| r);
+            // Lines and billed entries for the whole page: two queries, not two per invoice.
+            let ids: Vec<i64> = rows.items.iter().map(|r| r.id).collect();
+            let mut lines = repo::lines_of_many(conn, &ids)?;
+            let billed = billing::billed_on_many(conn, &ids)?;
+            let mut items = Vec::with_capacity(rows.items.len());
+            for row in &rows.items {
+                let lines = lines.remove(&row.id).unwrap_or_default();
+                items.push(Invoice::new(row, currency_of(row)?, &lines, &billed, today()));
+            }
+            Ok(Page { items, next_cursor: rows.next_cursor })
+        })
+        .await
 }
 
 /// Reads one invoice (finance, admin, auditor).

@@ -18,6 +18,7 @@ use crate::db;
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::money::Currency;
@@ -71,24 +72,28 @@ async fn list_parties(
     state: &AppState,
     principal: &Principal,
     kind: PartyKind,
-    page: &PageQuery,
+    listing: Listing,
     query: PartyListQuery,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_FINANCE)?;
-    let page = page.parse()?;
     let mut v = Validator::new();
     if query.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
         v.query_error("q", "must be at most 200 characters long");
     }
     v.finish()?;
     let q = query.q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
-    if q.as_deref().is_some_and(|q| db::searchable(q).is_none()) {
-        return Ok(HttpResponse::Ok().json(Page::<Party> { items: Vec::new(), next_cursor: None }));
-    }
-    let filter = PartyFilter { active: query.active, q, updated_since: page.updated_since };
-    let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| Ok(repo::list(conn, kind, &filter, page.after, limit)?)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| Party::from_row(&r))))
+    // A search with nothing to search for finds nothing (one empty page, or a header-only CSV).
+    let nothing = q.as_deref().is_some_and(|q| db::searchable(q).is_none());
+    let filter = PartyFilter { active: query.active, q, updated_since: listing.page.updated_since };
+    listing
+        .answer(&state.pool, &format!("{}s", kind.as_str()), move |conn, page| {
+            if nothing {
+                return Ok(Page::<Party> { items: Vec::new(), next_cursor: None });
+            }
+            let rows = repo::list(conn, kind, &filter, page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, |r| Party::from_row(&r)))
+        })
+        .await
 }
 
 async fn get_party(
@@ -268,10 +273,10 @@ macro_rules! party_routes {
         pub async fn $list(
             state: web::Data<AppState>,
             principal: Principal,
-            page: web::Query<PageQuery>,
+            listing: Listing,
             query: web::Query<PartyListQuery>,
         ) -> Result<HttpResponse, ApiError> {
-            list_parties(&state, &principal, $kind, &page, query.into_inner()).await
+            list_parties(&state, &principal, $kind, listing, query.into_inner()).await
         }
 
         #[utoipa::path(operation_id = $get_id, tag = $tag, params(("id" = i64, Path, description = "Id")),

@@ -14,6 +14,7 @@ use crate::clock::today;
 use crate::db;
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::money::{self, format_amount};
@@ -112,20 +113,18 @@ pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    page: web::Query<PageQuery>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_FINANCE)?;
     let id = id.into_inner();
-    let page = page.parse()?;
-    let limit = page.limit;
-    let body = db::run(&state.pool, move |conn| {
-        let row = repo::invoice(conn, id)?.ok_or(ApiError::NotFound)?;
-        let currency = currency_of(&row)?;
-        let rows = repo::payments_of(conn, id, page.after, limit)?;
-        Ok(Page::from_rows(rows, limit, |r| r.id, |r| Payment::new(&r, currency)))
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    listing
+        .answer(&state.pool, &format!("invoice-{id}-payments"), move |conn, page| {
+            let row = repo::invoice(conn, id)?.ok_or(ApiError::NotFound)?;
+            let currency = currency_of(&row)?;
+            let rows = repo::payments_of(conn, id, page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, |r| Payment::new(&r, currency)))
+        })
+        .await
 }
 
 /// Removes a payment recorded by mistake (finance, admin): the balance and status are restored,

@@ -15,6 +15,7 @@ use crate::auth::principal::Principal;
 use crate::clock::today;
 use crate::db;
 use crate::error::ApiError;
+use crate::http::csv::{self, FormatQuery, Negotiated};
 use crate::ledger;
 use crate::money::{one_decimal, Money};
 use crate::state::AppState;
@@ -99,6 +100,7 @@ async fn aging(
     principal: &Principal,
     kind: PartyKind,
     as_of: Option<NaiveDate>,
+    format: csv::Format,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_FINANCE)?;
     let as_of = as_of.unwrap_or_else(today);
@@ -130,7 +132,8 @@ async fn aging(
         Ok(AgingReport { as_of, parties, totals })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(report))
+    let name = if kind == PartyKind::Vendor { "payables" } else { "receivables" };
+    csv::report(format, &format!("{name}-aging-{as_of}.csv"), &report, "/parties")
 }
 
 /// What customers owed on a day, by days past due: current, 1–30, 31–60, 61–90, over 90
@@ -139,7 +142,7 @@ async fn aging(
 #[utoipa::path(
     operation_id = "get_receivables_aging",
     tag = "invoices",
-    params(AgingQuery),
+    params(AgingQuery, FormatQuery),
     responses((status = 200, description = "Receivables by customer and age", body = AgingReport))
 )]
 #[get("/reports/receivables-aging")]
@@ -147,15 +150,16 @@ pub async fn receivables_aging(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<AgingQuery>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
-    aging(&state, &principal, PartyKind::Customer, query.as_of).await
+    aging(&state, &principal, PartyKind::Customer, query.as_of, format).await
 }
 
 /// What was owed to vendors on a day, by days past due (finance, admin, auditor).
 #[utoipa::path(
     operation_id = "get_payables_aging",
     tag = "invoices",
-    params(AgingQuery),
+    params(AgingQuery, FormatQuery),
     responses((status = 200, description = "Payables by vendor and age", body = AgingReport))
 )]
 #[get("/reports/payables-aging")]
@@ -163,8 +167,9 @@ pub async fn payables_aging(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<AgingQuery>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
-    aging(&state, &principal, PartyKind::Vendor, query.as_of).await
+    aging(&state, &principal, PartyKind::Vendor, query.as_of, format).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -231,7 +236,7 @@ pub struct ProfitabilityReport {
 #[utoipa::path(
     operation_id = "get_customer_profitability",
     tag = "invoices",
-    params(PeriodQuery),
+    params(PeriodQuery, FormatQuery),
     responses((status = 200, description = "Per customer", body = ProfitabilityReport))
 )]
 #[get("/reports/customer-profitability")]
@@ -239,6 +244,7 @@ pub async fn customer_profitability(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<PeriodQuery>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_FINANCE)?;
     let (from, to) = crate::dates::report_period(query.from, query.to, |to| to - Duration::days(364))?;
@@ -322,5 +328,5 @@ pub async fn customer_profitability(
         Ok(ProfitabilityReport { from, to, customers })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(report))
+    csv::report(format, &format!("customer-profitability-{}-{}.csv", report.from, report.to), &report, "/customers")
 }

@@ -18,6 +18,7 @@ use crate::db::schema::exchange_rates;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::money::Currency;
@@ -172,34 +173,33 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<RateListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_RATES)?;
-    let page = page.parse()?;
     let query = query.into_inner();
-    let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| {
-        let mut q = exchange_rates::table.select(RateRow::as_select()).order(exchange_rates::id.asc()).into_boxed();
-        if let Some(after) = page.after {
-            q = q.filter(exchange_rates::id.gt(after));
-        }
-        if let Some(currency) = query.currency {
-            q = q.filter(exchange_rates::currency.eq(currency.code().to_string()));
-        }
-        if let Some(from) = query.from {
-            q = q.filter(exchange_rates::rate_date.ge(from));
-        }
-        if let Some(to) = query.to {
-            q = q.filter(exchange_rates::rate_date.le(to));
-        }
-        if let Some(since) = page.updated_since {
-            q = q.filter(exchange_rates::created_at.ge(since));
-        }
-        Ok(q.limit(limit + 1).load(conn)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| ExchangeRate::from(&r))))
+    listing
+        .answer(&state.pool, "exchange-rates", move |conn, page| {
+            let mut q = exchange_rates::table.select(RateRow::as_select()).order(exchange_rates::id.asc()).into_boxed();
+            if let Some(after) = page.after {
+                q = q.filter(exchange_rates::id.gt(after));
+            }
+            if let Some(currency) = &query.currency {
+                q = q.filter(exchange_rates::currency.eq(currency.code().to_string()));
+            }
+            if let Some(from) = query.from {
+                q = q.filter(exchange_rates::rate_date.ge(from));
+            }
+            if let Some(to) = query.to {
+                q = q.filter(exchange_rates::rate_date.le(to));
+            }
+            if let Some(since) = page.updated_since {
+                q = q.filter(exchange_rates::created_at.ge(since));
+            }
+            let rows = q.limit(page.limit + 1).load(conn)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, |r| ExchangeRate::from(&r)))
+        })
+        .await
 }
 
 /// Reads one rate.

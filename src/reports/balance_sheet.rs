@@ -13,7 +13,7 @@ use super::permissions;
 use crate::auth::principal::Principal;
 use crate::db;
 use crate::error::ApiError;
-use crate::http::csv::{self, Format, Table};
+use crate::http::csv::{self, Format, FormatQuery, Negotiated, Table};
 use crate::ledger::journal::{self, AccountType};
 use crate::state::AppState;
 
@@ -24,9 +24,6 @@ pub struct BalanceSheetQuery {
     #[serde(default, deserialize_with = "crate::dates::optional_date")]
     #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<NaiveDate>,
-    /// `csv` answers the rows as text/csv.
-    #[param(inline)]
-    pub format: Option<Format>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -58,7 +55,7 @@ pub struct BalanceSheet {
 #[utoipa::path(
     operation_id = "get_balance_sheet",
     tag = "reports",
-    params(BalanceSheetQuery),
+    params(BalanceSheetQuery, FormatQuery),
     responses((status = 200, description = "The balance sheet (or text/csv)", content((BalanceSheet = "application/json"), (String = "text/csv"))))
 )]
 #[get("/reports/balance-sheet")]
@@ -66,6 +63,7 @@ pub async fn balance_sheet(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<BalanceSheetQuery>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_STATEMENTS)?;
     let as_of = query.as_of.unwrap_or_else(crate::clock::today);
@@ -113,7 +111,7 @@ pub async fn balance_sheet(
         })
     })
     .await?;
-    if query.format == Some(Format::Csv) {
+    if format == Format::Csv {
         let mut rows = Vec::new();
         for (section, list) in
             [("asset", &report.assets), ("liability", &report.liabilities), ("equity", &report.equity)]
@@ -126,7 +124,7 @@ pub async fn balance_sheet(
         rows.push(vec!["".into(), "".into(), "Total assets".into(), report.total_assets.clone()]);
         rows.push(vec!["".into(), "".into(), "Total liabilities".into(), report.total_liabilities.clone()]);
         rows.push(vec!["".into(), "".into(), "Total equity".into(), report.total_equity.clone()]);
-        let table = Table { header: vec!["section", "code", "name", "balance"], rows };
+        let table = Table::new(&["section", "code", "name", "balance"], rows);
         return Ok(csv::response(&format!("balance-sheet-{as_of}.csv"), &table));
     }
     Ok(HttpResponse::Ok().json(report))

@@ -15,6 +15,7 @@ use super::permissions;
 use crate::auth::principal::Principal;
 use crate::db;
 use crate::error::ApiError;
+use crate::http::csv::{self, FormatQuery, Negotiated};
 use crate::ledger::{self, Dimension, Kind, Measure};
 use crate::money::{format_amount, Currency};
 use crate::state::AppState;
@@ -100,7 +101,7 @@ fn figures(sums: &Sums, currency: Currency) -> CostFigures {
 #[utoipa::path(
     operation_id = "get_department_costs",
     tag = "reports",
-    params(DepartmentCostQuery),
+    params(DepartmentCostQuery, FormatQuery),
     responses((status = 200, description = "Per department", body = DepartmentCostReport))
 )]
 #[get("/reports/department-costs")]
@@ -108,6 +109,7 @@ pub async fn department_costs(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<DepartmentCostQuery>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_DEPARTMENT_COSTS)?;
     let query = query.into_inner();
@@ -164,5 +166,5 @@ pub async fn department_costs(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(report))
+    csv::report(format, &format!("department-costs-{}-{}.csv", report.from, report.to), &report, "/departments")
 }

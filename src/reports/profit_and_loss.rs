@@ -14,7 +14,7 @@ use super::permissions;
 use crate::auth::principal::Principal;
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
-use crate::http::csv::{self, Format, Table};
+use crate::http::csv::{self, Format, FormatQuery, Negotiated, Table};
 use crate::ledger::journal::{self, AccountType};
 use crate::state::AppState;
 
@@ -53,9 +53,6 @@ pub struct ProfitQuery {
     /// `previous_period` or `previous_year`: the same accounts over that period too.
     #[param(inline)]
     pub compare: Option<Comparison>,
-    /// `csv` answers the rows as text/csv.
-    #[param(inline)]
-    pub format: Option<Format>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -157,7 +154,7 @@ fn totals_view(books: &Books, (income, expenses): (i64, i64)) -> ProfitTotals {
 #[utoipa::path(
     operation_id = "get_profit_and_loss",
     tag = "reports",
-    params(ProfitQuery),
+    params(ProfitQuery, FormatQuery),
     responses((status = 200, description = "The profit and loss (or text/csv)", content((ProfitAndLoss = "application/json"), (String = "text/csv"))))
 )]
 #[get("/reports/profit-and-loss")]
@@ -165,6 +162,7 @@ pub async fn profit_and_loss(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<ProfitQuery>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_STATEMENTS)?;
     let query = query.into_inner();
@@ -242,7 +240,7 @@ pub async fn profit_and_loss(
         })
     })
     .await?;
-    if query.format == Some(Format::Csv) {
+    if format == Format::Csv {
         let row = |r: &ProfitRow| {
             vec![
                 r.code.clone(),
@@ -275,7 +273,7 @@ pub async fn profit_and_loss(
             report.totals.net_profit.clone(),
             compare.map(|t| t.net_profit.clone()).unwrap_or_default(),
         ]);
-        let table = Table { header: vec!["code", "name", "type", "amount", "compare_amount"], rows };
+        let table = Table::new(&["code", "name", "type", "amount", "compare_amount"], rows);
         return Ok(csv::response(&format!("profit-and-loss-{from}-{to}.csv"), &table));
     }
     Ok(HttpResponse::Ok().json(report))

@@ -12,7 +12,7 @@ use super::permissions;
 use crate::auth::principal::Principal;
 use crate::db;
 use crate::error::ApiError;
-use crate::http::csv::{self, Format, Table};
+use crate::http::csv::{self, Format, FormatQuery, Negotiated, Table};
 use crate::ledger::journal::{self, AccountType};
 use crate::state::AppState;
 
@@ -23,9 +23,6 @@ pub struct TrialBalanceQuery {
     #[serde(default, deserialize_with = "crate::dates::optional_date")]
     #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<NaiveDate>,
-    /// `csv` answers the rows as text/csv.
-    #[param(inline)]
-    pub format: Option<Format>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -54,7 +51,7 @@ pub struct TrialBalance {
 #[utoipa::path(
     operation_id = "get_trial_balance",
     tag = "reports",
-    params(TrialBalanceQuery),
+    params(TrialBalanceQuery, FormatQuery),
     responses((status = 200, description = "The trial balance (or text/csv)", content((TrialBalance = "application/json"), (String = "text/csv"))))
 )]
 #[get("/reports/trial-balance")]
@@ -62,6 +59,7 @@ pub async fn trial_balance(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<TrialBalanceQuery>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_STATEMENTS)?;
     let as_of = query.as_of.unwrap_or_else(crate::clock::today);
@@ -95,7 +93,7 @@ pub async fn trial_balance(
         })
     })
     .await?;
-    if query.format == Some(Format::Csv) {
+    if format == Format::Csv {
         let mut rows: Vec<Vec<String>> = report
             .rows
             .iter()
@@ -104,7 +102,7 @@ pub async fn trial_balance(
             })
             .collect();
         rows.push(vec!["".into(), "Total".into(), "".into(), report.total_debit.clone(), report.total_credit.clone()]);
-        let table = Table { header: vec!["code", "name", "type", "debit", "credit"], rows };
+        let table = Table::new(&["code", "name", "type", "debit", "credit"], rows);
         return Ok(csv::response(&format!("trial-balance-{as_of}.csv"), &table));
     }
     Ok(HttpResponse::Ok().json(report))

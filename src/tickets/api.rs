@@ -22,6 +22,7 @@ use crate::employees;
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::state::AppState;
 
@@ -194,13 +195,14 @@ pub async fn workflow(_principal: Principal) -> HttpResponse {
 pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<TicketListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.parse()?;
     let query = query.into_inner();
     let mut v = Validator::new();
     let tag = query.tag.as_deref().map(|t| normalize_tag(t).map_err(|e| v.query_error("tag", e)).unwrap_or_default());
+    // A search with nothing to search for finds nothing (one empty page, or a header-only CSV).
+    let mut nothing = false;
     let words: Vec<String> = match query.q.as_deref() {
         Some(q) if q.chars().count() > 200 => {
             v.query_error("q", "must be at most 200 characters long");
@@ -208,7 +210,10 @@ pub async fn list(
         }
         Some(q) => match db::searchable(q) {
             Some(q) => q.split_whitespace().map(str::to_lowercase).collect(),
-            None => return Ok(HttpResponse::Ok().json(Page::<Ticket> { items: Vec::new(), next_cursor: None })),
+            None => {
+                nothing = true;
+                Vec::new()
+            }
         },
         None => Vec::new(),
     };
@@ -216,7 +221,7 @@ pub async fn list(
         v.query_error("due_within", "must be 1 to 525600 minutes");
     }
     v.finish()?;
-    let mut filter = TicketFilter {
+    let filter = TicketFilter {
         desk_id: query.desk_id,
         status: query.status.map(Status::as_str),
         active: query.active,
@@ -232,25 +237,29 @@ pub async fn list(
         due_within_minutes: query.due_within,
         created_from: query.created_from.map(|t| t.naive_utc()),
         created_to: query.created_to.map(|t| t.naive_utc()),
-        updated_since: page.updated_since,
+        updated_since: listing.page.updated_since,
         updated_to: query.updated_to.map(|t| t.naive_utc()),
         words,
         scope: None,
     };
     let sort = query.sort.unwrap_or(TicketSort::CreatedDesc);
-    let limit = page.limit;
-    let body = db::run(&state.pool, move |conn| {
-        let access = TicketAccess::load(conn, &principal)?;
-        if !access.sees_all {
-            filter.scope = Some(Scope { requester_employee_id: access.employee_id, desks: access.agent_desks.clone() });
-        }
-        let now = db::now();
-        let rows = ticket_list::list(conn, &filter, sort, page.after, limit, now)?;
-        let rows = Page::from_rows(rows, limit, |r| r.id, |r| r);
-        Ok(Page { items: render(conn, &access, rows.items, now)?, next_cursor: rows.next_cursor })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    listing
+        .answer(&state.pool, "tickets", move |conn, page| {
+            if nothing {
+                return Ok(Page::<Ticket> { items: Vec::new(), next_cursor: None });
+            }
+            let access = TicketAccess::load(conn, &principal)?;
+            let mut filter = filter.clone();
+            if !access.sees_all {
+                filter.scope =
+                    Some(Scope { requester_employee_id: access.employee_id, desks: access.agent_desks.clone() });
+            }
+            let now = db::now();
+            let rows = ticket_list::list(conn, &filter, sort, page.after, page.limit, now)?;
+            let rows = Page::from_rows(rows, page.limit, |r| r.id, |r| r);
+            Ok(Page { items: render(conn, &access, rows.items, now)?, next_cursor: rows.next_cursor })
+        })
+        .await
 }
 
 /// Reads one ticket.

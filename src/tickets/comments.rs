@@ -16,6 +16,7 @@ use crate::auth::principal::Principal;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
@@ -122,17 +123,15 @@ pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    page: web::Query<PageQuery>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let page = page.parse()?;
-    let limit = page.limit;
-    let body = db::run(&state.pool, move |conn| {
-        let access = TicketAccess::load(conn, &principal)?;
-        let ticket = visible_ticket(conn, &access, id)?;
-        let rows = ticket_repo::comments(conn, id, access.sees_internal(&ticket), page.after, limit)?;
-        Ok(Page::from_rows(rows, limit, |r| r.id, Comment::from))
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    listing
+        .answer(&state.pool, &format!("ticket-{id}-comments"), move |conn, page| {
+            let access = TicketAccess::load(conn, &principal)?;
+            let ticket = visible_ticket(conn, &access, id)?;
+            let rows = ticket_repo::comments(conn, id, access.sees_internal(&ticket), page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, Comment::from))
+        })
+        .await
 }

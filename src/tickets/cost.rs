@@ -7,6 +7,7 @@ use super::repo::tickets::{self as ticket_repo};
 use crate::auth::principal::Principal;
 use crate::db::{self};
 use crate::error::ApiError;
+use crate::http::csv::{self, FormatQuery, Negotiated};
 use crate::state::AppState;
 
 /// What a ticket cost, per currency.
@@ -34,7 +35,7 @@ pub struct TicketCost {
 #[utoipa::path(
     operation_id = "get_ticket_cost",
     tag = "tickets",
-    params(("id" = i64, Path, description = "Ticket id")),
+    params(("id" = i64, Path, description = "Ticket id"), FormatQuery),
     responses((status = 200, description = "Labour and parts", body = TicketCost))
 )]
 #[get("/tickets/{id}/cost")]
@@ -42,6 +43,7 @@ pub async fn cost(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let body = db::run(&state.pool, move |conn| {
@@ -77,5 +79,5 @@ pub async fn cost(
         Ok(TicketCost { ticket_id: id, time_spent_minutes: ticket.time_spent_minutes, costs })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(body))
+    csv::report(format, &format!("ticket-{}-cost.csv", body.ticket_id), &body, "/costs")
 }

@@ -18,6 +18,7 @@ use crate::employees;
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::money::{self, Currency};
@@ -205,30 +206,28 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     _principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<DeskListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.parse()?;
-    let filter =
-        DeskFilter { department_id: query.department_id, active: query.active, updated_since: page.updated_since };
-    let limit = page.limit;
-    let body = db::run(&state.pool, move |conn| {
-        let rows = repo::list_desks(conn, &filter, page.after, limit)?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let policies = repo::sla_policies(conn, &ids)?;
-        let members = repo::members_of(conn, &ids)?;
-        Ok(Page::from_rows(
-            rows,
-            limit,
-            |r| r.id,
-            |r| {
-                let sla = policies.get(&r.id).copied().unwrap_or_default();
-                Desk::new(&r, sla, members.get(&r.id).cloned().unwrap_or_default())
-            },
-        ))
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    let updated_since = listing.page.updated_since;
+    let filter = DeskFilter { department_id: query.department_id, active: query.active, updated_since };
+    listing
+        .answer(&state.pool, "desks", move |conn, page| {
+            let rows = repo::list_desks(conn, &filter, page.after, page.limit)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let policies = repo::sla_policies(conn, &ids)?;
+            let members = repo::members_of(conn, &ids)?;
+            Ok(Page::from_rows(
+                rows,
+                page.limit,
+                |r| r.id,
+                |r| {
+                    let sla = policies.get(&r.id).copied().unwrap_or_default();
+                    Desk::new(&r, sla, members.get(&r.id).cloned().unwrap_or_default())
+                },
+            ))
+        })
+        .await
 }
 
 /// Reads one desk.

@@ -16,6 +16,7 @@ use super::repo::{self, reports as sql};
 use crate::auth::principal::Principal;
 use crate::db::{self, DbConn};
 use crate::error::ApiError;
+use crate::http::csv::{self, FormatQuery, Negotiated};
 use crate::money::{self, Currency, Money};
 use crate::state::AppState;
 
@@ -293,7 +294,7 @@ fn build(
 #[utoipa::path(
     operation_id = "get_desk_report",
     tag = "tickets",
-    params(DeskReportQuery),
+    params(DeskReportQuery, FormatQuery),
     responses(
         (status = 200, description = "Figures per desk and agent", body = DeskReport),
         (status = 404, description = "No such desk", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -304,6 +305,7 @@ pub async fn desk_report(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<DeskReportQuery>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_DESK_REPORTS)?;
     let query = query.into_inner();
@@ -313,7 +315,7 @@ pub async fn desk_report(
         build(conn, &query, from, to, access.sees_all_costs)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(report))
+    csv::report(format, &format!("desks-{}-{}.csv", report.from, report.to), &report, "/desks")
 }
 
 #[cfg(test)]

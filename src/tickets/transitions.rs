@@ -13,6 +13,7 @@ use crate::db::{self};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::IfMatch;
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
@@ -107,7 +108,7 @@ pub async fn history(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    page: web::Query<PageQuery>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     db::run(&state.pool, move |conn| {
@@ -119,5 +120,5 @@ pub async fn history(
         Ok(())
     })
     .await?;
-    audit::api::history(&state, ENTITY, id, &page).await
+    audit::api::history(&state, ENTITY, id, listing).await
 }

@@ -19,6 +19,7 @@ use crate::db;
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
@@ -175,17 +176,18 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     if !sees_every_webhook(&principal) {
         principal.require(&MANAGE_WEBHOOKS)?;
     }
-    let page = page.parse()?;
     let owner = (!sees_every_webhook(&principal)).then_some(principal.user_id);
-    let limit = page.limit;
-    let rows =
-        db::run(&state.pool, move |conn| Ok(repo::list(conn, owner, page.updated_since, page.after, limit)?)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| Webhook::from(&r))))
+    listing
+        .answer(&state.pool, "webhooks", move |conn, page| {
+            let rows = repo::list(conn, owner, page.updated_since, page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, |r| Webhook::from(&r)))
+        })
+        .await
 }
 
 /// Reads one subscription (never its secret).

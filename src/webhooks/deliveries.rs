@@ -13,6 +13,7 @@ use super::repo;
 use crate::auth::principal::Principal;
 use crate::db;
 use crate::error::ApiError;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
@@ -37,26 +38,23 @@ pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     filter: web::Query<DeliveryFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let page = page.parse()?;
     let status = filter.into_inner().status;
     if let Some(s) = status.as_deref() {
         if ![model::PENDING, model::SUCCEEDED, model::FAILED].contains(&s) {
             return Err(ApiError::invalid_parameter("status", "must be pending, succeeded or failed"));
         }
     }
-    let limit = page.limit;
-    let (rows, subscription) = db::run(&state.pool, move |conn| {
-        let subscription = repo::find_optional(conn, id)?;
-        let rows = repo::deliveries(conn, id, status.as_deref(), page.after, limit)?;
-        Ok((rows, subscription))
-    })
-    .await?;
-    visible(&principal, subscription)?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| Delivery::from(&r))))
+    listing
+        .answer(&state.pool, &format!("webhook-{id}-deliveries"), move |conn, page| {
+            visible(&principal, repo::find_optional(conn, id)?)?;
+            let rows = repo::deliveries(conn, id, status.as_deref(), page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, |r| Delivery::from(&r)))
+        })
+        .await
 }
 
 /// One delivery: the exact body sent and every attempt (node, time taken, answer).

@@ -25,6 +25,7 @@ mod budgets;
 mod cli;
 mod desks;
 mod employees;
+mod exports;
 mod idempotency;
 mod inventory;
 mod invoices;

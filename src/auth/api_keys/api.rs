@@ -18,6 +18,7 @@ use crate::db;
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
@@ -130,16 +131,17 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<ApiKeyListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.parse()?;
     let user_id = if sees_all_keys(&principal) { query.user_id } else { Some(principal.user_id) };
-    let limit = page.limit;
-    let rows =
-        db::run(&state.pool, move |conn| Ok(repo::list(conn, user_id, page.updated_since, page.after, limit)?)).await?;
-    let now = db::now();
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| ApiKey::from_row(&r, now))))
+    listing
+        .answer(&state.pool, "api-keys", move |conn, page| {
+            let rows = repo::list(conn, user_id, page.updated_since, page.after, page.limit)?;
+            let now = db::now();
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, |r| ApiKey::from_row(&r, now)))
+        })
+        .await
 }
 
 /// Reads one API key (never its secret).

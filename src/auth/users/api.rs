@@ -17,6 +17,7 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
@@ -151,21 +152,23 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<UserListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_USERS)?;
-    let page = page.parse()?;
     let query = query.into_inner();
     let filter = UserFilter {
         q: query.q.filter(|q| !q.trim().is_empty()).map(|q| q.trim().to_string()),
         role: query.role.map(|r| r.as_str().to_string()),
         active: query.active,
-        updated_since: page.updated_since,
+        updated_since: listing.page.updated_since,
     };
-    let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| Ok(repo::list(conn, &filter, page.after, limit)?)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| User::from(&r))))
+    listing
+        .answer(&state.pool, "users", move |conn, page| {
+            let rows = repo::list(conn, &filter, page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, |r| User::from(&r)))
+        })
+        .await
 }
 
 /// Reads one user.
@@ -308,10 +311,10 @@ pub async fn history(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    page: web::Query<PageQuery>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_USERS)?;
     let id = id.into_inner();
     db::run(&state.pool, move |conn| repo::find_optional(conn, id)?.map(|_| ()).ok_or(ApiError::NotFound)).await?;
-    audit::api::history(&state, ENTITY, id, &page).await
+    audit::api::history(&state, ENTITY, id, listing).await
 }

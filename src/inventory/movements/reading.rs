@@ -10,6 +10,7 @@ use super::*;
 use crate::auth::principal::Principal;
 use crate::db::{self};
 use crate::error::ApiError;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::money::Currency;
 use crate::state::AppState;
@@ -17,33 +18,32 @@ use crate::state::AppState;
 async fn movements_page(
     state: &AppState,
     principal: &Principal,
-    page: &PageQuery,
+    listing: Listing,
+    name: &str,
     filter: MovementFilter,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_STOCK)?;
-    let page = page.parse()?;
-    let limit = page.limit;
-    let body = db::run(&state.pool, move |conn| {
-        let rows = repo::list_movements(conn, &filter, page.after, limit)?;
-        let rows = Page::from_rows(rows, limit, |r| r.id, |r| r);
-        let mut currencies: std::collections::HashMap<i64, Currency> = std::collections::HashMap::new();
-        let mut items = Vec::with_capacity(rows.items.len());
-        for row in &rows.items {
-            let currency = match currencies.get(&row.item_id) {
-                Some(c) => *c,
-                None => {
-                    let item = repo::item(conn, row.item_id)?.ok_or(ApiError::NotFound)?;
-                    let c = currency_of(&item)?;
-                    currencies.insert(row.item_id, c);
-                    c
-                }
-            };
-            items.push(Movement::new(row, currency));
-        }
-        Ok(Page { items, next_cursor: rows.next_cursor })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    listing
+        .answer(&state.pool, name, move |conn, page| {
+            let rows = repo::list_movements(conn, &filter, page.after, page.limit)?;
+            let rows = Page::from_rows(rows, page.limit, |r| r.id, |r| r);
+            let mut currencies: std::collections::HashMap<i64, Currency> = std::collections::HashMap::new();
+            let mut items = Vec::with_capacity(rows.items.len());
+            for row in &rows.items {
+                let currency = match currencies.get(&row.item_id) {
+                    Some(c) => *c,
+                    None => {
+                        let item = repo::item(conn, row.item_id)?.ok_or(ApiError::NotFound)?;
+                        let c = currency_of(&item)?;
+                        currencies.insert(row.item_id, c);
+                        c
+                    }
+                };
+                items.push(Movement::new(row, currency));
+            }
+            Ok(Page { items, next_cursor: rows.next_cursor })
+        })
+        .await
 }
 
 /// The ledger across items, oldest first, with filters.
@@ -53,7 +53,7 @@ async fn movements_page(
 pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<MovementListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
@@ -66,7 +66,7 @@ pub async fn list(
         from: query.from.map(|t| t.naive_utc()),
         to: query.to.map(|t| t.naive_utc()),
     };
-    movements_page(&state, &principal, &page, filter).await
+    movements_page(&state, &principal, listing, "stock-movements", filter).await
 }
 
 /// One item's ledger, oldest first; `on_hand_after` is the running balance.
@@ -78,7 +78,7 @@ pub async fn of_item(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    page: web::Query<PageQuery>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     principal.require(&permissions::READ_STOCK)?;
@@ -86,7 +86,8 @@ pub async fn of_item(
     if !exists {
         return Err(ApiError::NotFound);
     }
-    movements_page(&state, &principal, &page, MovementFilter { item_id: Some(id), ..Default::default() }).await
+    let filter = MovementFilter { item_id: Some(id), ..Default::default() };
+    movements_page(&state, &principal, listing, &format!("item-{id}-movements"), filter).await
 }
 
 /// Reads one movement.

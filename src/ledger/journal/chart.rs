@@ -15,8 +15,10 @@ use crate::audit;
 use crate::auth::principal::Principal;
 use crate::db;
 use crate::error::{ApiError, Validator};
+use crate::http::csv::{self, FormatQuery, Negotiated};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::ledger::permissions;
@@ -148,16 +150,18 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<AccountListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_BOOKS)?;
-    let page = page.parse()?;
     let filter =
         AccountFilter { account_type: query.account_type.map(|t| t.as_str().to_string()), active: query.active };
-    let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| Ok(repo::accounts_page(conn, &filter, page.after, limit)?)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| Account::from(&r))))
+    listing
+        .answer(&state.pool, "accounts", move |conn, page| {
+            let rows = repo::accounts_page(conn, &filter, page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, |r| Account::from(&r)))
+        })
+        .await
 }
 
 /// Reads one account.
@@ -347,14 +351,20 @@ fn known_event(event: &str) -> bool {
 #[utoipa::path(
     operation_id = "get_posting_map",
     tag = "accounts",
+    params(FormatQuery),
     responses((status = 200, description = "Every event and its account", body = PostingMap))
 )]
 #[get("/posting-map")]
-pub async fn posting_map(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+pub async fn posting_map(
+    state: web::Data<AppState>,
+    principal: Principal,
+    Negotiated(format): Negotiated,
+) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_BOOKS)?;
     let (rows, accounts) =
         db::run(&state.pool, move |conn| Ok((repo::posting_map(conn)?, repo::all_accounts(conn)?))).await?;
-    Ok(HttpResponse::Ok().json(PostingMap { items: rows.iter().map(|r| mapping(r, &accounts)).collect() }))
+    let map = PostingMap { items: rows.iter().map(|r| mapping(r, &accounts)).collect() };
+    csv::report(format, "posting-map.csv", &map, "/items")
 }
 
 /// Points an event at an account (finance, admin): from now on, events post there; what was

@@ -20,6 +20,7 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::{OptionalJson, ValidJson};
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::ledger::permissions;
@@ -325,11 +326,10 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<EntryListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_BOOKS)?;
-    let page = page.parse()?;
     let query = query.into_inner();
     let filter = EntryFilter {
         from: query.from,
@@ -339,13 +339,12 @@ pub async fn list(
         source_id: query.source_id,
         account_id: query.account_id,
     };
-    let limit = page.limit;
-    let entries = db::run(&state.pool, move |conn| {
-        let rows = repo::entries_page(conn, &filter, page.after, limit)?;
-        views(conn, rows)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(entries, limit, |e| e.id, |e| e)))
+    listing
+        .answer(&state.pool, "journal-entries", move |conn, page| {
+            let rows = repo::entries_page(conn, &filter, page.after, page.limit)?;
+            Ok(Page::from_rows(views(conn, rows)?, page.limit, |e| e.id, |e| e))
+        })
+        .await
 }
 
 /// Reads one entry with its lines.

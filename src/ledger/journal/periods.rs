@@ -14,9 +14,14 @@ use crate::audit;
 use crate::auth::principal::Principal;
 use crate::db;
 use crate::error::ApiError;
-use crate::http::csv::{self, Format, Table};
+use std::sync::Arc;
+
+use crate::db::DbConn;
+use crate::http::csv::export::{self, EXPORT_PAGE};
+use crate::http::csv::{Format, FormatQuery, Negotiated};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::pagination::Page;
 use crate::http::pagination::{decode_keys, encode_cursor, page_limit};
 use crate::http::reply::{self, Reply};
 use crate::ledger::permissions;
@@ -138,9 +143,6 @@ pub struct AccountLedgerQuery {
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// `csv` answers the page's lines as text/csv.
-    #[param(inline)]
-    pub format: Option<Format>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -176,11 +178,12 @@ pub struct AccountLedger {
     pub next_cursor: Option<String>,
 }
 
-/// An account's posted lines over a period, oldest first, each with the running balance.
+/// An account's posted lines over a period, oldest first, each with the running balance. As CSV
+/// (`Accept: text/csv` or `?format=csv`) every line of the period from `cursor` on, streamed.
 #[utoipa::path(
     operation_id = "get_account_ledger",
     tag = "accounts",
-    params(("id" = i64, Path, description = "Account id"), AccountLedgerQuery),
+    params(("id" = i64, Path, description = "Account id"), AccountLedgerQuery, FormatQuery),
     responses((status = 200, description = "The account's lines (or text/csv)", content((AccountLedger = "application/json"), (String = "text/csv"))))
 )]
 #[get("/accounts/{id}/ledger")]
@@ -189,18 +192,45 @@ pub async fn account_ledger(
     principal: Principal,
     id: web::Path<i64>,
     query: web::Query<AccountLedgerQuery>,
+    Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_BOOKS)?;
     let id = id.into_inner();
     let query = query.into_inner();
-    let format = query.format;
     let limit = page_limit(query.limit, "limit")?;
     let to = query.to.unwrap_or_else(crate::clock::today);
     let from = query.from.unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
     if from > to {
         return Err(ApiError::invalid_parameter("from", "must not be after to"));
     }
-    let after = match query.cursor.as_deref() {
+    let period = LedgerPeriod { account_id: id, from, to, limit };
+    if format == Format::Csv {
+        let period = LedgerPeriod { limit: EXPORT_PAGE, ..period };
+        let start = query.cursor;
+        let pages = move |conn: &mut DbConn, cursor: Option<&str>| {
+            let ledger = ledger_page(conn, &period, cursor.or(start.as_deref()))?;
+            Ok(Page { items: ledger.lines, next_cursor: ledger.next_cursor })
+        };
+        let name = format!("ledger-{id}-{from}-{to}.csv");
+        return export::stream_pages(&state.pool, &name, Arc::new(pages)).await;
+    }
+    let cursor = query.cursor;
+    let ledger = db::run(&state.pool, move |conn| ledger_page(conn, &period, cursor.as_deref())).await?;
+    Ok(HttpResponse::Ok().json(ledger))
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LedgerPeriod {
+    account_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: i64,
+}
+
+/// One page of an account's ledger, from `cursor` (a page's `next_cursor`) or from `from`.
+fn ledger_page(conn: &mut DbConn, period: &LedgerPeriod, cursor: Option<&str>) -> Result<AccountLedger, ApiError> {
+    let LedgerPeriod { account_id: id, from, to, limit } = *period;
+    let after = match cursor {
         None | Some("") => None,
         Some(cursor) => {
             let [days, line] = decode_keys::<2>(cursor, "cursor")?;
@@ -209,81 +239,56 @@ pub async fn account_ledger(
             Some((day, line))
         }
     };
-    let ledger = db::run(&state.pool, move |conn| {
-        let account = repo::account(conn, id)?.ok_or(ApiError::NotFound)?;
-        let kind = account.kind();
-        let base = crate::ledger::base_currency(conn)?;
-        let before_from = from.pred_opt().unwrap_or(from);
-        let (d, c) = repo::account_totals_through(conn, id, before_from, i64::MAX)?;
-        let opening = kind.balance(d, c);
-        let (d, c) = match after {
-            Some((day, line)) => repo::account_totals_through(conn, id, day, line)?,
-            None => (d, c),
-        };
-        let mut running = kind.balance(d, c);
-        let mut rows = repo::account_lines(conn, id, (from, to), after, limit)?;
-        let more = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let next_cursor = more
-            .then(|| rows.last().map(|(l, _, _)| encode_cursor(&[i64::from(l.entry_date.num_days_from_ce()), l.id])))
-            .flatten();
-        let lines = rows
-            .into_iter()
-            .map(|(line, number, memo)| {
-                running += kind.balance(line.debit, line.credit);
-                let amount = match line.currency.parse::<money::Currency>() {
-                    Ok(currency) => money::format_amount(line.amount, currency),
-                    Err(_) => line.amount.to_string(),
-                };
-                LedgerLine {
-                    entry_id: line.entry_id,
-                    entry_number: number,
-                    entry_date: line.entry_date,
-                    memo: if line.memo.is_empty() { memo } else { line.memo },
-                    debit: money::format_amount(line.debit, base),
-                    credit: money::format_amount(line.credit, base),
-                    balance: money::format_amount(running, base),
-                    currency: line.currency,
-                    amount,
-                    department_id: line.department_id,
-                    customer_id: line.customer_id,
-                    vendor_id: line.vendor_id,
-                }
-            })
-            .collect();
-        Ok(AccountLedger {
-            account_id: id,
-            account_code: account.code,
-            account_type: kind,
-            base_currency: base.code().to_string(),
-            from,
-            to,
-            opening_balance: money::format_amount(opening, base),
-            lines,
-            next_cursor,
+    let account = repo::account(conn, id)?.ok_or(ApiError::NotFound)?;
+    let kind = account.kind();
+    let base = crate::ledger::base_currency(conn)?;
+    let before_from = from.pred_opt().unwrap_or(from);
+    let (d, c) = repo::account_totals_through(conn, id, before_from, i64::MAX)?;
+    let opening = kind.balance(d, c);
+    let (d, c) = match after {
+        Some((day, line)) => repo::account_totals_through(conn, id, day, line)?,
+        None => (d, c),
+    };
+    let mut running = kind.balance(d, c);
+    let mut rows = repo::account_lines(conn, id, (from, to), after, limit)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| rows.last().map(|(l, _, _)| encode_cursor(&[i64::from(l.entry_date.num_days_from_ce()), l.id])))
+        .flatten();
+    let lines = rows
+        .into_iter()
+        .map(|(line, number, memo)| {
+            running += kind.balance(line.debit, line.credit);
+            let amount = match line.currency.parse::<money::Currency>() {
+                Ok(currency) => money::format_amount(line.amount, currency),
+                Err(_) => line.amount.to_string(),
+            };
+            LedgerLine {
+                entry_id: line.entry_id,
+                entry_number: number,
+                entry_date: line.entry_date,
+                memo: if line.memo.is_empty() { memo } else { line.memo },
+                debit: money::format_amount(line.debit, base),
+                credit: money::format_amount(line.credit, base),
+                balance: money::format_amount(running, base),
+                currency: line.currency,
+                amount,
+                department_id: line.department_id,
+                customer_id: line.customer_id,
+                vendor_id: line.vendor_id,
+            }
         })
+        .collect();
+    Ok(AccountLedger {
+        account_id: id,
+        account_code: account.code,
+        account_type: kind,
+        base_currency: base.code().to_string(),
+        from,
+        to,
+        opening_balance: money::format_amount(opening, base),
+        lines,
+        next_cursor,
     })
-    .await?;
-    if format == Some(Format::Csv) {
-        let header = vec!["entry_number", "entry_date", "memo", "debit", "credit", "balance", "currency", "amount"];
-        let rows = ledger
-            .lines
-            .iter()
-            .map(|l| {
-                vec![
-                    l.entry_number.clone().unwrap_or_default(),
-                    l.entry_date.to_string(),
-                    l.memo.clone(),
-                    l.debit.clone(),
-                    l.credit.clone(),
-                    l.balance.clone(),
-                    l.currency.clone(),
-                    l.amount.clone(),
-                ]
-            })
-            .collect();
-        let name = format!("ledger-{}-{}-{}.csv", ledger.account_code, ledger.from, ledger.to);
-        return Ok(csv::response(&name, &Table { header, rows }));
-    }
-    Ok(HttpResponse::Ok().json(ledger))
 }

@@ -18,7 +18,7 @@ pub struct Scope {
     pub desks: Vec<i64>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct TicketFilter {
     /// None: every ticket.
     pub scope: Option<Scope>,

@@ -32,6 +32,7 @@ use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::ledger;
@@ -113,28 +114,28 @@ pub async fn create_on_ticket(
 async fn entries_page(
     state: &AppState,
     principal: Principal,
-    page: &PageQuery,
+    listing: Listing,
     mut filter: TimeEntryFilter,
     on_ticket: Option<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page.parse()?;
-    filter.updated_since = page.updated_since;
-    let limit = page.limit;
-    let body = db::run(&state.pool, move |conn| {
-        let access = TicketAccess::load(conn, &principal)?;
-        match on_ticket {
-            Some(ticket_id) => {
-                visible_ticket(conn, &access, ticket_id)?;
-                filter.ticket_id = Some(ticket_id);
+    filter.updated_since = listing.page.updated_since;
+    let name = on_ticket.map_or_else(|| "time-entries".to_string(), |id| format!("ticket-{id}-time-entries"));
+    listing
+        .answer(&state.pool, &name, move |conn, page| {
+            let access = TicketAccess::load(conn, &principal)?;
+            let mut filter = filter.clone();
+            match on_ticket {
+                Some(ticket_id) => {
+                    visible_ticket(conn, &access, ticket_id)?;
+                    filter.ticket_id = Some(ticket_id);
+                }
+                None if !access.sees_all => filter.scope = Some((access.agent_desks.clone(), access.employee_id)),
+                None => {}
             }
-            None if !access.sees_all => filter.scope = Some((access.agent_desks.clone(), access.employee_id)),
-            None => {}
-        }
-        let rows = repo::list(conn, &filter, page.after, limit)?;
-        Ok(Page::from_rows(rows, limit, |r| r.id, |r| TimeEntry::for_viewer(&r, &access)))
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+            let rows = repo::list(conn, &filter, page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, |r| TimeEntry::for_viewer(&r, &access)))
+        })
+        .await
 }
 
 /// The time logged on a ticket, by work date.
@@ -149,9 +150,9 @@ pub async fn list_on_ticket(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<i64>,
-    page: web::Query<PageQuery>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
-    entries_page(&state, principal, &page, TimeEntryFilter::default(), Some(id.into_inner())).await
+    entries_page(&state, principal, listing, TimeEntryFilter::default(), Some(id.into_inner())).await
 }
 
 /// Time entries across tickets, by work date: the source of labour cost, billing and budget
@@ -167,7 +168,7 @@ pub async fn list_on_ticket(
 pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageQuery>,
+    listing: Listing,
     query: web::Query<TimeEntryListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
@@ -183,7 +184,7 @@ pub async fn list(
         invoiced: query.invoiced,
         updated_since: None,
     };
-    entries_page(&state, principal, &page, filter, None).await
+    entries_page(&state, principal, listing, filter, None).await
 }
 
 /// Loads an entry the caller may see: on a ticket they see, or their own.
