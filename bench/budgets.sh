@@ -239,7 +239,7 @@ SQL
 }
 
 # expected_actual BACKEND URL DEPARTMENT YEAR TODAY: the department's actual for the year up to
-# today in minor units, summed straight from the ledgers (the rules of README "Budgets").
+# today in minor units, summed straight from the ledgers (the rules in docs/05-budgets.md).
 expected_actual() {
   local backend=$1 url=$2 d=$3 year=$4 today=$5
   q "$backend" "$url" "SELECT
