@@ -242,7 +242,7 @@ pub async fn variance(
         variance_of(conn, &row, as_of)
     })
     .await?;
-    csv::report(format, &format!("budget-{}-variance.csv", body.budget_id), &body, "/lines")
+    csv::report::<LineVariance, _>(format, &format!("budget-{}-variance.csv", body.budget_id), &body, "/lines")
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -318,5 +318,5 @@ pub async fn report(
         Ok(BudgetReport { year, departments })
     })
     .await?;
-    csv::report(format, &format!("budgets-{}.csv", body.year), &body, "/departments")
+    csv::report::<Variance, _>(format, &format!("budgets-{}.csv", body.year), &body, "/departments")
 }

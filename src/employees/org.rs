@@ -66,5 +66,5 @@ pub async fn chain(
         Ok(managers.iter().map(|m| view_of(&principal, m, current.get(&m.id))).collect::<Vec<_>>())
     })
     .await?;
-    csv::report(format, &format!("employee-{id}-chain.csv"), &body, "")
+    csv::report::<EmployeeView, _>(format, &format!("employee-{id}-chain.csv"), &body, "")
 }

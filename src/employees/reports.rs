@@ -107,5 +107,5 @@ pub async fn departments(
         row.without_rate = row.headcount - row.labour_rates.iter().map(|r| r.employees).sum::<i64>();
     }
     let report = DepartmentReport { as_of, departments: report };
-    csv::report(format, &format!("departments-{as_of}.csv"), &report, "/departments")
+    csv::report::<DepartmentReportRow, _>(format, &format!("departments-{as_of}.csv"), &report, "/departments")
 }

@@ -85,7 +85,7 @@ pub async fn stock_valuation(
         Ok(StockValuation { as_of, items, totals })
     })
     .await?;
-    csv::report(format, &format!("stock-valuation-{}.csv", report.as_of), &report, "/items")
+    csv::report::<ItemValue, _>(format, &format!("stock-valuation-{}.csv", report.as_of), &report, "/items")
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -137,5 +137,5 @@ pub async fn low_stock(
         Ok(low)
     })
     .await?;
-    csv::report(format, "low-stock.csv", &report, "")
+    csv::report::<LowStockItem, _>(format, "low-stock.csv", &report, "")
 }

@@ -133,7 +133,7 @@ async fn aging(
     })
     .await?;
     let name = if kind == PartyKind::Vendor { "payables" } else { "receivables" };
-    csv::report(format, &format!("{name}-aging-{as_of}.csv"), &report, "/parties")
+    csv::report::<PartyAging, _>(format, &format!("{name}-aging-{as_of}.csv"), &report, "/parties")
 }
 
 /// What customers owed on a day, by days past due: current, 1–30, 31–60, 61–90, over 90
@@ -328,5 +328,10 @@ pub async fn customer_profitability(
         Ok(ProfitabilityReport { from, to, customers })
     })
     .await?;
-    csv::report(format, &format!("customer-profitability-{}-{}.csv", report.from, report.to), &report, "/customers")
+    csv::report::<CustomerProfitability, _>(
+        format,
+        &format!("customer-profitability-{}-{}.csv", report.from, report.to),
+        &report,
+        "/customers",
+    )
 }

@@ -166,5 +166,10 @@ pub async fn department_costs(
         })
     })
     .await?;
-    csv::report(format, &format!("department-costs-{}-{}.csv", report.from, report.to), &report, "/departments")
+    csv::report::<DepartmentCosts, _>(
+        format,
+        &format!("department-costs-{}-{}.csv", report.from, report.to),
+        &report,
+        "/departments",
+    )
 }

@@ -79,5 +79,5 @@ pub async fn cost(
         Ok(TicketCost { ticket_id: id, time_spent_minutes: ticket.time_spent_minutes, costs })
     })
     .await?;
-    csv::report(format, &format!("ticket-{}-cost.csv", body.ticket_id), &body, "/costs")
+    csv::report::<CostInCurrency, _>(format, &format!("ticket-{}-cost.csv", body.ticket_id), &body, "/costs")
 }

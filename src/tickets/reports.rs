@@ -315,7 +315,7 @@ pub async fn desk_report(
         build(conn, &query, from, to, access.sees_all_costs)
     })
     .await?;
-    csv::report(format, &format!("desks-{}-{}.csv", report.from, report.to), &report, "/desks")
+    csv::report::<DeskFigures, _>(format, &format!("desks-{}-{}.csv", report.from, report.to), &report, "/desks")
 }
 
 #[cfg(test)]

@@ -219,3 +219,31 @@ async fn many_pages(app: TestApp) {
 }
 
 both_backends!(an_export_streams_every_page, many_pages);
+
+/// Every list and report in the OpenAPI document answers CSV when asked (a list added later
+/// without going through `Listing` would answer JSON here).
+async fn every_list_and_report(app: TestApp) {
+    let admin = app.admin_token().await;
+    let doc: Value = app.get("/api/v1/openapi.json", &admin).await.json().await.unwrap();
+    let mut asked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(get) = item.get("get") else { continue };
+        let offers_csv = get["responses"]["200"]["content"].get("text/csv").is_some();
+        let params = get["parameters"].as_array().cloned().unwrap_or_default();
+        let is_list = params.iter().any(|p| p["name"] == "cursor");
+        assert!(!is_list || offers_csv, "{path} is a list without CSV");
+        // Paths with an id need a record; the lists and reports at the top level need none.
+        if !offers_csv || path.contains('{') {
+            continue;
+        }
+        let response = app.request(Method::GET, path, Some(&admin)).header("Accept", "text/csv").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8", "{path}");
+        let text = response.text().await.unwrap();
+        assert!(text.ends_with("\r\n"), "{path}: a header at least");
+        asked += 1;
+    }
+    assert!(asked >= 25, "{asked} lists and reports asked");
+}
+
+both_backends!(every_list_and_report_offers_csv, every_list_and_report);

@@ -52,7 +52,10 @@ where
         let fetch = fetch.clone();
         db::run(pool, move |conn| fetch(conn, None)).await?
     };
-    let columns = Columns::of::<T>();
+    let mut columns = Columns::of::<T>();
+    if let Some(item) = first.items.first() {
+        columns.align_to(item)?;
+    }
     let mut head = String::new();
     write_line(&mut head, &columns.names);
     let progress = Progress { pool: pool.clone(), fetch, columns, cursor: None, first: Some(first), done: false };

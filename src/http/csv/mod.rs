@@ -126,10 +126,16 @@ pub fn download(filename: &str) -> actix_web::HttpResponseBuilder {
 /// A report as JSON, or as CSV with one row per element of the array at `rows` (a JSON pointer
 /// into the report, e.g. `/parties`; `""` when the report is the array). The report's top-level
 /// single values (its day, year, currency) lead every row, so the file says what it is.
-pub fn report<T: Serialize>(format: Format, filename: &str, report: &T, rows: &str) -> Result<HttpResponse, ApiError> {
+/// The rows are of type `R`, whose schema gives the columns.
+pub fn report<R: ToSchema, T: Serialize>(
+    format: Format,
+    filename: &str,
+    report: &T,
+    rows: &str,
+) -> Result<HttpResponse, ApiError> {
     match format {
         Format::Json => Ok(HttpResponse::Ok().json(report)),
-        Format::Csv => Ok(response(filename, &rows::report_table(report, rows)?)),
+        Format::Csv => Ok(response(filename, &rows::report_table::<R, T>(report, rows)?)),
     }
 }
 

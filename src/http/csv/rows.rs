@@ -91,6 +91,34 @@ impl Columns {
         Columns { names, opened }
     }
 
+    /// Puts the columns in the order of a serialized view: the schema lists a flattened
+    /// struct's fields first, the JSON where the field stands. A column the view lacks (null,
+    /// left out) stays after the column it follows in the schema.
+    pub fn align_to<T: Serialize>(&mut self, item: &T) -> Result<(), ApiError> {
+        let json = serde_json::to_string(item).map_err(ApiError::internal)?;
+        let mut fields = Vec::new();
+        flatten("", &json, &|prefix| self.opened.contains(prefix), &mut fields)?;
+        // A null object (`parent: null`) stands for its dotted columns.
+        let mut ordered: Vec<String> = Vec::with_capacity(self.names.len());
+        for (name, _) in fields {
+            if self.names.contains(&name) {
+                ordered.push(name);
+            } else if self.opened.contains(&name) {
+                let prefix = format!("{name}.");
+                ordered.extend(self.names.iter().filter(|c| c.starts_with(&prefix)).cloned());
+            }
+        }
+        for (i, column) in self.names.iter().enumerate() {
+            if ordered.contains(column) {
+                continue;
+            }
+            let after = self.names[..i].iter().rev().find_map(|previous| ordered.iter().position(|c| c == previous));
+            ordered.insert(after.map_or(0, |at| at + 1), column.clone());
+        }
+        self.names = ordered;
+        Ok(())
+    }
+
     /// One view as cells under these columns: a column the view lacks is an empty cell.
     pub fn cells<T: Serialize>(&self, item: &T) -> Result<Vec<String>, ApiError> {
         let json = serde_json::to_string(item).map_err(ApiError::internal)?;
@@ -164,9 +192,10 @@ fn is_null(schema: &RefOr<Schema>) -> bool {
     matches!(schema, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null))
 }
 
-/// A report as a table: one row per element of the array at `pointer`, after the report's
-/// top-level single values. The header is every column any row has, in first-seen order.
-pub fn report_table<T: Serialize>(report: &T, pointer: &str) -> Result<Table, ApiError> {
+/// A report as a table: one row per element of the array at `pointer` (a row of type `R`),
+/// after the report's top-level single values. The row columns come from `R`'s schema, so a
+/// report with no rows still has its header.
+pub fn report_table<R: ToSchema, T: Serialize>(report: &T, pointer: &str) -> Result<Table, ApiError> {
     let json = serde_json::to_string(report).map_err(ApiError::internal)?;
     let mut leading = Vec::new();
     let mut elements: Vec<Box<RawValue>> = Vec::new();
@@ -185,34 +214,18 @@ pub fn report_table<T: Serialize>(report: &T, pointer: &str) -> Result<Table, Ap
             }
         }
     }
-    let mut header: Vec<String> = leading.iter().map(|(name, _)| name.clone()).collect();
-    let mut flattened = Vec::with_capacity(elements.len());
-    for element in &elements {
-        let mut fields = Vec::new();
-        flatten("", element.get(), &|_| true, &mut fields)?;
-        for (name, _) in &fields {
-            if !header.contains(name) {
-                header.push(name.clone());
-            }
-        }
-        flattened.push(fields);
+    let mut columns = Columns::of::<R>();
+    if let Some(first) = elements.first() {
+        columns.align_to(first)?;
     }
-    let rows = flattened
-        .into_iter()
-        .map(|fields| {
-            header
-                .iter()
-                .map(|column| {
-                    leading
-                        .iter()
-                        .chain(fields.iter())
-                        .find(|(name, _)| name == column)
-                        .map(|(_, text)| text.clone())
-                        .unwrap_or_default()
-                })
-                .collect()
-        })
-        .collect();
+    let mut header: Vec<String> = leading.iter().map(|(name, _)| name.clone()).collect();
+    header.extend(columns.names.iter().cloned());
+    let mut rows = Vec::with_capacity(elements.len());
+    for element in &elements {
+        let mut row: Vec<String> = leading.iter().map(|(_, text)| text.clone()).collect();
+        row.extend(columns.cells(element)?);
+        rows.push(row);
+    }
     Ok(Table { header, rows })
 }
 
@@ -253,9 +266,11 @@ mod tests {
     }
 
     #[test]
-    fn columns_follow_the_schema_with_nested_and_flattened_fields() {
+    fn columns_follow_the_json_with_nested_and_flattened_fields() {
+        let mut columns = Columns::of::<View>();
+        assert!(columns.align_to(&sample(None, vec![])).is_ok());
         assert_eq!(
-            Columns::of::<View>().names,
+            columns.names,
             [
                 "id",
                 "name",
@@ -273,7 +288,8 @@ mod tests {
 
     #[test]
     fn rows_fill_every_column_even_when_fields_are_missing() {
-        let columns = Columns::of::<View>();
+        let mut columns = Columns::of::<View>();
+        assert!(columns.align_to(&sample(None, vec![])).is_ok());
         assert_eq!(
             columns.cells(&sample(None, vec![])).ok(),
             Some(vec![
@@ -294,6 +310,24 @@ mod tests {
         assert_eq!(cells[6..9], ["-1.00".to_string(), "USD".into(), "[\"x\"]".into()]);
     }
 
+    #[derive(Serialize, ToSchema)]
+    struct Event {
+        id: i64,
+        #[schema(value_type = Object)]
+        changes: serde_json::Value,
+    }
+
+    #[test]
+    fn a_free_form_object_stays_one_cell_of_json() {
+        let columns = Columns::of::<Event>();
+        assert_eq!(columns.names, ["id", "changes"]);
+        let event = Event { id: 1, changes: serde_json::json!({"name": {"before": "a", "after": "b"}}) };
+        assert_eq!(
+            columns.cells(&event).ok(),
+            Some(vec!["1".to_string(), r#"{"name":{"after":"b","before":"a"}}"#.to_string()])
+        );
+    }
+
     #[derive(Serialize)]
     struct Report {
         as_of: &'static str,
@@ -308,7 +342,7 @@ mod tests {
             rows: vec![Inner { kind: "a".into(), count: 1 }, Inner { kind: "b".into(), count: 2 }],
             totals: vec![3],
         };
-        let table = report_table(&report, "/rows").ok();
+        let table = report_table::<Inner, _>(&report, "/rows").ok();
         let table = table.as_ref().map(|t| (t.header.clone(), t.rows.clone()));
         assert_eq!(
             table,

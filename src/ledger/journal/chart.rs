@@ -364,7 +364,7 @@ pub async fn posting_map(
     let (rows, accounts) =
         db::run(&state.pool, move |conn| Ok((repo::posting_map(conn)?, repo::all_accounts(conn)?))).await?;
     let map = PostingMap { items: rows.iter().map(|r| mapping(r, &accounts)).collect() };
-    csv::report(format, "posting-map.csv", &map, "/items")
+    csv::report::<Mapping, _>(format, "posting-map.csv", &map, "/items")
 }
 
 /// Points an event at an account (finance, admin): from now on, events post there; what was
