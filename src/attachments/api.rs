@@ -86,7 +86,10 @@ pub(super) fn check_record_limit(
     operation_id = "list_attachments",
     tag = "attachments",
     params(ParentQuery, PageQuery),
-    responses((status = 200, description = "A page of files, oldest first", body = Page<Attachment>))
+    responses(
+        (status = 200, description = "A page of files, oldest first", body = Page<Attachment>),
+        (status = 404, description = "No such record, or not one visible to you", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/attachments")]
 pub async fn list(
