@@ -54,6 +54,40 @@ pub struct Config {
     /// second person's approval.
     pub journal_approval_above: rust_decimal::Decimal,
     pub webhooks: WebhookSettings,
+    pub attachments: AttachmentSettings,
+}
+
+/// How large files may be (src/attachments/).
+#[derive(Clone, Debug)]
+pub struct AttachmentSettings {
+    /// The largest file one upload may hold, in bytes.
+    pub max_bytes: u64,
+    /// The most all the files of one record (a ticket, an invoice…) may hold together, in bytes.
+    pub max_bytes_per_record: u64,
+}
+
+impl AttachmentSettings {
+    fn from_env() -> Result<AttachmentSettings, ConfigError> {
+        const MIB: u64 = 1024 * 1024;
+        let settings = AttachmentSettings {
+            max_bytes: positive("OPSDESK_ATTACHMENT_MAX_BYTES", 25 * MIB)?,
+            max_bytes_per_record: positive("OPSDESK_ATTACHMENT_MAX_BYTES_PER_RECORD", 100 * MIB)?,
+        };
+        // Sizes are stored as BIGINT: keep every sum of them far from its end.
+        if settings.max_bytes_per_record > i64::MAX as u64 / 4 {
+            return Err(ConfigError {
+                name: "OPSDESK_ATTACHMENT_MAX_BYTES_PER_RECORD",
+                problem: "is too large".into(),
+            });
+        }
+        if settings.max_bytes > settings.max_bytes_per_record {
+            return Err(ConfigError {
+                name: "OPSDESK_ATTACHMENT_MAX_BYTES",
+                problem: "must not be above OPSDESK_ATTACHMENT_MAX_BYTES_PER_RECORD".into(),
+            });
+        }
+        Ok(settings)
+    }
 }
 
 /// How webhooks are delivered (src/webhooks/).
@@ -283,6 +317,7 @@ impl Config {
                 rust_decimal::Decimal::from(10_000),
             )?,
             webhooks: WebhookSettings::from_env()?,
+            attachments: AttachmentSettings::from_env()?,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! opsdesk: one JSON/REST API for a company's back office. This crate root holds the module tree
 //! and the application factory used by `main` and by the tests.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod backfill;
@@ -57,6 +58,7 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(budgets::configure)
             .configure(ledger::configure)
             .configure(reports::configure)
+            .configure(attachments::configure)
             .wrap(from_fn(http::idempotency::middleware))
             .wrap(from_fn(auth::principal::middleware)),
     );
@@ -75,6 +77,7 @@ pub fn permissions() -> Vec<(&'static str, &'static [&'static auth::roles::Permi
         ("budgets", budgets::permissions::ALL),
         ("ledger", ledger::permissions::ALL),
         ("reports", reports::permissions::ALL),
+        ("attachments", attachments::permissions::ALL),
     ]
 }
 
@@ -218,7 +221,10 @@ pub fn start(service: Service, listener: TcpListener) -> Result<Server, String> 
 }
 
 /// Who may receive each entity's events by webhook: the permission that reads the entity in its
-/// module (events of other entities need the audit log's).
+/// module (events of other entities need the audit log's). `attachment` is left out on purpose:
+/// a file is as visible as its parent record, which no single permission describes (a ticket's
+/// file for the ticket's readers, a person's for who sees their pay), so its events go only to
+/// the audit log's readers rather than leak a file's name to someone who may not see its record.
 pub fn event_readers() -> webhooks::Visibility {
     use auth::permissions as identity;
     webhooks::Visibility::new(

@@ -616,6 +616,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        parent_type -> Nullable<Text>,
+        ticket_id -> Nullable<BigInt>,
+        comment_id -> Nullable<BigInt>,
+        invoice_id -> Nullable<BigInt>,
+        employee_id -> Nullable<BigInt>,
+        vendor_id -> Nullable<BigInt>,
+        item_id -> Nullable<BigInt>,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        complete -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    attachment_chunks (attachment_id, seq) {
+        attachment_id -> BigInt,
+        seq -> Integer,
+        bytes -> Binary,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(desk_members -> desks (desk_id));
 diesel::joinable!(desk_members -> employees (employee_id));
@@ -739,4 +769,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_subscriptions,
     webhook_deliveries,
     webhook_attempts,
+    attachments,
+    attachment_chunks,
 );

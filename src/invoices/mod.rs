@@ -16,6 +16,11 @@ pub mod reports;
 pub mod stock;
 pub mod views;
 
+/// Other modules read documents (invoices, bills, credit notes) and parties through these,
+/// never through `repo`.
+pub use repo::invoice;
+pub use repo::parties::party;
+
 /// Books the documents older than the cost book (once, at the first start after the upgrade).
 pub use repo::{book_existing, post_existing_documents, post_existing_payments, reconcile};
 

@@ -23,7 +23,7 @@ pub mod workflow;
 
 /// Other modules read tickets and desks through these, never through `repo`.
 pub use repo::desk;
-pub use repo::tickets::ticket;
+pub use repo::tickets::{comment, ticket};
 
 /// What finance needs of the job desk to bill time: the tickets a customer asked for, their
 /// unbilled billable entries, and marking entries billed or releasing them.

@@ -19,6 +19,7 @@
 mod common;
 
 mod api_keys;
+mod attachments;
 mod audit;
 mod auth;
 mod budgets;

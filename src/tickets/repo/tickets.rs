@@ -278,6 +278,11 @@ pub fn insert_comment(conn: &mut DbConn, new: &NewComment) -> QueryResult<Commen
     ticket_comments::table.find(id).select(CommentRow::as_select()).first(conn)
 }
 
+/// One comment (attachments check who sees the file of a comment).
+pub fn comment(conn: &mut DbConn, id: i64) -> QueryResult<Option<CommentRow>> {
+    ticket_comments::table.find(id).select(CommentRow::as_select()).first(conn).optional()
+}
+
 /// A ticket's comments, oldest first; internal notes only when `include_internal`.
 pub fn comments(
     conn: &mut DbConn,
