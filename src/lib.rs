@@ -13,6 +13,7 @@ pub mod demo;
 pub mod employees;
 pub mod error;
 pub mod http;
+pub mod imports;
 pub mod inventory;
 pub mod invoices;
 pub mod ledger;
@@ -57,6 +58,7 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(budgets::configure)
             .configure(ledger::configure)
             .configure(reports::configure)
+            .configure(imports::configure)
             .wrap(from_fn(http::idempotency::middleware))
             .wrap(from_fn(auth::principal::middleware)),
     );
@@ -75,6 +77,7 @@ pub fn permissions() -> Vec<(&'static str, &'static [&'static auth::roles::Permi
         ("budgets", budgets::permissions::ALL),
         ("ledger", ledger::permissions::ALL),
         ("reports", reports::permissions::ALL),
+        ("imports", imports::permissions::ALL),
     ]
 }
 
@@ -210,10 +213,11 @@ pub fn prepare(config: Config) -> Result<(Service, Option<(String, String)>), St
 }
 
 /// Starts serving on `listener` (bound by the caller, so tests can use port 0), and this node's
-/// webhook dispatcher. Call it inside the actix system that runs the server: the dispatcher
-/// stops with it.
+/// webhook dispatcher and import runner. Call it inside the actix system that runs the server:
+/// they stop with it.
 pub fn start(service: Service, listener: TcpListener) -> Result<Server, String> {
     webhooks::start(service.state.pool.clone(), service.state.config.webhooks.clone(), Arc::new(event_readers()));
+    imports::start(service.state.pool.clone(), service.state.config.imports.clone());
     http::server::serve(service.state.config.workers, listener, move || app(service.clone()))
 }
 

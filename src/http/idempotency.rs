@@ -328,8 +328,9 @@ pub async fn middleware(
     else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
+    let limit = config.body_limit_for(req.path());
     let (http_request, payload) = req.parts_mut();
-    let body = match read_body(http_request, payload, config.body_limit).await {
+    let body = match read_body(http_request, payload, limit).await {
         Ok(body) => body,
         Err(error) => return Ok(req.into_response(error.error_response())),
     };

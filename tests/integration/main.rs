@@ -26,6 +26,7 @@ mod cli;
 mod desks;
 mod employees;
 mod idempotency;
+mod imports;
 mod inventory;
 mod invoices;
 mod journal;
