@@ -303,3 +303,38 @@ async fn malformed_files_and_limits(app: TestApp) {
     problem(keyed, StatusCode::PAYLOAD_TOO_LARGE).await;
 }
 both_backends!(import_malformed_files_and_limits, malformed_files_and_limits, with = crate::imports::small);
+
+/// The runner looks for jobs only at start: a job queued later waits.
+pub fn idle(c: &mut Config) {
+    c.imports.poll = Duration::from_secs(3600);
+}
+
+/// A per-row job whose node died after committing its first row is taken over by another node
+/// once the lease has run out, and goes on after that row (nothing twice).
+async fn taken_over_after_a_node_died(app: TestApp) {
+    let admin = app.admin_token().await;
+    // Past the runner's first look, made at start.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let file = "name,currency,external_ref\nA,EUR,r-1\nB,EUR,r-2\nC,EUR,r-3\n";
+    let response = upload(&app, &admin, "kind=customers&commit=per_row", "text/csv", file).await;
+    let job: Value = response.json().await.unwrap();
+    let id = job["id"].as_i64().unwrap();
+    assert_eq!(job["status"], "queued");
+    // As a node leaves it that committed row 2 (customer A) and died with its lease running out.
+    created(
+        app.post("/api/v1/customers", &admin, &json!({"name": "A", "currency": "EUR", "external_ref": "r-1"})).await,
+    )
+    .await;
+    app.execute_sql(&format!(
+        "UPDATE import_jobs SET status = 'running', lease_owner = 'dead-node', lease_until = '2000-01-01 00:00:00', \
+         attempts = 1, next_row = 1, processed_rows = 1, inserted = 1 WHERE id = {id}"
+    ));
+    let other = app.another_node_with(quick).await;
+    let job = finished(&other, &admin, id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(counts(&job), (3, 3, 3, 0, 0));
+    let refs: Vec<String> =
+        customers(&other, &admin).await.iter().map(|c| c["external_ref"].as_str().unwrap().to_string()).collect();
+    assert_eq!(refs, vec!["r-1", "r-2", "r-3"]);
+}
+both_backends!(import_taken_over_after_a_node_died, taken_over_after_a_node_died, with = crate::imports::idle);
