@@ -55,6 +55,7 @@ pub struct Config {
     pub journal_approval_above: rust_decimal::Decimal,
     pub webhooks: WebhookSettings,
     pub attachments: AttachmentSettings,
+    pub imports: ImportSettings,
 }
 
 /// How large files may be (src/attachments/).
@@ -87,6 +88,31 @@ impl AttachmentSettings {
             });
         }
         Ok(settings)
+    }
+}
+
+/// Bulk import (src/imports/).
+#[derive(Clone, Debug)]
+pub struct ImportSettings {
+    /// The largest file `POST /imports` takes (413 beyond); it replaces `body_limit` there.
+    pub max_bytes: usize,
+    /// The most data rows one file may hold (413 beyond).
+    pub max_rows: usize,
+    /// How often an idle node looks for queued import jobs.
+    pub poll: Duration,
+    /// How long a node holds a job it runs before another may take it (a node that died); a
+    /// running job renews it as it commits rows. It must outlast one whole-file transaction.
+    pub lease: Duration,
+}
+
+impl ImportSettings {
+    fn from_env() -> Result<ImportSettings, ConfigError> {
+        Ok(ImportSettings {
+            max_bytes: positive("OPSDESK_IMPORT_MAX_BYTES", 20 * 1024 * 1024)?,
+            max_rows: positive("OPSDESK_IMPORT_MAX_ROWS", 100_000)?,
+            poll: Duration::from_millis(positive("OPSDESK_IMPORT_POLL_MS", 500u64)?),
+            lease: seconds("OPSDESK_IMPORT_LEASE_SECS", 600)?,
+        })
     }
 }
 
@@ -255,6 +281,18 @@ fn boolean(name: &'static str, default: bool) -> Result<bool, ConfigError> {
 }
 
 impl Config {
+    /// The largest request body taken on `path`: `body_limit`, but for the two uploads of files
+    /// (an attachment, a bulk import), which have limits of their own.
+    pub fn body_limit_for(&self, path: &str) -> usize {
+        match path {
+            "/api/v1/imports" => self.imports.max_bytes.max(self.body_limit),
+            "/api/v1/attachments" => {
+                usize::try_from(self.attachments.max_bytes).unwrap_or(usize::MAX).max(self.body_limit)
+            }
+            _ => self.body_limit,
+        }
+    }
+
     pub fn from_env() -> Result<Config, ConfigError> {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let jwt_secret = match var("OPSDESK_JWT_SECRET") {
@@ -318,6 +356,7 @@ impl Config {
             )?,
             webhooks: WebhookSettings::from_env()?,
             attachments: AttachmentSettings::from_env()?,
+            imports: ImportSettings::from_env()?,
         })
     }
 }

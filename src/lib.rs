@@ -14,6 +14,7 @@ pub mod demo;
 pub mod employees;
 pub mod error;
 pub mod http;
+pub mod imports;
 pub mod inventory;
 pub mod invoices;
 pub mod ledger;
@@ -59,6 +60,7 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(ledger::configure)
             .configure(reports::configure)
             .configure(attachments::configure)
+            .configure(imports::configure)
             .wrap(from_fn(http::idempotency::middleware))
             .wrap(from_fn(auth::principal::middleware)),
     );
@@ -78,6 +80,7 @@ pub fn permissions() -> Vec<(&'static str, &'static [&'static auth::roles::Permi
         ("ledger", ledger::permissions::ALL),
         ("reports", reports::permissions::ALL),
         ("attachments", attachments::permissions::ALL),
+        ("imports", imports::permissions::ALL),
     ]
 }
 
@@ -213,10 +216,11 @@ pub fn prepare(config: Config) -> Result<(Service, Option<(String, String)>), St
 }
 
 /// Starts serving on `listener` (bound by the caller, so tests can use port 0), and this node's
-/// webhook dispatcher. Call it inside the actix system that runs the server: the dispatcher
-/// stops with it.
+/// webhook dispatcher and import runner. Call it inside the actix system that runs the server:
+/// they stop with it.
 pub fn start(service: Service, listener: TcpListener) -> Result<Server, String> {
     webhooks::start(service.state.pool.clone(), service.state.config.webhooks.clone(), Arc::new(event_readers()));
+    imports::start(service.state.pool.clone(), service.state.config.imports.clone());
     http::server::serve(service.state.config.workers, listener, move || app(service.clone()))
 }
 

@@ -18,6 +18,7 @@ use crate::db::{self, DbConn};
 use crate::error::ApiError;
 use crate::http::etag::{entity_response, IfMatch};
 use crate::http::json::ValidJson;
+use crate::http::listing::Listing;
 use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
@@ -96,23 +97,22 @@ pub async fn list(
     state: web::Data<AppState>,
     principal: Principal,
     parent: web::Query<ParentQuery>,
-    page: web::Query<PageQuery>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let parent = parent.parent()?;
-    let page = page.parse()?;
-    let limit = page.limit;
-    let rows = db::run(&state.pool, move |conn| {
-        let owner = match parent {
-            Some(parent) => {
-                parents::rights(conn, &principal, parent)?.filter(|r| r.sees).ok_or(ApiError::NotFound)?;
-                Owner::Parent(parent)
-            }
-            None => Owner::Unattached(principal.user_id),
-        };
-        Ok(repo::list(conn, owner, page.updated_since, page.after, limit)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, |r| Attachment::from(&r))))
+    listing
+        .answer(&state.pool, "attachments", move |conn, page| {
+            let owner = match parent {
+                Some(parent) => {
+                    parents::rights(conn, &principal, parent)?.filter(|r| r.sees).ok_or(ApiError::NotFound)?;
+                    Owner::Parent(parent)
+                }
+                None => Owner::Unattached(principal.user_id),
+            };
+            let rows = repo::list(conn, owner, page.updated_since, page.after, page.limit)?;
+            Ok(Page::from_rows(rows, page.limit, |r| r.id, |r| Attachment::from(&r)))
+        })
+        .await
 }
 
 /// Reads a file's description (the bytes are at `content_url`).

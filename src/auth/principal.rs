@@ -56,6 +56,19 @@ impl std::fmt::Debug for Principal {
 }
 
 impl Principal {
+    /// The caller a background job acts as, on behalf of the user who queued it (bulk import,
+    /// `crate::imports`): there is no request, so there is no first-trip check; the job re-reads
+    /// the user (active, current roles) before it builds this.
+    pub fn for_job(
+        user_id: i64,
+        email: String,
+        roles: Roles,
+        credential: Credential,
+        request_id: Option<String>,
+    ) -> Principal {
+        Principal { user_id, email, roles, credential, request_id, standing: None }
+    }
+
     pub fn is(&self, role: Role) -> bool {
         self.roles.contains(role)
     }

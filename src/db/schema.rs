@@ -725,6 +725,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        mode -> Text,
+        commit_mode -> Text,
+        dry_run -> Bool,
+        format -> Text,
+        status -> Text,
+        failure -> Nullable<Text>,
+        total_rows -> BigInt,
+        processed_rows -> BigInt,
+        inserted -> BigInt,
+        updated -> BigInt,
+        failed_rows -> BigInt,
+        next_row -> BigInt,
+        created_by -> BigInt,
+        roles -> Text,
+        api_key_id -> Nullable<BigInt>,
+        request_id -> Nullable<Text>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    import_files (job_id) {
+        job_id -> BigInt,
+        content -> Text,
+    }
+}
+
+diesel::table! {
+    import_errors (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        row_number -> BigInt,
+        column_name -> Nullable<Text>,
+        message -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     users,
@@ -771,4 +819,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_attempts,
     attachments,
     attachment_chunks,
+    import_jobs,
+    import_files,
+    import_errors,
 );

@@ -158,6 +158,26 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::MANAGE_PEOPLE)?;
     let input = body.into_inner();
+    let (actor, viewer) = (principal.actor(), principal.clone());
+    reply::commit(&req, &state.pool, move |conn| {
+        let (row, current) = create_employee(conn, &actor, viewer.user_id, input)?;
+        let current = current.filter(|c| c.effective_from <= today());
+        let view = view_of(&viewer, &row, current.as_ref());
+        Reply::created(&view, row.version, &format!("/api/v1/employees/{}", row.id))
+    })
+    .await
+}
+
+/// Records a person (and their first pay, if given): the checks and the writes behind
+/// `POST /employees`, also used by bulk import (`crate::imports`) so an imported row meets the
+/// same rules and writes the same audit events. Returns the row and the pay recorded. Run it in
+/// a write transaction.
+pub fn create_employee(
+    conn: &mut DbConn,
+    actor: &audit::Actor,
+    created_by: i64,
+    input: CreateEmployee,
+) -> Result<(EmployeeRow, Option<super::model::CompensationRow>), ApiError> {
     let mut v = Validator::new();
     let first_name = normalize_name(&input.first_name).map_err(|e| v.error("/first_name", e)).unwrap_or_default();
     let last_name = normalize_name(&input.last_name).map_err(|e| v.error("/last_name", e)).unwrap_or_default();
@@ -199,48 +219,40 @@ pub async fn create(
         ),
         None => None,
     };
-    let actor = principal.actor();
-    let created_by = principal.user_id;
-    let viewer = principal.clone();
-    reply::commit(&req, &state.pool, move |conn| {
-        check_references(conn, &mut v, &fields, None)?;
-        v.finish()?;
-        if repo::employee_by_email(conn, &fields.work_email)?.is_some() {
-            return Err(ApiError::Conflict(format!("an employee with work email {} exists", fields.work_email)));
+    check_references(conn, &mut v, &fields, None)?;
+    v.finish()?;
+    if repo::employee_by_email(conn, &fields.work_email)?.is_some() {
+        return Err(ApiError::Conflict(format!("an employee with work email {} exists", fields.work_email)));
+    }
+    let row = repo::insert_employee(conn, &fields, status.as_str())?;
+    repo::record_status_change(
+        conn,
+        row.id,
+        None,
+        status.as_str(),
+        fields.start_date,
+        Some("hired"),
+        Some(created_by),
+    )?;
+    let current = match initial_pay {
+        Some(pay) => {
+            let new = pay.record(row.id, fields.start_date, None, Some(created_by));
+            let recorded = repo::insert_compensation(conn, &new)?;
+            audit::record(
+                conn,
+                actor,
+                "compensation.recorded",
+                super::compensation::ENTITY,
+                recorded.id,
+                None,
+                Some(&Compensation::from_row(&recorded)),
+            )?;
+            Some(recorded)
         }
-        let row = repo::insert_employee(conn, &fields, status.as_str())?;
-        repo::record_status_change(
-            conn,
-            row.id,
-            None,
-            status.as_str(),
-            fields.start_date,
-            Some("hired"),
-            Some(created_by),
-        )?;
-        let current = match initial_pay {
-            Some(pay) => {
-                let new = pay.record(row.id, fields.start_date, None, Some(created_by));
-                let recorded = repo::insert_compensation(conn, &new)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    "compensation.recorded",
-                    super::compensation::ENTITY,
-                    recorded.id,
-                    None,
-                    Some(&Compensation::from_row(&recorded)),
-                )?;
-                Some(recorded)
-            }
-            None => None,
-        };
-        audit::record(conn, &actor, "employee.created", ENTITY, row.id, None, Some(&Employee::from_row(&row, None)))?;
-        let current = current.filter(|c| c.effective_from <= today());
-        let view = view_of(&viewer, &row, current.as_ref());
-        Reply::created(&view, row.version, &format!("/api/v1/employees/{}", row.id))
-    })
-    .await
+        None => None,
+    };
+    audit::record(conn, actor, "employee.created", ENTITY, row.id, None, Some(&Employee::from_row(&row, None)))?;
+    Ok((row, current))
 }
 
 /// Lists people: the directory for everyone (terminated people left out), the full view for hr,
@@ -336,8 +348,29 @@ pub async fn update(
     if_match: IfMatch,
     body: ValidJson<UpdateEmployee>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let input = body.into_inner();
+    let (id, input) = (id.into_inner(), body.into_inner());
+    let actor = principal.actor();
+    let viewer = principal.clone();
+    let (view, version) = db::run_write(&state.pool, move |conn| {
+        let after = change_employee(conn, &actor, &viewer, id, &if_match, input)?;
+        let current = repo::rate_on(conn, id, today())?;
+        Ok((view_of(&viewer, &after, current.as_ref()), after.version))
+    })
+    .await?;
+    Ok(entity_response(&req, StatusCode::OK, &view, version))
+}
+
+/// Changes a person's record as `viewer` may: the checks and the write behind
+/// `PATCH /employees/{id}` (only the fields sent change), also used by bulk import. Returns the
+/// row after the change. Run it in a write transaction.
+pub fn change_employee(
+    conn: &mut DbConn,
+    actor: &audit::Actor,
+    viewer: &Principal,
+    id: i64,
+    if_match: &IfMatch,
+    input: UpdateEmployee,
+) -> Result<EmployeeRow, ApiError> {
     // The shape of the body is checked before anything else, If-Match included.
     let mut shape = Validator::new();
     let first_name = input
@@ -362,84 +395,81 @@ pub async fn update(
         });
     let home_address = input.home_address.clone().map(|address| shape.optional_text("/home_address", address, 500));
     shape.finish()?;
-    let manager = principal.may(&permissions::MANAGE_PEOPLE);
-    let actor = principal.actor();
-    let viewer = principal.clone();
-    let (view, version) = db::run_write(&state.pool, move |conn| {
-        let row = repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
-        let is_self = row.user_id == Some(viewer.user_id);
-        if !manager {
-            if !is_self {
-                viewer.require(&permissions::MANAGE_PEOPLE)?;
-            }
-            viewer.require(&permissions::CHANGE_OWN_CONTACT)?;
-            let restricted = input.restricted_fields();
-            if !restricted.is_empty() {
-                return Err(ApiError::Forbidden(format!(
-                    "you may change only your phone, personal_email and home_address, not {}",
-                    restricted.join(", ")
-                )));
-            }
+    let manager = viewer.may(&permissions::MANAGE_PEOPLE);
+    let row = repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
+    let is_self = row.user_id == Some(viewer.user_id);
+    if !manager {
+        if !is_self {
+            viewer.require(&permissions::MANAGE_PEOPLE)?;
         }
-        if_match.check(row.version)?;
-        let mut v = Validator::new();
-        let mut fields = EmployeeFields::of(&row);
-        if let Some(name) = first_name {
-            fields.first_name = name;
+        viewer.require(&permissions::CHANGE_OWN_CONTACT)?;
+        let restricted = input.restricted_fields();
+        if !restricted.is_empty() {
+            return Err(ApiError::Forbidden(format!(
+                "you may change only your phone, personal_email and home_address, not {}",
+                restricted.join(", ")
+            )));
         }
-        if let Some(name) = last_name {
-            fields.last_name = name;
-        }
-        if let Some(email) = work_email {
-            fields.work_email = email;
-        }
-        if let Some(title) = job_title {
-            fields.job_title = title;
-        }
-        if let Some(department) = input.department_id {
-            fields.department_id = department;
-        }
-        if let Some(manager_id) = input.manager_id {
-            fields.manager_id = manager_id;
-        }
-        if let Some(kind) = input.employment_type {
-            fields.employment_type = kind.as_str().to_string();
-        }
-        if let Some(start) = input.start_date {
-            fields.start_date = start;
-        }
-        if let Some(user) = input.user_id {
-            fields.user_id = user;
-        }
-        if let Some(phone) = phone {
-            fields.phone = phone;
-        }
-        if let Some(email) = personal_email {
-            fields.personal_email = email;
-        }
-        if let Some(birth) = input.birth_date {
-            fields.birth_date = birth;
-        }
-        if let Some(address) = home_address {
-            fields.home_address = address;
-        }
-        if EmployeeStatus::from_stored(&row.status) == EmployeeStatus::Terminated && manager {
-            v.check(
-                fields.department_id == row.department_id && fields.manager_id == row.manager_id,
-                "/department_id",
-                "a terminated person's placement is final",
-            );
-        }
-        check_references(conn, &mut v, &fields, Some(&row))?;
-        v.finish()?;
-        if fields.work_email != row.work_email && repo::employee_by_email(conn, &fields.work_email)?.is_some() {
-            return Err(ApiError::Conflict(format!("an employee with work email {} exists", fields.work_email)));
-        }
-        if !repo::update_employee(conn, id, row.version, &fields)? {
-            return Err(ApiError::changed_concurrently("employee"));
-        }
-        record_change(conn, &actor, &viewer, "employee.updated", &row)
-    })
-    .await?;
-    Ok(entity_response(&req, StatusCode::OK, &view, version))
+    }
+    if_match.check(row.version)?;
+    let mut v = Validator::new();
+    let mut fields = EmployeeFields::of(&row);
+    if let Some(name) = first_name {
+        fields.first_name = name;
+    }
+    if let Some(name) = last_name {
+        fields.last_name = name;
+    }
+    if let Some(email) = work_email {
+        fields.work_email = email;
+    }
+    if let Some(title) = job_title {
+        fields.job_title = title;
+    }
+    if let Some(department) = input.department_id {
+        fields.department_id = department;
+    }
+    if let Some(manager_id) = input.manager_id {
+        fields.manager_id = manager_id;
+    }
+    if let Some(kind) = input.employment_type {
+        fields.employment_type = kind.as_str().to_string();
+    }
+    if let Some(start) = input.start_date {
+        fields.start_date = start;
+    }
+    if let Some(user) = input.user_id {
+        fields.user_id = user;
+    }
+    if let Some(phone) = phone {
+        fields.phone = phone;
+    }
+    if let Some(email) = personal_email {
+        fields.personal_email = email;
+    }
+    if let Some(birth) = input.birth_date {
+        fields.birth_date = birth;
+    }
+    if let Some(address) = home_address {
+        fields.home_address = address;
+    }
+    if EmployeeStatus::from_stored(&row.status) == EmployeeStatus::Terminated && manager {
+        v.check(
+            fields.department_id == row.department_id && fields.manager_id == row.manager_id,
+            "/department_id",
+            "a terminated person's placement is final",
+        );
+    }
+    check_references(conn, &mut v, &fields, Some(&row))?;
+    v.finish()?;
+    if fields.work_email != row.work_email && repo::employee_by_email(conn, &fields.work_email)?.is_some() {
+        return Err(ApiError::Conflict(format!("an employee with work email {} exists", fields.work_email)));
+    }
+    if !repo::update_employee(conn, id, row.version, &fields)? {
+        return Err(ApiError::changed_concurrently("employee"));
+    }
+    let after = repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
+    let (old, new) = (Employee::from_row(&row, None), Employee::from_row(&after, None));
+    audit::record(conn, actor, "employee.updated", ENTITY, id, Some(&old), Some(&new))?;
+    Ok(after)
 }

@@ -17,8 +17,10 @@ pub mod views;
 
 use chrono::NaiveDate;
 
+/// Bulk import (`crate::imports`) records and changes people through the endpoints' own code.
+pub use api::{change_employee, create_employee};
 /// Other modules read people and departments through these, never through `repo`.
-pub use repo::{department, employee};
+pub use repo::{department, employee, employee_by_number};
 
 use crate::db::DbConn;
 use crate::error::{ApiError, Validator};

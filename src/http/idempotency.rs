@@ -37,8 +37,6 @@ const KEEP_FOR: TimeDelta = TimeDelta::hours(24);
 const ABANDONED_AFTER: TimeDelta = TimeDelta::minutes(2);
 /// Response headers worth replaying.
 const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
-/// Where files are uploaded (`crate::attachments`): bodies there may be larger.
-const UPLOADS_PATH: &str = "/api/v1/attachments";
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = idempotency_keys, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
@@ -330,14 +328,10 @@ pub async fn middleware(
     else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    // An upload's body is a file, up to the attachments' own limit rather than the JSON one; a
-    // retried upload must be recognised by its bytes, so they are read here once (in memory:
-    // uploads sent without an Idempotency-Key are streamed to the database instead).
-    let limit = if req.path() == UPLOADS_PATH {
-        config.body_limit.max(usize::try_from(config.attachments.max_bytes).unwrap_or(usize::MAX))
-    } else {
-        config.body_limit
-    };
+    // An upload's body is a file, up to its own limit rather than the JSON one; a retried upload
+    // must be recognised by its bytes, so they are read here once (in memory: uploads sent
+    // without an Idempotency-Key are streamed to the database instead).
+    let limit = config.body_limit_for(req.path());
     let (http_request, payload) = req.parts_mut();
     let body = match read_body(http_request, payload, limit).await {
         Ok(body) => body,

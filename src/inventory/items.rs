@@ -11,7 +11,7 @@ use super::api::{code, currency_of, quantity, show_quantity};
 use super::model::{average_cost, ItemRow, COST_SCALE};
 use super::permissions;
 use super::repo::{self, ItemFields, ItemFilter};
-use crate::audit;
+use crate::audit::{self, Actor};
 use crate::auth::principal::Principal;
 use crate::auth::users::model::normalize_name;
 use crate::db::{self, DbConn};
@@ -201,6 +201,18 @@ pub async fn create_item(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::MANAGE_STOCK)?;
     let input = body.into_inner();
+    let actor = principal.actor();
+    reply::commit(&req, &state.pool, move |conn| {
+        let item = create(conn, &actor, input)?;
+        Reply::created(&item, item.version, &format!("/api/v1/inventory/items/{}", item.id))
+    })
+    .await
+}
+
+/// Records an item: the checks and the write behind `POST /inventory/items`, also used by bulk
+/// import (`crate::imports`) so an imported row meets the same rules and writes the same audit
+/// event. Run it in a write transaction.
+pub fn create(conn: &mut DbConn, actor: &Actor, input: CreateItem) -> Result<Item, ApiError> {
     let mut v = Validator::new();
     let currency = match input.currency {
         Some(c) => c,
@@ -226,17 +238,13 @@ pub async fn create_item(
         sale_price: input.sale_price.as_deref().map(|p| sale_price(&mut v, p)),
     };
     v.finish()?;
-    let actor = principal.actor();
-    reply::commit(&req, &state.pool, move |conn| {
-        if repo::item_by_sku(conn, &fields.sku)?.is_some() {
-            return Err(ApiError::Conflict(format!("an item with SKU {} exists", fields.sku)));
-        }
-        let row = repo::insert_item(conn, &fields)?;
-        let item = Item::new(&row, currency, Some(Vec::new()));
-        audit::record(conn, &actor, "item.created", "item", row.id, None, Some(&item))?;
-        Reply::created(&item, item.version, &format!("/api/v1/inventory/items/{}", item.id))
-    })
-    .await
+    if repo::item_by_sku(conn, &fields.sku)?.is_some() {
+        return Err(ApiError::Conflict(format!("an item with SKU {} exists", fields.sku)));
+    }
+    let row = repo::insert_item(conn, &fields)?;
+    let item = Item::new(&row, currency, Some(Vec::new()));
+    audit::record(conn, actor, "item.created", "item", row.id, None, Some(&item))?;
+    Ok(item)
 }
 
 /// Lists items in id order, with what they hold and are worth.
@@ -320,8 +328,21 @@ pub async fn update_item(
     body: ValidJson<UpdateItem>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::MANAGE_STOCK)?;
-    let id = id.into_inner();
-    let input = body.into_inner();
+    let (id, input) = (id.into_inner(), body.into_inner());
+    let actor = principal.actor();
+    let item = db::run_write(&state.pool, move |conn| change(conn, &actor, id, &if_match, input)).await?;
+    Ok(entity_response(&req, StatusCode::OK, &item, item.version))
+}
+
+/// Changes an item: the checks and the write behind `PATCH /inventory/items/{id}` (only the
+/// fields sent change), also used by bulk import. Run it in a write transaction.
+pub fn change(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    if_match: &IfMatch,
+    input: UpdateItem,
+) -> Result<Item, ApiError> {
     let mut shape = Validator::new();
     let name =
         input.name.as_deref().map(|n| normalize_name(n).map_err(|e| shape.error("/name", e)).unwrap_or_default());
@@ -332,29 +353,24 @@ pub async fn update_item(
         input.reorder_quantity.as_deref().map(|q| quantity(&mut shape, "/reorder_quantity", q, false));
     let price = input.sale_price.map(|p| p.as_deref().map(|p| sale_price(&mut shape, p)));
     shape.finish()?;
-    let actor = principal.actor();
-    let item = db::run_write(&state.pool, move |conn| {
-        let (row, before) = load_item(conn, id)?;
-        if_match.check(row.version)?;
-        let fields = ItemFields {
-            sku: row.sku.clone(),
-            name: name.unwrap_or_else(|| row.name.clone()),
-            unit: unit.unwrap_or_else(|| row.unit.clone()),
-            category: category.unwrap_or_else(|| row.category.clone()),
-            reorder_point: point.unwrap_or(row.reorder_point),
-            reorder_quantity: reorder_quantity.unwrap_or(row.reorder_quantity),
-            currency: row.currency.clone(),
-            active: input.active.unwrap_or(row.active),
-            sale_price: price.unwrap_or(row.sale_price),
-        };
-        let below = row.on_hand <= fields.reorder_point;
-        if !repo::update_item(conn, id, row.version, &fields, below)? {
-            return Err(ApiError::changed_concurrently("item"));
-        }
-        let (_, after) = load_item(conn, id)?;
-        audit::record(conn, &actor, "item.updated", "item", id, Some(&before), Some(&after))?;
-        Ok(after)
-    })
-    .await?;
-    Ok(entity_response(&req, StatusCode::OK, &item, item.version))
+    let (row, before) = load_item(conn, id)?;
+    if_match.check(row.version)?;
+    let fields = ItemFields {
+        sku: row.sku.clone(),
+        name: name.unwrap_or_else(|| row.name.clone()),
+        unit: unit.unwrap_or_else(|| row.unit.clone()),
+        category: category.unwrap_or_else(|| row.category.clone()),
+        reorder_point: point.unwrap_or(row.reorder_point),
+        reorder_quantity: reorder_quantity.unwrap_or(row.reorder_quantity),
+        currency: row.currency.clone(),
+        active: input.active.unwrap_or(row.active),
+        sale_price: price.unwrap_or(row.sale_price),
+    };
+    let below = row.on_hand <= fields.reorder_point;
+    if !repo::update_item(conn, id, row.version, &fields, below)? {
+        return Err(ApiError::changed_concurrently("item"));
+    }
+    let (_, after) = load_item(conn, id)?;
+    audit::record(conn, actor, "item.updated", "item", id, Some(&before), Some(&after))?;
+    Ok(after)
 }

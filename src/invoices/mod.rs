@@ -22,6 +22,9 @@ pub use repo::invoice;
 pub use repo::parties::party;
 
 /// Books the documents older than the cost book (once, at the first start after the upgrade).
+/// Bulk import (`crate::imports`) records and changes customers and vendors through the
+/// endpoints' own code.
+pub use parties::{by_external_ref as party_by_external_ref, change as change_party, create as create_party};
 pub use repo::{book_existing, post_existing_documents, post_existing_payments, reconcile};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

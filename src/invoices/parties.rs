@@ -11,10 +11,10 @@ use super::model::PartyKind;
 use super::party_views::{email, external_ref, fields_of, markup, rate, terms, text};
 use super::permissions;
 use super::repo::parties::{self as repo, PartyFields, PartyFilter};
-use crate::audit;
+use crate::audit::{self, Actor};
 use crate::auth::principal::Principal;
 use crate::auth::users::model::normalize_name;
-use crate::db;
+use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::etag::{created_response, entity_response, IfMatch};
 use crate::http::json::ValidJson;
@@ -42,6 +42,29 @@ fn location(kind: PartyKind, id: i64) -> String {
     format!("/api/v1/{}s/{id}", kind.as_str())
 }
 
+/// The party of `kind` with this external reference, if any.
+pub fn by_external_ref(conn: &mut DbConn, kind: PartyKind, reference: &str) -> Result<Option<Party>, ApiError> {
+    Ok(repo::by_external_ref(conn, kind, reference)?.map(|row| Party::from_row(&row)))
+}
+
+/// Records a party: the checks and the write behind `POST /customers` and `POST /vendors`, also
+/// used by bulk import (`crate::imports`) so an imported row meets the same rules and writes the
+/// same audit event. Run it in a write transaction.
+pub fn create(conn: &mut DbConn, actor: &Actor, kind: PartyKind, input: PartyInput) -> Result<Party, ApiError> {
+    let mut v = Validator::new();
+    let fields = fields_of(&mut v, kind, input, None);
+    v.finish()?;
+    if let Some(reference) = &fields.external_ref {
+        if repo::by_external_ref(conn, kind, reference)?.is_some() {
+            return Err(conflict_on_ref(kind, &fields));
+        }
+    }
+    let row = repo::insert(conn, kind, &fields)?;
+    let party = Party::from_row(&row);
+    audit::record(conn, actor, &format!("{}.created", kind.as_str()), entity(kind), row.id, None, Some(&party))?;
+    Ok(party)
+}
+
 async fn create_party(
     req: &HttpRequest,
     state: &AppState,
@@ -50,19 +73,9 @@ async fn create_party(
     input: PartyInput,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::WRITE_FINANCE)?;
-    let mut v = Validator::new();
-    let fields = fields_of(&mut v, kind, input, None);
-    v.finish()?;
     let actor = principal.actor();
     reply::commit(req, &state.pool, move |conn| {
-        if let Some(reference) = &fields.external_ref {
-            if repo::by_external_ref(conn, kind, reference)?.is_some() {
-                return Err(conflict_on_ref(kind, &fields));
-            }
-        }
-        let row = repo::insert(conn, kind, &fields)?;
-        let party = Party::from_row(&row);
-        audit::record(conn, &actor, &format!("{}.created", kind.as_str()), entity(kind), row.id, None, Some(&party))?;
+        let party = create(conn, &actor, kind, input)?;
         Reply::created(&party, party.version, &location(kind, party.id))
     })
     .await
@@ -108,16 +121,17 @@ async fn get_party(
     Ok(entity_response(req, StatusCode::OK, &Party::from_row(&row), row.version))
 }
 
-async fn update_party(
-    req: &HttpRequest,
-    state: &AppState,
-    principal: &Principal,
+/// Changes a party: the checks and the write behind `PATCH /customers/{id}` and
+/// `PATCH /vendors/{id}` (only the fields sent change), also used by bulk import. Run it in a
+/// write transaction.
+pub fn change(
+    conn: &mut DbConn,
+    actor: &Actor,
     kind: PartyKind,
     id: i64,
-    if_match: IfMatch,
+    if_match: &IfMatch,
     input: UpdateParty,
-) -> Result<HttpResponse, ApiError> {
-    principal.require(&permissions::WRITE_FINANCE)?;
+) -> Result<Party, ApiError> {
     let mut shape = Validator::new();
     let name =
         input.name.as_deref().map(|n| normalize_name(n).map_err(|e| shape.error("/name", e)).unwrap_or_default());
@@ -130,67 +144,69 @@ async fn update_party(
         shape.error("/hourly_billing_rate", "send the rate with the currency it is in (null for none)");
     }
     shape.finish()?;
+    let row = repo::party(conn, kind, id)?.ok_or(ApiError::NotFound)?;
+    if_match.check(row.version)?;
+    let mut v = Validator::new();
+    let mut fields = PartyFields::of(&row);
+    let currency = match input.currency {
+        Some(currency) => currency,
+        None => row.currency.parse::<Currency>().map_err(ApiError::internal)?,
+    };
+    fields.currency = currency.code().to_string();
+    if let Some(name) = name {
+        fields.name = name;
+    }
+    if let Some(email) = email_change {
+        fields.email = email;
+    }
+    if let Some(tax_id) = tax_id {
+        fields.tax_id = tax_id;
+    }
+    if let Some(address) = address {
+        fields.billing_address = address;
+    }
+    if let Some(terms) = terms {
+        fields.payment_terms_days = terms;
+    }
+    if let Some(rate_change) = &input.hourly_billing_rate {
+        fields.hourly_billing_rate = rate(&mut v, kind, rate_change.as_deref(), currency);
+    }
+    if let Some(markup_change) = &input.parts_markup_percent {
+        fields.parts_markup = markup(&mut v, kind, markup_change.as_deref());
+    }
+    if let Some(active) = input.active {
+        fields.active = active;
+    }
+    if let Some(reference) = reference {
+        fields.external_ref = reference;
+    }
+    v.finish()?;
+    if let Some(reference) = fields.external_ref.as_deref().filter(|r| Some(*r) != row.external_ref.as_deref()) {
+        if repo::by_external_ref(conn, kind, reference)?.is_some() {
+            return Err(conflict_on_ref(kind, &fields));
+        }
+    }
+    if !repo::update(conn, id, row.version, &fields)? {
+        return Err(ApiError::changed_concurrently(kind.as_str()));
+    }
+    let after = repo::party(conn, kind, id)?.ok_or(ApiError::NotFound)?;
+    let (before, after) = (Party::from_row(&row), Party::from_row(&after));
+    audit::record(conn, actor, &format!("{}.updated", kind.as_str()), entity(kind), id, Some(&before), Some(&after))?;
+    Ok(after)
+}
+
+async fn update_party(
+    req: &HttpRequest,
+    state: &AppState,
+    principal: &Principal,
+    kind: PartyKind,
+    id: i64,
+    if_match: IfMatch,
+    input: UpdateParty,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(&permissions::WRITE_FINANCE)?;
     let actor = principal.actor();
-    let party = db::run_write(&state.pool, move |conn| {
-        let row = repo::party(conn, kind, id)?.ok_or(ApiError::NotFound)?;
-        if_match.check(row.version)?;
-        let mut v = Validator::new();
-        let mut fields = PartyFields::of(&row);
-        let currency = match input.currency {
-            Some(currency) => currency,
-            None => row.currency.parse::<Currency>().map_err(ApiError::internal)?,
-        };
-        fields.currency = currency.code().to_string();
-        if let Some(name) = name {
-            fields.name = name;
-        }
-        if let Some(email) = email_change {
-            fields.email = email;
-        }
-        if let Some(tax_id) = tax_id {
-            fields.tax_id = tax_id;
-        }
-        if let Some(address) = address {
-            fields.billing_address = address;
-        }
-        if let Some(terms) = terms {
-            fields.payment_terms_days = terms;
-        }
-        if let Some(rate_change) = &input.hourly_billing_rate {
-            fields.hourly_billing_rate = rate(&mut v, kind, rate_change.as_deref(), currency);
-        }
-        if let Some(markup_change) = &input.parts_markup_percent {
-            fields.parts_markup = markup(&mut v, kind, markup_change.as_deref());
-        }
-        if let Some(active) = input.active {
-            fields.active = active;
-        }
-        if let Some(reference) = reference {
-            fields.external_ref = reference;
-        }
-        v.finish()?;
-        if let Some(reference) = fields.external_ref.as_deref().filter(|r| Some(*r) != row.external_ref.as_deref()) {
-            if repo::by_external_ref(conn, kind, reference)?.is_some() {
-                return Err(conflict_on_ref(kind, &fields));
-            }
-        }
-        if !repo::update(conn, id, row.version, &fields)? {
-            return Err(ApiError::changed_concurrently(kind.as_str()));
-        }
-        let after = repo::party(conn, kind, id)?.ok_or(ApiError::NotFound)?;
-        let (before, after) = (Party::from_row(&row), Party::from_row(&after));
-        audit::record(
-            conn,
-            &actor,
-            &format!("{}.updated", kind.as_str()),
-            entity(kind),
-            id,
-            Some(&before),
-            Some(&after),
-        )?;
-        Ok(after)
-    })
-    .await?;
+    let party = db::run_write(&state.pool, move |conn| change(conn, &actor, kind, id, &if_match, input)).await?;
     Ok(entity_response(req, StatusCode::OK, &party, party.version))
 }
 

@@ -28,6 +28,7 @@ mod desks;
 mod employees;
 mod exports;
 mod idempotency;
+mod imports;
 mod inventory;
 mod invoices;
 mod journal;

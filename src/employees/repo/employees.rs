@@ -17,6 +17,14 @@ pub fn employee(conn: &mut DbConn, id: i64) -> QueryResult<Option<EmployeeRow>> 
     employees::table.find(id).select(EmployeeRow::as_select()).first(conn).optional()
 }
 
+pub fn employee_by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<EmployeeRow>> {
+    employees::table
+        .filter(employees::employee_number.eq(number))
+        .select(EmployeeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn employee_by_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<EmployeeRow>> {
     employees::table.filter(employees::user_id.eq(user_id)).select(EmployeeRow::as_select()).first(conn).optional()
 }

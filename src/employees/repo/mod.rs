@@ -13,9 +13,9 @@ pub use departments::{
     insert_department, list_departments, update_department, DepartmentFields, DepartmentFilter,
 };
 pub use employees::{
-    employee, employee_by_email, employee_by_user, employee_id_of_user, insert_employee, list_employees,
-    managers_above, record_status_change, responsibilities, set_status, status_changes, update_employee,
-    EmployeeFields, EmployeeFilter,
+    employee, employee_by_email, employee_by_number, employee_by_user, employee_id_of_user, insert_employee,
+    list_employees, managers_above, record_status_change, responsibilities, set_status, status_changes,
+    update_employee, EmployeeFields, EmployeeFilter,
 };
 pub use reports::{headcounts, rate_summaries, HeadcountRow, RateRow};
 

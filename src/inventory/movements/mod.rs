@@ -12,7 +12,7 @@ mod reading;
 mod reversal;
 mod views;
 
-pub use new_movement::create;
+pub use new_movement::{create, record};
 pub use posting::{book_existing, post_existing};
 pub(crate) use posting::{post, Posting};
 pub use reading::{get, list, of_item};
