@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::kinds;
-use super::model::{CommitMode, Format, ImportJob, JobRow, Kind, Mode, RowError};
+use super::model::{ImportCommit, ImportFormat, ImportJob, ImportKind, ImportMode, JobRow, RowError};
 use super::parse;
 use super::permissions::SEE_EVERY_IMPORT;
 use super::repo::{self, NewJob};
@@ -27,16 +27,16 @@ use crate::state::AppState;
 pub struct ImportOptions {
     /// What the file holds.
     #[param(inline)]
-    pub kind: Kind,
+    pub kind: ImportKind,
     /// How a row meets a record with the same natural key (customers and vendors: external_ref;
     /// items: sku; employees: employee_number): `insert` (default) refuses it, `update` requires
     /// it and changes the fields given (as PATCH does), `upsert` takes either. Opening stock is
     /// insert only.
     #[param(inline)]
-    pub mode: Option<Mode>,
+    pub mode: Option<ImportMode>,
     /// `whole_file` (default): every row or none; `per_row`: the good rows are kept.
     #[param(inline)]
-    pub commit: Option<CommitMode>,
+    pub commit: Option<ImportCommit>,
     /// true: check every row and write nothing; the job says what would have been inserted and
     /// updated, and lists the errors.
     pub dry_run: Option<bool>,
@@ -47,7 +47,7 @@ fn visible(principal: &Principal, row: Option<JobRow>) -> Result<JobRow, ApiErro
     row.filter(|r| r.created_by == principal.user_id || principal.may(&SEE_EVERY_IMPORT)).ok_or(ApiError::NotFound)
 }
 
-fn format_of(req: &HttpRequest) -> Result<Format, ApiError> {
+fn format_of(req: &HttpRequest) -> Result<ImportFormat, ApiError> {
     let essence = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -55,8 +55,8 @@ fn format_of(req: &HttpRequest) -> Result<Format, ApiError> {
         .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
         .unwrap_or_default();
     match essence.as_str() {
-        "text/csv" => Ok(Format::Csv),
-        "application/x-ndjson" | "application/jsonl" | "application/jsonlines" => Ok(Format::Ndjson),
+        "text/csv" => Ok(ImportFormat::Csv),
+        "application/x-ndjson" | "application/jsonl" | "application/jsonlines" => Ok(ImportFormat::Ndjson),
         _ => Err(ApiError::UnsupportedMediaType(
             "send the file as text/csv (a header row of field names) or application/x-ndjson (one JSON object per line)"
                 .into(),
@@ -96,8 +96,8 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let options = options.into_inner();
     principal.require(kinds::permission(options.kind))?;
-    let mode = options.mode.unwrap_or(Mode::Insert);
-    if options.kind == Kind::OpeningStock && mode != Mode::Insert {
+    let mode = options.mode.unwrap_or(ImportMode::Insert);
+    if options.kind == ImportKind::OpeningStock && mode != ImportMode::Insert {
         return Err(ApiError::invalid_parameter("mode", "opening stock is only inserted (receipts)"));
     }
     let format = format_of(&req)?;
@@ -113,7 +113,7 @@ pub async fn create(
     if rows > settings.max_rows {
         return Err(ApiError::TooManyRows { limit: settings.max_rows });
     }
-    let (kind, commit, dry_run) = (options.kind, options.commit.unwrap_or(CommitMode::WholeFile), options.dry_run);
+    let (kind, commit, dry_run) = (options.kind, options.commit.unwrap_or(ImportCommit::WholeFile), options.dry_run);
     let api_key_id = match principal.credential {
         Credential::ApiKey { id } => Some(id),
         Credential::AccessToken => None,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::model::{Kind, Mode};
+use super::model::{ImportKind, ImportMode};
 use super::parse::{Cell, Columns};
 use crate::auth::principal::Principal;
 use crate::auth::roles::Permission;
@@ -46,21 +46,21 @@ pub struct OpeningStock {
 }
 
 /// Who may import a kind: exactly who may create it through its endpoint.
-pub fn permission(kind: Kind) -> &'static Permission {
+pub fn permission(kind: ImportKind) -> &'static Permission {
     match kind {
-        Kind::Customers | Kind::Vendors => &invoices::permissions::WRITE_FINANCE,
-        Kind::Items | Kind::OpeningStock => &inventory::permissions::MANAGE_STOCK,
-        Kind::Employees => &employees::permissions::MANAGE_PEOPLE,
+        ImportKind::Customers | ImportKind::Vendors => &invoices::permissions::WRITE_FINANCE,
+        ImportKind::Items | ImportKind::OpeningStock => &inventory::permissions::MANAGE_STOCK,
+        ImportKind::Employees => &employees::permissions::MANAGE_PEOPLE,
     }
 }
 
 /// The columns a CSV of this kind may have: the create request's fields (and the natural key).
-pub fn columns(kind: Kind) -> Columns {
+pub fn columns(kind: ImportKind) -> Columns {
     match kind {
-        Kind::Customers | Kind::Vendors => Columns::of::<invoices::parties::PartyInput>(&[]),
-        Kind::Items => Columns::of::<inventory::items::CreateItem>(&[]),
-        Kind::Employees => Columns::of::<employees::views::CreateEmployee>(&[("employee_number", Cell::Text)]),
-        Kind::OpeningStock => Columns::of::<OpeningStock>(&[]),
+        ImportKind::Customers | ImportKind::Vendors => Columns::of::<invoices::parties::PartyInput>(&[]),
+        ImportKind::Items => Columns::of::<inventory::items::CreateItem>(&[]),
+        ImportKind::Employees => Columns::of::<employees::views::CreateEmployee>(&[("employee_number", Cell::Text)]),
+        ImportKind::OpeningStock => Columns::of::<OpeningStock>(&[]),
     }
 }
 
@@ -74,16 +74,16 @@ pub enum Applied {
 pub fn apply(
     conn: &mut DbConn,
     principal: &Principal,
-    kind: Kind,
-    mode: Mode,
+    kind: ImportKind,
+    mode: ImportMode,
     fields: Map<String, Value>,
 ) -> Result<Applied, ApiError> {
     match kind {
-        Kind::Customers => party(conn, principal, PartyKind::Customer, mode, fields),
-        Kind::Vendors => party(conn, principal, PartyKind::Vendor, mode, fields),
-        Kind::Items => item(conn, principal, mode, fields),
-        Kind::Employees => employee(conn, principal, mode, fields),
-        Kind::OpeningStock => opening_stock(conn, principal, fields).map_err(|e| renamed(e, MOVEMENT_FIELDS)),
+        ImportKind::Customers => party(conn, principal, PartyKind::Customer, mode, fields),
+        ImportKind::Vendors => party(conn, principal, PartyKind::Vendor, mode, fields),
+        ImportKind::Items => item(conn, principal, mode, fields),
+        ImportKind::Employees => employee(conn, principal, mode, fields),
+        ImportKind::OpeningStock => opening_stock(conn, principal, fields).map_err(|e| renamed(e, MOVEMENT_FIELDS)),
     }
 }
 
@@ -130,7 +130,7 @@ fn party(
     conn: &mut DbConn,
     principal: &Principal,
     kind: PartyKind,
-    mode: Mode,
+    mode: ImportMode,
     mut fields: Map<String, Value>,
 ) -> Result<Applied, ApiError> {
     let what = kind.as_str();
@@ -141,9 +141,9 @@ fn party(
     };
     let actor = principal.actor();
     match (mode, existing) {
-        (Mode::Insert, Some(_)) => Err(key_taken("external_ref", what)),
-        (Mode::Update, None) if reference.is_none() => Err(missing_key("external_ref", what)),
-        (Mode::Update, None) => Err(key_unknown("external_ref", what)),
+        (ImportMode::Insert, Some(_)) => Err(key_taken("external_ref", what)),
+        (ImportMode::Update, None) if reference.is_none() => Err(missing_key("external_ref", what)),
+        (ImportMode::Update, None) => Err(key_unknown("external_ref", what)),
         (_, None) => {
             invoices::create_party(conn, &actor, kind, typed(fields)?)?;
             Ok(Applied::Inserted)
@@ -163,7 +163,7 @@ fn party(
 fn item(
     conn: &mut DbConn,
     principal: &Principal,
-    mode: Mode,
+    mode: ImportMode,
     mut fields: Map<String, Value>,
 ) -> Result<Applied, ApiError> {
     // SKUs are stored upper-case and trimmed (`inventory::api::code`).
@@ -174,9 +174,9 @@ fn item(
     };
     let actor = principal.actor();
     match (mode, existing) {
-        (Mode::Insert, Some(_)) => Err(key_taken("sku", "item")),
-        (Mode::Update, None) if sku.is_none() => Err(missing_key("sku", "item")),
-        (Mode::Update, None) => Err(key_unknown("sku", "item")),
+        (ImportMode::Insert, Some(_)) => Err(key_taken("sku", "item")),
+        (ImportMode::Update, None) if sku.is_none() => Err(missing_key("sku", "item")),
+        (ImportMode::Update, None) => Err(key_unknown("sku", "item")),
         (_, None) => {
             inventory::create_item(conn, &actor, typed(fields)?)?;
             Ok(Applied::Inserted)
@@ -193,7 +193,7 @@ fn item(
 fn employee(
     conn: &mut DbConn,
     principal: &Principal,
-    mode: Mode,
+    mode: ImportMode,
     mut fields: Map<String, Value>,
 ) -> Result<Applied, ApiError> {
     let number = key(&fields, "employee_number").map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
@@ -203,9 +203,9 @@ fn employee(
     };
     let actor = principal.actor();
     match (mode, existing) {
-        (Mode::Insert, Some(_)) => Err(key_taken("employee_number", "employee")),
-        (Mode::Update, None) if number.is_none() => Err(missing_key("employee_number", "employee")),
-        (Mode::Update, None) => Err(key_unknown("employee_number", "employee")),
+        (ImportMode::Insert, Some(_)) => Err(key_taken("employee_number", "employee")),
+        (ImportMode::Update, None) if number.is_none() => Err(missing_key("employee_number", "employee")),
+        (ImportMode::Update, None) => Err(key_unknown("employee_number", "employee")),
         // Numbers are given by opsdesk when a person is recorded: one that is not there yet
         // cannot be chosen.
         (_, None) if number.is_some() => Err(ApiError::invalid(

@@ -11,7 +11,10 @@ use crate::db::schema::{import_errors, import_jobs};
 macro_rules! stored_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        // On lines of its own: tests/integration/platform.rs reads schema names from the source.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema
+        )]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -30,26 +33,26 @@ macro_rules! stored_enum {
 
 stored_enum!(
     /// What a file holds.
-    Kind { Customers = "customers", Vendors = "vendors", Items = "items", Employees = "employees", OpeningStock = "opening_stock" }
+    ImportKind { Customers = "customers", Vendors = "vendors", Items = "items", Employees = "employees", OpeningStock = "opening_stock" }
 );
 stored_enum!(
     /// How a row meets a record with the same natural key (external_ref, sku, employee_number):
     /// `insert` refuses it, `update` requires it, `upsert` takes either.
-    Mode { Insert = "insert", Update = "update", Upsert = "upsert" }
+    ImportMode { Insert = "insert", Update = "update", Upsert = "upsert" }
 );
 stored_enum!(
     /// `whole_file`: every row or none; `per_row`: each good row is kept.
-    CommitMode { WholeFile = "whole_file", PerRow = "per_row" }
+    ImportCommit { WholeFile = "whole_file", PerRow = "per_row" }
 );
 stored_enum!(
     /// `queued` until a node takes it, `running`, then `succeeded` (every row taken), `failed`
     /// (nothing kept: a whole-file job with a bad row, or a job that could not run) or
     /// `completed_with_errors` (per-row: the good rows kept, the bad ones listed).
-    Status { Queued = "queued", Running = "running", Succeeded = "succeeded", Failed = "failed", CompletedWithErrors = "completed_with_errors" }
+    ImportStatus { Queued = "queued", Running = "running", Succeeded = "succeeded", Failed = "failed", CompletedWithErrors = "completed_with_errors" }
 );
 stored_enum!(
     /// How the file is written.
-    Format { Csv = "csv", Ndjson = "ndjson" }
+    ImportFormat { Csv = "csv", Ndjson = "ndjson" }
 );
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -84,8 +87,8 @@ pub struct JobRow {
 }
 
 impl JobRow {
-    pub fn status(&self) -> Status {
-        Status::from_stored(&self.status).unwrap_or(Status::Failed)
+    pub fn status(&self) -> ImportStatus {
+        ImportStatus::from_stored(&self.status).unwrap_or(ImportStatus::Failed)
     }
 }
 
@@ -93,13 +96,13 @@ impl JobRow {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImportJob {
     pub id: i64,
-    pub kind: Kind,
-    pub mode: Mode,
-    pub commit: CommitMode,
+    pub kind: ImportKind,
+    pub mode: ImportMode,
+    pub commit: ImportCommit,
     /// Validated and rolled back: the counts say what would have been inserted and updated.
     pub dry_run: bool,
-    pub format: Format,
-    pub status: Status,
+    pub format: ImportFormat,
+    pub status: ImportStatus,
     /// Why the job failed as a whole, when no row is to blame.
     pub failure: Option<String>,
     /// Data rows in the file (a CSV's header is not one).
@@ -121,11 +124,11 @@ impl ImportJob {
     pub fn from_row(row: &JobRow) -> ImportJob {
         ImportJob {
             id: row.id,
-            kind: Kind::from_stored(&row.kind).unwrap_or(Kind::Customers),
-            mode: Mode::from_stored(&row.mode).unwrap_or(Mode::Insert),
-            commit: CommitMode::from_stored(&row.commit_mode).unwrap_or(CommitMode::WholeFile),
+            kind: ImportKind::from_stored(&row.kind).unwrap_or(ImportKind::Customers),
+            mode: ImportMode::from_stored(&row.mode).unwrap_or(ImportMode::Insert),
+            commit: ImportCommit::from_stored(&row.commit_mode).unwrap_or(ImportCommit::WholeFile),
             dry_run: row.dry_run,
-            format: Format::from_stored(&row.format).unwrap_or(Format::Csv),
+            format: ImportFormat::from_stored(&row.format).unwrap_or(ImportFormat::Csv),
             status: row.status(),
             failure: row.failure.clone(),
             total_rows: row.total_rows,

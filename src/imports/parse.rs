@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::model::{Format, RowError};
+use super::model::{ImportFormat, RowError};
 use crate::error::ApiError;
 
 /// How a CSV cell becomes a JSON value: as the create request's schema types the field.
@@ -98,17 +98,17 @@ pub struct Parsed {
 }
 
 /// The number of data rows, for the limit checked on upload (cheap: no cell is typed).
-pub fn count_rows(format: Format, text: &str) -> usize {
+pub fn count_rows(format: ImportFormat, text: &str) -> usize {
     match format {
-        Format::Ndjson => text.lines().filter(|l| !l.trim().is_empty()).count(),
-        Format::Csv => csv_records(text).len().saturating_sub(1),
+        ImportFormat::Ndjson => text.lines().filter(|l| !l.trim().is_empty()).count(),
+        ImportFormat::Csv => csv_records(text).len().saturating_sub(1),
     }
 }
 
-pub fn parse(format: Format, text: &str, columns: &Columns) -> Parsed {
+pub fn parse(format: ImportFormat, text: &str, columns: &Columns) -> Parsed {
     match format {
-        Format::Ndjson => parse_ndjson(text),
-        Format::Csv => parse_csv(text, columns),
+        ImportFormat::Ndjson => parse_ndjson(text),
+        ImportFormat::Csv => parse_csv(text, columns),
     }
 }
 
@@ -343,7 +343,7 @@ mod tests {
         assert!(got[2].as_ref().unwrap_err().contains("closing quote"));
         assert_eq!(got[3].as_ref().unwrap(), &vec!["ok".to_string(), "fine".to_string()]);
         assert!(got[4].as_ref().unwrap_err().contains("unbalanced"));
-        assert_eq!(count_rows(Format::Csv, "a\n1\n\n2\n"), 2);
+        assert_eq!(count_rows(ImportFormat::Csv, "a\n1\n\n2\n"), 2);
     }
 
     #[test]

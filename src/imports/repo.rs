@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{ErrorRow, JobRow, RowError, Status};
+use super::model::{ErrorRow, ImportStatus, JobRow, RowError};
 use crate::db::schema::{import_errors, import_files, import_jobs};
 use crate::db::sql::{self, Bind};
 use crate::db::{self, Backend, DbConn};
@@ -30,7 +30,7 @@ pub fn insert(conn: &mut DbConn, new: &NewJob, content: &str) -> QueryResult<Job
             import_jobs::commit_mode.eq(new.commit_mode),
             import_jobs::dry_run.eq(new.dry_run),
             import_jobs::format.eq(new.format),
-            import_jobs::status.eq(Status::Queued.as_str()),
+            import_jobs::status.eq(ImportStatus::Queued.as_str()),
             import_jobs::total_rows.eq(new.total_rows),
             import_jobs::created_by.eq(new.created_by),
             import_jobs::roles.eq(new.roles),
@@ -108,7 +108,7 @@ pub fn add_errors(conn: &mut DbConn, job_id: i64, errors: &[RowError]) -> QueryR
 pub fn any_waiting(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         import_jobs::table
-            .filter(import_jobs::status.eq_any([Status::Queued.as_str(), Status::Running.as_str()]))
+            .filter(import_jobs::status.eq_any([ImportStatus::Queued.as_str(), ImportStatus::Running.as_str()]))
             .filter(import_jobs::lease_until.is_null().or(import_jobs::lease_until.lt(now))),
     ))
     .get_result(conn)
@@ -137,7 +137,7 @@ pub fn claim(
     let Some(id) = ids.first().map(|r| r.id) else { return Ok(None) };
     diesel::update(import_jobs::table.find(id))
         .set((
-            import_jobs::status.eq(Status::Running.as_str()),
+            import_jobs::status.eq(ImportStatus::Running.as_str()),
             import_jobs::lease_owner.eq(node),
             import_jobs::lease_until.eq(lease_until),
             import_jobs::attempts.eq(import_jobs::attempts + 1),
@@ -197,7 +197,7 @@ pub fn finish(
     conn: &mut DbConn,
     id: i64,
     progress: &Progress,
-    status: Status,
+    status: ImportStatus,
     failure: Option<&str>,
 ) -> QueryResult<()> {
     let now = db::now();

@@ -17,7 +17,7 @@ use chrono::TimeDelta;
 use diesel::Connection;
 
 use super::kinds::{self, Applied};
-use super::model::{CommitMode, Format, JobRow, Kind, Mode, RowError, Status};
+use super::model::{ImportCommit, ImportFormat, ImportKind, ImportMode, ImportStatus, JobRow, RowError};
 use super::parse::{self, Row};
 use super::repo::{self, Progress};
 use crate::auth::principal::{Credential, Principal};
@@ -104,10 +104,10 @@ impl From<ApiError> for Stop {
 /// Runs a job this node has leased, to its end.
 fn run(conn: &mut DbConn, lease: &Lease, job: JobRow) -> Result<(), ApiError> {
     let (Some(kind), Some(mode), Some(commit), Some(format)) = (
-        Kind::from_stored(&job.kind),
-        Mode::from_stored(&job.mode),
-        CommitMode::from_stored(&job.commit_mode),
-        Format::from_stored(&job.format),
+        ImportKind::from_stored(&job.kind),
+        ImportMode::from_stored(&job.mode),
+        ImportCommit::from_stored(&job.commit_mode),
+        ImportFormat::from_stored(&job.format),
     ) else {
         return give_up(conn, lease, &job, "this version of opsdesk does not know the job's kind, mode or format");
     };
@@ -129,22 +129,36 @@ fn run(conn: &mut DbConn, lease: &Lease, job: JobRow) -> Result<(), ApiError> {
     drop(text);
     if !parsed.header.is_empty() {
         let progress = Progress { failed_rows: 1, ..Progress::default() };
-        return close(conn, lease, &job, &progress, &parsed.header, Status::Failed, Some("the header row is wrong"));
+        return close(
+            conn,
+            lease,
+            &job,
+            &progress,
+            &parsed.header,
+            ImportStatus::Failed,
+            Some("the header row is wrong"),
+        );
     }
     let work = Work { principal: &principal, kind, mode };
-    if job.dry_run || commit == CommitMode::WholeFile {
+    if job.dry_run || commit == ImportCommit::WholeFile {
         whole_file(conn, lease, &job, &work, commit, &parsed.rows)
     } else {
         per_row(conn, lease, &job, &work, &parsed.rows)
     }
 }
 
-/// The user the job acts for, as they stand now: active, with the roles of the credential that
-/// queued it limited to the user's roles today (as each request of theirs would be).
+/// The user the job acts for, as they stand now: active (and the API key that queued it, if one
+/// did, still usable), with the roles of that credential limited to the user's roles today (as
+/// each request of theirs would be).
 fn acting_as(conn: &mut DbConn, job: &JobRow) -> Result<Result<Principal, String>, ApiError> {
     let Some(user) = crate::auth::users::find_optional(conn, job.created_by)?.filter(|u| u.active) else {
         return Ok(Err("the user who queued the import is deactivated".into()));
     };
+    if let Some(key) = job.api_key_id {
+        if !crate::auth::api_keys::usable(conn, key, db::now())? {
+            return Ok(Err("the API key that queued the import is revoked or expired".into()));
+        }
+    }
     let roles = Roles::from_stored(&job.roles).limited_to(&Roles::from_stored(&user.roles));
     let credential = job.api_key_id.map_or(Credential::AccessToken, |id| Credential::ApiKey { id });
     Ok(Ok(Principal::for_job(user.id, user.email, roles, credential, job.request_id.clone())))
@@ -152,8 +166,8 @@ fn acting_as(conn: &mut DbConn, job: &JobRow) -> Result<Result<Principal, String
 
 struct Work<'a> {
     principal: &'a Principal,
-    kind: Kind,
-    mode: Mode,
+    kind: ImportKind,
+    mode: ImportMode,
 }
 
 /// One row, in a savepoint of the caller's transaction: counted, and its errors collected.
@@ -214,7 +228,7 @@ fn whole_file(
     lease: &Lease,
     job: &JobRow,
     work: &Work,
-    commit: CommitMode,
+    commit: ImportCommit,
     rows: &[Row],
 ) -> Result<(), ApiError> {
     let mut progress = Progress::default();
@@ -229,7 +243,7 @@ fn whole_file(
         if job.dry_run || !errors.is_empty() {
             return Err(Stop::Rollback);
         }
-        repo::finish(conn, job.id, &progress, Status::Succeeded, None)?;
+        repo::finish(conn, job.id, &progress, ImportStatus::Succeeded, None)?;
         Ok(())
     });
     match outcome {
@@ -237,9 +251,9 @@ fn whole_file(
         Err(Stop::Error(e)) => Err(e),
         Err(Stop::Rollback) => {
             let status = match (errors.is_empty(), commit) {
-                (true, _) => Status::Succeeded,
-                (false, CommitMode::PerRow) if job.dry_run => Status::CompletedWithErrors,
-                (false, _) => Status::Failed,
+                (true, _) => ImportStatus::Succeeded,
+                (false, ImportCommit::PerRow) if job.dry_run => ImportStatus::CompletedWithErrors,
+                (false, _) => ImportStatus::Failed,
             };
             if !job.dry_run {
                 // Nothing was kept.
@@ -280,14 +294,14 @@ fn per_row(conn: &mut DbConn, lease: &Lease, job: &JobRow, work: &Work, rows: &[
             Err(Stop::Rollback) => return Err(ApiError::internal("a per-row batch asked to roll back")),
         }
     }
-    let status = if progress.failed_rows > 0 { Status::CompletedWithErrors } else { Status::Succeeded };
+    let status = if progress.failed_rows > 0 { ImportStatus::CompletedWithErrors } else { ImportStatus::Succeeded };
     close(conn, lease, job, &progress, &[], status, None)
 }
 
 /// Ends a job that cannot run (nothing was written).
 fn give_up(conn: &mut DbConn, lease: &Lease, job: &JobRow, why: &str) -> Result<(), ApiError> {
     let progress = Progress::default();
-    close(conn, lease, job, &progress, &[], Status::Failed, Some(why))
+    close(conn, lease, job, &progress, &[], ImportStatus::Failed, Some(why))
 }
 
 /// Writes a job's errors and end, if this node still holds it.
@@ -297,7 +311,7 @@ fn close(
     job: &JobRow,
     progress: &Progress,
     errors: &[RowError],
-    status: Status,
+    status: ImportStatus,
     failure: Option<&str>,
 ) -> Result<(), ApiError> {
     db::write_tx(conn, |conn| {

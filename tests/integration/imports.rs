@@ -315,6 +315,13 @@ async fn taken_over_after_a_node_died(app: TestApp) {
     let admin = app.admin_token().await;
     // Past the runner's first look, made at start.
     tokio::time::sleep(Duration::from_millis(500)).await;
+    // A job queued by someone who loses the right before it runs fails, writing nothing.
+    let ops = app.create_user(&admin, "ops@example.com", &["ops"]).await;
+    let ops_token = app.token_for("ops@example.com", crate::common::PASSWORD).await;
+    let items = "sku,name\nFLT-1,Filter\n";
+    let queued: Value = upload(&app, &ops_token, "kind=items", "text/csv", items).await.json().await.unwrap();
+    let changed = app.patch(&format!("/api/v1/users/{}", ops["id"]), &admin, &json!({"roles": ["agent"]}), None).await;
+    assert_eq!(changed.status(), StatusCode::OK);
     let file = "name,currency,external_ref\nA,EUR,r-1\nB,EUR,r-2\nC,EUR,r-3\n";
     let response = upload(&app, &admin, "kind=customers&commit=per_row", "text/csv", file).await;
     let job: Value = response.json().await.unwrap();
@@ -336,5 +343,10 @@ async fn taken_over_after_a_node_died(app: TestApp) {
     let refs: Vec<String> =
         customers(&other, &admin).await.iter().map(|c| c["external_ref"].as_str().unwrap().to_string()).collect();
     assert_eq!(refs, vec!["r-1", "r-2", "r-3"]);
+    let lost = finished(&other, &admin, queued["id"].as_i64().unwrap()).await;
+    assert_eq!(lost["status"], "failed", "{lost}");
+    assert!(lost["failure"].as_str().unwrap().contains("no longer allow"), "{lost}");
+    let items: Value = other.get("/api/v1/inventory/items", &admin).await.json().await.unwrap();
+    assert!(items["items"].as_array().unwrap().is_empty());
 }
 both_backends!(import_taken_over_after_a_node_died, taken_over_after_a_node_died, with = crate::imports::idle);
