@@ -1,7 +1,8 @@
 //! A whole list as CSV: every page from the first asked for to the last, read one page per
 //! database trip and written as the client takes it, so memory stays that of one page however
-//! long the list (bench/export.sh measures it). The pages are the list's own: the same filters,
-//! the same order, the same code; a page is read only when the previous one has been sent.
+//! long the list (measured in bench/RESULTS.md, "CSV export"). The pages are the list's own:
+//! the same filters, the same order, the same code; a page is read only when the previous one
+//! has been sent.
 //!
 //! Each page is its own short read, like a client paging with cursors: no transaction is held
 //! open for the length of a download (on PostgreSQL that would hold back the change feed and
