@@ -27,6 +27,7 @@ pub struct PageQuery {
     pub updated_since: Option<DateTime<Utc>>,
     /// `csv`: every row from `cursor` on as one `text/csv` download, all pages (as
     /// `Accept: text/csv` does); `limit` does not apply to it.
+    #[param(inline)]
     pub format: Option<Format>,
 }
 

@@ -36,6 +36,7 @@ pub enum Format {
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
     /// `csv` for a `text/csv` table instead of JSON (as `Accept: text/csv` does).
+    #[param(inline)]
     pub format: Option<Format>,
 }
 
