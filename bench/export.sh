@@ -90,7 +90,7 @@ download() {
     sleep 0.02
   done
   wait "$curl_pid" || true
-  read -r CODE TIME BYTES <"$WORK/$label.out"
+  read -r CODE TIME BYTES <"$WORK/$label.out" || true # curl writes no line end
 }
 
 declare -A SEED SIZE ROWS
