@@ -22,6 +22,12 @@ use crate::http::pagination::{Page, PageQuery};
 use crate::http::reply::{self, Reply};
 use crate::state::AppState;
 
+/// The uploaded file, as raw bytes: its text is read by the server (UTF-8, checked), so the
+/// document describes it as a file, not as a JSON string.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct ImportFile(#[allow(dead_code)] Vec<u8>);
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportOptions {
@@ -73,8 +79,8 @@ fn format_of(req: &HttpRequest) -> Result<ImportFormat, ApiError> {
     request_body(
         description = "The file. CSV: a header row naming the fields of the kind's create request (`POST /customers`, `/vendors`, `/inventory/items`, `/employees`; employees may add `employee_number` to update; opening stock: `sku`, `location` (code or id), `quantity`, `unit_cost`, `occurred_on`, `reason`), then one row per record; an empty cell is a field left out; decimals as written. JSON lines: one object per line, the create request's shape.",
         content(
-            (String = "text/csv", example = "name,email,currency,external_ref\nNorthwind Traders,ap@northwind.example,EUR,CRM-1\n"),
-            (String = "application/x-ndjson", example = "{\"name\":\"Northwind Traders\",\"currency\":\"EUR\",\"external_ref\":\"CRM-1\"}\n")
+            (inline(ImportFile) = "text/csv", example = "name,email,currency,external_ref\nNorthwind Traders,ap@northwind.example,EUR,CRM-1\n"),
+            (inline(ImportFile) = "application/x-ndjson", example = "{\"name\":\"Northwind Traders\",\"currency\":\"EUR\",\"external_ref\":\"CRM-1\"}\n")
         )
     ),
     responses(
@@ -108,6 +114,12 @@ pub async fn create(
     })?;
     if text.contains('\0') {
         return Err(ApiError::invalid("", "the file must not contain NUL characters"));
+    }
+    if format == ImportFormat::Csv {
+        if let Some(problem) = parse::header_problems(&text, &kinds::columns(options.kind)).first() {
+            let column = problem.column.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+            return Err(ApiError::invalid("", format!("the header row{column}: {}", problem.message)));
+        }
     }
     let rows = parse::count_rows(format, &text);
     if rows > settings.max_rows {

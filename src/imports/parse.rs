@@ -129,18 +129,20 @@ fn parse_ndjson(text: &str) -> Parsed {
     Parsed { header: Vec::new(), rows }
 }
 
-fn parse_csv(text: &str, columns: &Columns) -> Parsed {
+/// What is wrong with a CSV file's header row (none: it names known columns, each once). Checked
+/// on upload too, so that a file whose columns are wrong is refused at once (422), not queued.
+pub fn header_problems(text: &str, columns: &Columns) -> Vec<RowError> {
     let mut records = csv_records(text).into_iter();
-    let Some(header) = records.next() else {
-        return Parsed {
-            header: vec![RowError::new(1, None, "the file is empty: a header row is required")],
-            rows: vec![],
-        };
-    };
-    let names = match header.cells {
-        Ok(cells) => cells,
-        Err(e) => return Parsed { header: vec![e.at(1, None)], rows: Vec::new() },
-    };
+    match records.next() {
+        None => vec![RowError::new(1, None, "the file is empty: a header row is required")],
+        Some(header) => match header.cells {
+            Ok(names) => name_problems(&names, columns),
+            Err(e) => vec![e.at(1, None)],
+        },
+    }
+}
+
+fn name_problems(names: &[String], columns: &Columns) -> Vec<RowError> {
     let mut problems = Vec::new();
     let mut seen = HashMap::new();
     for (i, name) in names.iter().enumerate() {
@@ -155,9 +157,21 @@ fn parse_csv(text: &str, columns: &Columns) -> Parsed {
             problems.push(RowError::new(1, Some(name), "the column appears twice"));
         }
     }
+    problems
+}
+
+fn parse_csv(text: &str, columns: &Columns) -> Parsed {
+    let mut records = csv_records(text).into_iter();
+    let names = match records.next().map(|header| header.cells) {
+        Some(Ok(cells)) => cells,
+        Some(Err(e)) => return Parsed { header: vec![e.at(1, None)], rows: Vec::new() },
+        None => return Parsed { header: header_problems(text, columns), rows: Vec::new() },
+    };
+    let problems = name_problems(&names, columns);
     if !problems.is_empty() {
         return Parsed { header: problems, rows: Vec::new() };
     }
+
     let names: Vec<String> = names.iter().map(|n| n.trim().to_string()).collect();
     let rows = records
         .enumerate()

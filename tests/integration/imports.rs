@@ -277,11 +277,12 @@ async fn malformed_files_and_limits(app: TestApp) {
     assert_eq!((listed[0].0, listed[0].1.as_deref()), (2, Some("name")), "{listed:?}");
     assert_eq!((listed[1].0, listed[1].1.as_deref()), (4, None), "{listed:?}");
 
+    // A header that names an unknown column is refused on upload, before any job is queued.
     let unknown = "name,colour\nA,red\n";
-    let job = import(&app, &admin, "kind=customers", "text/csv", unknown).await;
-    assert_eq!(job["status"], "failed");
-    let listed = errors(&app, &admin, job["id"].as_i64().unwrap()).await;
-    assert_eq!((listed[0].0, listed[0].1.as_deref()), (1, Some("colour")), "{listed:?}");
+    let refused =
+        problem(upload(&app, &admin, "kind=customers", "text/csv", unknown).await, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    assert!(refused.to_string().contains("colour"), "{refused}");
 
     // Limits: bytes and rows (413), and the media type (415).
     let big = format!("name,currency\n{}", "Somebody,EUR\n".repeat(30));

@@ -94,9 +94,11 @@ fn negotiate(req: &HttpRequest) -> Result<Negotiated, ApiError> {
     struct OnlyFormat {
         format: Option<String>,
     }
+    // A query string that does not parse (`format` twice) is refused, not read as no format.
     let format = actix_web::web::Query::<OnlyFormat>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| q.into_inner().format)
+        .map_err(|_| ApiError::invalid_parameter("format", "must be given at most once, as json or csv"))?
+        .into_inner()
+        .format
         .map(|raw| parse_format(&raw))
         .transpose()?;
     Ok(Negotiated(wanted(format, req.headers())))
