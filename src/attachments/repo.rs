@@ -36,19 +36,12 @@ pub fn insert_chunk(conn: &mut DbConn, attachment_id: i64, seq: i32, bytes: &[u8
 
 /// Completes an upload (size, digest, and the record it goes to). False when the row is gone.
 pub fn finish(conn: &mut DbConn, id: i64, size: i64, sha256: &str, parent: Option<Parent>) -> QueryResult<bool> {
-    let (parent_type, [ticket, comment, invoice, employee, vendor, item]) = parent_columns(parent);
     let updated = diesel::update(attachments::table.find(id).filter(attachments::complete.eq(false)))
         .set((
             attachments::size_bytes.eq(size),
             attachments::sha256.eq(sha256),
             attachments::complete.eq(true),
-            attachments::parent_type.eq(parent_type),
-            attachments::ticket_id.eq(ticket),
-            attachments::comment_id.eq(comment),
-            attachments::invoice_id.eq(invoice),
-            attachments::employee_id.eq(employee),
-            attachments::vendor_id.eq(vendor),
-            attachments::item_id.eq(item),
+            parent_columns(parent),
             attachments::updated_at.eq(db::now()),
         ))
         .execute(conn)?;
@@ -56,19 +49,42 @@ pub fn finish(conn: &mut DbConn, id: i64, size: i64, sha256: &str, parent: Optio
 }
 
 /// The row's parent columns for `parent`: its type, and its id in the one column of that type.
-fn parent_columns(parent: Option<Parent>) -> (Option<&'static str>, [Option<i64>; 6]) {
-    let Some(parent) = parent else { return (None, [None; 6]) };
-    let slot = match parent.kind {
-        ParentType::Ticket => 0,
-        ParentType::Comment => 1,
-        ParentType::Invoice | ParentType::Bill => 2,
-        ParentType::Employee => 3,
-        ParentType::Vendor => 4,
-        ParentType::Item => 5,
+/// The record a file hangs on, as its columns: the kind, and the id in that kind's column (the
+/// others null). One set for completing an upload and for attaching later.
+#[derive(AsChangeset)]
+#[diesel(table_name = attachments, treat_none_as_null = true)]
+struct ParentColumns {
+    parent_type: Option<&'static str>,
+    ticket_id: Option<i64>,
+    comment_id: Option<i64>,
+    invoice_id: Option<i64>,
+    employee_id: Option<i64>,
+    vendor_id: Option<i64>,
+    item_id: Option<i64>,
+}
+
+fn parent_columns(parent: Option<Parent>) -> ParentColumns {
+    let mut columns = ParentColumns {
+        parent_type: parent.map(|p| p.kind.as_str()),
+        ticket_id: None,
+        comment_id: None,
+        invoice_id: None,
+        employee_id: None,
+        vendor_id: None,
+        item_id: None,
     };
-    let mut ids = [None; 6];
-    ids[slot] = Some(parent.id);
-    (Some(parent.kind.as_str()), ids)
+    if let Some(parent) = parent {
+        let slot = match parent.kind {
+            ParentType::Ticket => &mut columns.ticket_id,
+            ParentType::Comment => &mut columns.comment_id,
+            ParentType::Invoice | ParentType::Bill => &mut columns.invoice_id,
+            ParentType::Employee => &mut columns.employee_id,
+            ParentType::Vendor => &mut columns.vendor_id,
+            ParentType::Item => &mut columns.item_id,
+        };
+        *slot = Some(parent.id);
+    }
+    columns
 }
 
 /// Removes an upload that did not complete (its chunks go with it).
@@ -171,16 +187,9 @@ pub fn lock_parent(conn: &mut DbConn, parent: Parent) -> QueryResult<()> {
 
 /// Attaches a file, if it is still at `version`.
 pub fn set_parent(conn: &mut DbConn, id: i64, version: i64, parent: Parent) -> QueryResult<bool> {
-    let (parent_type, [ticket, comment, invoice, employee, vendor, item]) = parent_columns(Some(parent));
     let updated = diesel::update(attachments::table.find(id).filter(attachments::version.eq(version)))
         .set((
-            attachments::parent_type.eq(parent_type),
-            attachments::ticket_id.eq(ticket),
-            attachments::comment_id.eq(comment),
-            attachments::invoice_id.eq(invoice),
-            attachments::employee_id.eq(employee),
-            attachments::vendor_id.eq(vendor),
-            attachments::item_id.eq(item),
+            parent_columns(Some(parent)),
             attachments::updated_at.eq(db::now()),
             attachments::version.eq(version + 1),
         ))
