@@ -19,6 +19,7 @@ pub mod inventory;
 pub mod invoices;
 pub mod ledger;
 pub mod money;
+pub mod procurement;
 pub mod reports;
 pub mod state;
 pub mod tickets;
@@ -56,6 +57,7 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(tickets::configure)
             .configure(invoices::configure)
             .configure(inventory::configure)
+            .configure(procurement::configure)
             .configure(budgets::configure)
             .configure(ledger::configure)
             .configure(reports::configure)
@@ -76,6 +78,7 @@ pub fn permissions() -> Vec<(&'static str, &'static [&'static auth::roles::Permi
         ("tickets", tickets::permissions::ALL),
         ("invoices", invoices::permissions::ALL),
         ("inventory", inventory::permissions::ALL),
+        ("procurement", procurement::permissions::ALL),
         ("budgets", budgets::permissions::ALL),
         ("ledger", ledger::permissions::ALL),
         ("reports", reports::permissions::ALL),

@@ -91,6 +91,9 @@ async fn receive(pool: &DbPool, id: i64, payload: &mut web::Payload, max: u64) -
             seq += 1;
         }
     }
+    if size == 0 {
+        return Err(empty_file());
+    }
     if !checked {
         refuse_executable_bytes(&buffer)?;
     }
@@ -98,6 +101,12 @@ async fn receive(pool: &DbPool, id: i64, payload: &mut web::Payload, max: u64) -
         store(pool, id, seq, buffer.freeze()).await?;
     }
     Ok((size as i64, hex::encode(hasher.finalize())))
+}
+
+/// A request without a body (or an empty file) is almost always a client's mistake, e.g. a
+/// mistyped path given to `curl --data-binary @…`; storing it would hide that.
+fn empty_file() -> ApiError {
+    ApiError::Invalid(vec![crate::error::FieldError::body("", "the file is empty: send its bytes as the request body")])
 }
 
 /// Removes an upload that will not complete (its chunks go with it).
@@ -125,7 +134,7 @@ async fn discard(pool: &DbPool, id: i64) {
         (status = 409, description = "The record's files would pass OPSDESK_ATTACHMENT_MAX_BYTES_PER_RECORD", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than OPSDESK_ATTACHMENT_MAX_BYTES", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "An executable: by Content-Type, by the filename's extension or by the file's first bytes", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No filename, a name with a path, or a parent that does not exist or is not visible to you", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An empty body, no filename, a name with a path, or a parent that does not exist or is not visible to you", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/attachments")]
@@ -142,6 +151,9 @@ pub async fn upload(
     let declared_length = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared_length.is_some_and(|length| length > settings.max_bytes) {
         return Err(too_large(&settings));
+    }
+    if declared_length == Some(0) {
+        return Err(empty_file());
     }
     let parent = parent.parent()?;
     let filename = filename(&req, name.filename.as_deref())?;

@@ -331,6 +331,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        match_override_reason -> Nullable<Text>,
     }
 }
 
@@ -351,6 +352,7 @@ diesel::table! {
         budget_category -> Nullable<Text>,
         unit -> Nullable<Text>,
         price_per -> Integer,
+        purchase_order_line_id -> Nullable<BigInt>,
     }
 }
 
@@ -646,6 +648,96 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    purchase_requests (id) {
+        id -> BigInt,
+        department_id -> BigInt,
+        requested_by -> Nullable<BigInt>,
+        status -> Text,
+        currency -> Text,
+        needed_by -> Nullable<Date>,
+        note -> Nullable<Text>,
+        low_stock_item_id -> Nullable<BigInt>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        rejection_reason -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    purchase_request_lines (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        position -> Integer,
+        item_id -> Nullable<BigInt>,
+        description -> Text,
+        quantity -> BigInt,
+        estimated_price -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    purchase_orders (id) {
+        id -> BigInt,
+        number -> Nullable<Text>,
+        vendor_id -> BigInt,
+        currency -> Text,
+        status -> Text,
+        expected_on -> Nullable<Date>,
+        sent_on -> Nullable<Date>,
+        received_on -> Nullable<Date>,
+        closed_on -> Nullable<Date>,
+        cancel_reason -> Nullable<Text>,
+        budget_override_reason -> Nullable<Text>,
+        note -> Nullable<Text>,
+        subtotal -> BigInt,
+        tax_total -> BigInt,
+        total -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    purchase_order_lines (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        position -> Integer,
+        item_id -> Nullable<BigInt>,
+        description -> Text,
+        quantity -> BigInt,
+        unit_price -> BigInt,
+        tax_rate -> Integer,
+        net -> BigInt,
+        department_id -> BigInt,
+        budget_category -> Text,
+        request_line_id -> Nullable<BigInt>,
+        received_quantity -> BigInt,
+        billed_quantity -> BigInt,
+    }
+}
+
+diesel::table! {
+    purchase_receipts (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        order_line_id -> BigInt,
+        location_id -> BigInt,
+        quantity -> BigInt,
+        received_on -> Date,
+        movement_id -> BigInt,
+        note -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(desk_members -> desks (desk_id));
 diesel::joinable!(desk_members -> employees (employee_id));
@@ -658,6 +750,8 @@ diesel::joinable!(ticket_tags -> tickets (ticket_id));
 diesel::joinable!(ticket_comments -> tickets (ticket_id));
 diesel::joinable!(time_entries -> tickets (ticket_id));
 diesel::joinable!(invoice_lines -> invoices (invoice_id));
+diesel::joinable!(purchase_request_lines -> purchase_requests (request_id));
+diesel::joinable!(purchase_order_lines -> purchase_orders (order_id));
 diesel::joinable!(payments -> invoices (invoice_id));
 diesel::joinable!(stock_levels -> items (item_id));
 diesel::joinable!(budget_lines -> budgets (budget_id));
@@ -822,4 +916,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_jobs,
     import_files,
     import_errors,
+    purchase_requests,
+    purchase_request_lines,
+    purchase_orders,
+    purchase_order_lines,
+    purchase_receipts,
 );
