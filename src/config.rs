@@ -56,6 +56,33 @@ pub struct Config {
     pub webhooks: WebhookSettings,
     pub attachments: AttachmentSettings,
     pub imports: ImportSettings,
+    pub procurement: ProcurementSettings,
+}
+
+/// The tolerances of procurement's checks (src/procurement/), in hundredths of a percent.
+#[derive(Clone, Copy, Debug)]
+pub struct ProcurementSettings {
+    /// How much more than ordered may be received (OPSDESK_PO_RECEIPT_TOLERANCE_PERCENT, default 5).
+    pub receipt_tolerance: i32,
+    /// How far a bill's unit price may be from the order's (OPSDESK_PO_PRICE_TOLERANCE_PERCENT,
+    /// default 2).
+    pub price_tolerance: i32,
+}
+
+impl ProcurementSettings {
+    fn from_env() -> Result<ProcurementSettings, ConfigError> {
+        let percent = |name: &'static str, default: &str| -> Result<i32, ConfigError> {
+            let raw = std::env::var(name).unwrap_or_else(|_| default.to_string());
+            match crate::money::parse_scaled(raw.trim(), 2) {
+                Ok(v) if (0..=10_000).contains(&v) => Ok(v as i32),
+                _ => Err(ConfigError { name, problem: format!("must be a percentage from 0 to 100, not {raw:?}") }),
+            }
+        };
+        Ok(ProcurementSettings {
+            receipt_tolerance: percent("OPSDESK_PO_RECEIPT_TOLERANCE_PERCENT", "5")?,
+            price_tolerance: percent("OPSDESK_PO_PRICE_TOLERANCE_PERCENT", "2")?,
+        })
+    }
 }
 
 /// How large files may be (src/attachments/).
@@ -356,6 +383,7 @@ impl Config {
             )?,
             webhooks: WebhookSettings::from_env()?,
             attachments: AttachmentSettings::from_env()?,
+            procurement: ProcurementSettings::from_env()?,
             imports: ImportSettings::from_env()?,
         })
     }

@@ -191,6 +191,10 @@ pub fn prepare(config: Config) -> Result<(Service, Option<(String, String)>), St
     ledger::guard::register(Box::new(budgets::exceed::BudgetGuard));
     // Finance answers inventory's questions about the bills stock is received against.
     inventory::bills::register(Box::new(invoices::stock::BillsForStock));
+    // Procurement answers finance's questions about bills citing purchase orders.
+    invoices::purchasing::register(Box::new(procurement::MatchForBills {
+        price_tolerance: config.procurement.price_tolerance,
+    }));
     // Finance answers the job desk's question about the customer a ticket names.
     tickets::customers::register(Box::new(invoices::parties::CustomersForTickets));
     let pool = db::connect_pool(&config.database_url, config.pool_size, config.pool_timeout)?;

@@ -82,7 +82,9 @@ fn check_one(
         .load::<i64>(conn)?
         .iter()
         .sum();
-    let spent = super::variance::spent_to_date(conn, spend.department_id, spend.category, currency, spend.on)?;
+    let (actual, committed) =
+        super::variance::spent_to_date(conn, spend.department_id, spend.category, currency, spend.on)?;
+    let spent = if spend.is_commitment { actual + committed } else { actual };
     let overrun = spent + amount - planned;
     if overrun <= 0 {
         return Ok(None);

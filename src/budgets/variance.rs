@@ -119,16 +119,20 @@ pub fn spending(
     Ok(spent)
 }
 
-/// What a department spent on a category in `currency` from January to the end of `on`.
+/// What a department spent on a category in `currency` from January to the end of `on`, and what
+/// is committed besides: (actual, committed).
 pub fn spent_to_date(
     conn: &mut DbConn,
     department_id: i64,
     category: &str,
     currency: &str,
     on: NaiveDate,
-) -> Result<i64, ApiError> {
+) -> Result<(i64, i64), ApiError> {
     let spent = spending(conn, currency, on.year(), on, Some(department_id))?;
-    Ok(spent.get(&(department_id, category.to_string())).map(|months| months.iter().map(|m| m.0).sum()).unwrap_or(0))
+    Ok(spent
+        .get(&(department_id, category.to_string()))
+        .map(|months| months.iter().fold((0, 0), |(a, c), m| (a + m.0, c + m.1)))
+        .unwrap_or((0, 0)))
 }
 
 fn months_elapsed(year: i32, as_of: NaiveDate) -> u32 {

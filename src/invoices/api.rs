@@ -124,8 +124,9 @@ pub async fn create(
             (_, None, None) => "EUR".parse().map_err(ApiError::internal)?,
         };
         // A vendor's documents (bills and their credit notes) are charged to departments' budgets.
-        let (lines, totals) = price_lines(&mut v, &input.lines, currency, vendor_id.is_some());
-        check_line_links(conn, &mut v, &lines)?;
+        let (mut lines, totals) = price_lines(&mut v, &input.lines, currency, vendor_id.is_some());
+        let bill = vendor_id.filter(|_| input.kind == InvoiceKind::Payable).map(|vendor| (vendor, currency.code()));
+        check_line_links(conn, &mut v, &mut lines, bill)?;
         if let (Some(issued), Some(due)) = (input.issue_date, input.due_date) {
             v.check(due >= issued, "/due_date", "must not be before the issue date");
         }
@@ -268,8 +269,12 @@ pub async fn update(
         let currency = currency_of(&row)?;
         let (lines, totals) = match &input.lines {
             Some(lines) => {
-                let (lines, totals) = price_lines(&mut v, lines, currency, row.vendor_id.is_some());
-                check_line_links(conn, &mut v, &lines)?;
+                let (mut lines, totals) = price_lines(&mut v, lines, currency, row.vendor_id.is_some());
+                let bill = row
+                    .vendor_id
+                    .filter(|_| row.kind() == InvoiceKind::Payable)
+                    .map(|vendor| (vendor, currency.code()));
+                check_line_links(conn, &mut v, &mut lines, bill)?;
                 (Some(lines), totals)
             }
             None => (None, TotalsFields { subtotal: row.subtotal, tax_total: row.tax_total, total: row.total }),

@@ -180,6 +180,7 @@ pub async fn bill_time(
                 ApiError::invalid("/to", format!("the time of {} is worth more than the limit", ticket.reference))
             })?;
             lines.push(NewLine {
+                purchase_order_line_id: None,
                 description: format!("{}: {}", ticket.reference, ticket.subject),
                 quantity,
                 unit_price,
@@ -230,6 +231,7 @@ pub async fn bill_time(
                 ApiError::invalid("/to", format!("the parts of {} are worth more than the limit", ticket.reference))
             })?;
             lines.push(NewLine {
+                purchase_order_line_id: None,
                 description: format!("{}: {} {}", ticket.reference, item.sku, item.name),
                 quantity: *quantity,
                 unit_price,

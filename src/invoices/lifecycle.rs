@@ -88,9 +88,13 @@ pub async fn issue(
     principal.require(&permissions::WRITE_FINANCE)?;
     let id = id.into_inner();
     let mut v = Validator::new();
-    let override_reason =
-        body.0.and_then(|b| b.budget_override_reason).map(|r| v.required_text("/budget_override_reason", &r, 500));
+    let body = body.0.unwrap_or_default();
+    let override_reason = body.budget_override_reason.map(|r| v.required_text("/budget_override_reason", &r, 500));
+    let match_override = body.match_override_reason.map(|r| v.required_text("/match_override_reason", &r, 500));
     v.finish()?;
+    if match_override.is_some() {
+        principal.require(&permissions::OVERRIDE_MATCH)?;
+    }
     let actor = principal.actor();
     reply::commit(&req, &state.pool, move |conn| {
         let (row, before) = load(conn, id)?;
@@ -122,6 +126,10 @@ pub async fn issue(
         // Checked while the bill is still a draft, so that it is not counted twice.
         let mut warnings = Vec::new();
         if kind == InvoiceKind::Payable {
+            super::purchasing::check_match(conn, &actor, id, match_override.as_deref())?;
+            if let Some(reason) = &match_override {
+                repo::set_match_override(conn, id, reason)?;
+            }
             // Per department and category: the bill's lines before tax.
             let mut spends: std::collections::BTreeMap<(i64, String), i64> = std::collections::BTreeMap::new();
             for line in repo::lines_of(conn, id)? {
@@ -129,27 +137,15 @@ pub async fn issue(
                     *spends.entry((department, category)).or_default() += line.net;
                 }
             }
-            for ((department_id, category), amount) in spends {
-                let entry = ledger::Entry {
-                    occurred_on: issue_date,
-                    kind: ledger::Kind::Expense,
-                    category: category.clone(),
-                    currency: row.currency.clone(),
-                    amount,
-                    quantity: 0,
-                    dims: ledger::Dimensions { department_id: Some(department_id), ..Default::default() },
-                    source_line_id: None,
-                };
-                let spend = ledger::guard::Spend {
-                    department_id,
-                    category: &category,
-                    on: issue_date,
-                    amount,
-                    currency: &row.currency,
-                    base_amount: ledger::base_amount_of(conn, &entry)?,
-                };
-                warnings.extend(ledger::guard::check(conn, &actor, &spend, override_reason.as_deref())?);
-            }
+            warnings = ledger::guard::check_per_department(
+                conn,
+                &actor,
+                &spends,
+                &row.currency,
+                issue_date,
+                false,
+                override_reason.as_deref(),
+            )?;
         }
         let year = issue_date.year();
         let number = repo::next_number(conn, &row, year)?;
@@ -168,6 +164,9 @@ pub async fn issue(
             }
             let (_, after_target) = load(conn, target)?;
             audit::record(conn, &actor, "invoice.credited", ENTITY, target, None::<&Invoice>, Some(&after_target))?;
+        }
+        if kind == InvoiceKind::Payable {
+            super::purchasing::bill_changed(conn, id)?;
         }
         let (_, mut after) = load(conn, id)?;
         audit::record(conn, &actor, "invoice.issued", ENTITY, id, Some(&before), Some(&after))?;
@@ -232,6 +231,9 @@ pub async fn void(
             if !repo::settle(conn, target, 0, -row.total, None)? {
                 return Err(ApiError::internal("a credit note's amount could not be given back"));
             }
+        }
+        if row.kind() == InvoiceKind::Payable {
+            super::purchasing::bill_changed(conn, id)?;
         }
         let (_, after) = load(conn, id)?;
         audit::record(conn, &actor, "invoice.voided", ENTITY, id, Some(&before), Some(&after))?;

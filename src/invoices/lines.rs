@@ -62,6 +62,9 @@ pub fn price_lines(
         if line.department_id.is_some() != line.budget_category.is_some() {
             v.error(&at("budget_category"), "give a department and a budget category together");
         }
+        if !from_vendor && line.purchase_order_line_id.is_some() {
+            v.error(&at("purchase_order_line_id"), "only the lines of bills cite purchase order lines");
+        }
         if !from_vendor && line.department_id.is_some() {
             v.error(
                 &at("department_id"),
@@ -90,6 +93,7 @@ pub fn price_lines(
             budget_category: line.budget_category.map(|c| c.as_str()),
             unit,
             price_per,
+            purchase_order_line_id: line.purchase_order_line_id,
         });
     }
     let nets: Vec<(i64, i32)> = priced.iter().map(|l| (l.net, l.tax_rate)).collect();
@@ -100,9 +104,34 @@ pub fn price_lines(
     (priced, TotalsFields { subtotal: totals.subtotal, tax_total: totals.tax_total, total: totals.total })
 }
 
-/// Checks what lines refer to: departments, items and tickets must exist.
-pub(super) fn check_line_links(conn: &mut DbConn, v: &mut Validator, lines: &[NewLine]) -> Result<(), ApiError> {
-    for (i, line) in lines.iter().enumerate() {
+/// Checks what lines refer to: departments, items and tickets must exist; a cited purchase
+/// order line must be citable by a bill (`bill`: its vendor and currency; None for any other
+/// document, which cites none) and gives the line its item, department and category where the
+/// line names none.
+pub(super) fn check_line_links(
+    conn: &mut DbConn,
+    v: &mut Validator,
+    lines: &mut [NewLine],
+    bill: Option<(i64, &str)>,
+) -> Result<(), ApiError> {
+    for (i, line) in lines.iter_mut().enumerate() {
+        if let Some(order_line) = line.purchase_order_line_id {
+            let pointer = format!("/lines/{i}/purchase_order_line_id");
+            match bill {
+                None => v.error(&pointer, "only the lines of bills (not credit notes) cite purchase order lines"),
+                Some((vendor, currency)) => match super::purchasing::citable(conn, order_line, vendor, currency)? {
+                    Err(why) => v.error(&pointer, why),
+                    Ok(cited) => {
+                        line.item_id = line.item_id.or(cited.item_id);
+                        if line.department_id.is_none() && line.budget_category.is_none() {
+                            line.department_id = Some(cited.department_id);
+                            line.budget_category = model::BudgetCategory::from_stored(&cited.budget_category)
+                                .map(model::BudgetCategory::as_str);
+                        }
+                    }
+                },
+            }
+        }
         if let Some(department) = line.department_id {
             if crate::employees::department(conn, department)?.is_none() {
                 v.error(&format!("/lines/{i}/department_id"), "no such department");
@@ -141,6 +170,7 @@ mod tests {
             budget_category: None,
             price_per: None,
             unit: None,
+            purchase_order_line_id: None,
         };
         let mut v = Validator::new();
         let (lines, totals) = price_lines(

@@ -11,15 +11,16 @@ pub mod parties;
 pub mod party_views;
 pub mod payments;
 pub mod permissions;
+pub mod purchasing;
 pub mod repo;
 pub mod reports;
 pub mod stock;
 pub mod views;
 
+pub use repo::parties::party;
 /// Other modules read documents (invoices, bills, credit notes) and parties through these,
 /// never through `repo`.
-pub use repo::invoice;
-pub use repo::parties::party;
+pub use repo::{cite_order_line, invoice, line as invoice_line, lines_of as invoice_lines, set_match_override};
 
 /// Books the documents older than the cost book (once, at the first start after the upgrade).
 /// Bulk import (`crate::imports`) records and changes customers and vendors through the

@@ -219,6 +219,7 @@ pub struct InvoiceRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    pub match_override_reason: Option<String>,
 }
 
 impl InvoiceRow {
@@ -267,6 +268,7 @@ pub struct LineRow {
     pub budget_category: Option<String>,
     pub unit: Option<String>,
     pub price_per: i32,
+    pub purchase_order_line_id: Option<i64>,
 }
 
 #[derive(Queryable, Selectable, Debug, Clone)]

@@ -14,4 +14,10 @@ pub const READ_FINANCE: Permission = Permission {
     limit: "",
 };
 
-pub const ALL: &[&Permission] = &[&WRITE_FINANCE, &READ_FINANCE];
+pub const OVERRIDE_MATCH: Permission = Permission {
+    action: "issue a bill that does not match its purchase order or receipts, with a reason (audited)",
+    roles: &[Role::Finance],
+    limit: "",
+};
+
+pub const ALL: &[&Permission] = &[&WRITE_FINANCE, &READ_FINANCE, &OVERRIDE_MATCH];

@@ -46,6 +46,8 @@ pub struct InvoiceLine {
     /// Payable lines: the department whose budget bears the cost, with its category.
     pub department_id: Option<i64>,
     pub budget_category: Option<BudgetCategory>,
+    /// Bills: the purchase order line the line bills (three-way matched when the bill is issued).
+    pub purchase_order_line_id: Option<i64>,
 }
 
 /// The tax at one rate: on the sum of the nets of the lines at that rate, half-up.
@@ -92,6 +94,8 @@ pub struct Invoice {
     /// The date of the payment that settled it.
     pub paid_on: Option<NaiveDate>,
     pub void_reason: Option<String>,
+    /// Bills issued although a line did not match its purchase order or receipts: finance's reason.
+    pub match_override_reason: Option<String>,
     pub issued_at: Option<DateTime<Utc>>,
     pub voided_at: Option<DateTime<Utc>>,
     pub created_by: Option<i64>,
@@ -157,6 +161,7 @@ impl Invoice {
                     item_id: l.item_id,
                     department_id: l.department_id,
                     budget_category: l.budget_category.as_deref().and_then(BudgetCategory::from_stored),
+                    purchase_order_line_id: l.purchase_order_line_id,
                 })
                 .collect(),
             taxes,
@@ -169,6 +174,7 @@ impl Invoice {
             overdue: row.is_overdue(today),
             paid_on: row.paid_on,
             void_reason: row.void_reason.clone(),
+            match_override_reason: row.match_override_reason.clone(),
             issued_at: row.issued_at.map(|t| t.and_utc()),
             voided_at: row.voided_at.map(|t| t.and_utc()),
             created_by: row.created_by,
@@ -191,6 +197,13 @@ pub struct IssueInvoice {
         pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
     )]
     pub budget_override_reason: Option<String>,
+    /// Issue a bill although a line citing a purchase order does not match it (billed more than
+    /// received, or a price past the tolerance) — finance, admin; the reason is kept and audited.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
+    pub match_override_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -226,6 +239,9 @@ pub struct InvoiceLineInput {
     /// (or gets it back), with `budget_category`.
     pub department_id: Option<i64>,
     pub budget_category: Option<BudgetCategory>,
+    /// Bills: a line of a sent purchase order from the bill's vendor, in its currency. The item,
+    /// department and category default to the order line's; issuing the bill checks the match.
+    pub purchase_order_line_id: Option<i64>,
 }
 
 /// A draft invoice. Totals, number and status are the server's.

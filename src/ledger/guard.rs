@@ -22,6 +22,10 @@ pub struct Spend<'a> {
     pub currency: &'a str,
     /// The amount in the base currency at the rate of `on`.
     pub base_amount: i64,
+    /// A commitment (a purchase order being sent) is checked against what is spent and
+    /// committed so far; money spent against what is spent only (its own commitment, if any,
+    /// turns into it).
+    pub is_commitment: bool,
 }
 
 /// A spend that takes a budget line over its plan to date.
@@ -32,7 +36,8 @@ pub struct BudgetWarning {
     pub category: String,
     /// Planned from January to the month of the spend.
     pub planned_to_date: String,
-    /// Spent before this spend, to its date.
+    /// Spent before this spend, to its date (with what is committed, when the spend is a
+    /// commitment).
     pub spent_to_date: String,
     /// The spend, in the budget's currency.
     pub amount: String,
@@ -60,6 +65,45 @@ static GUARD: OnceLock<Box<dyn SpendGuard>> = OnceLock::new();
 /// Registers the guard (once a process; later calls keep the first).
 pub fn register(guard: Box<dyn SpendGuard>) {
     let _ = GUARD.set(guard);
+}
+
+/// Asks the guard about a document's spend (or commitment) on `on`, in `currency`, per
+/// department and budget category: each amount is converted to the base currency at the day's
+/// rate and checked; the warnings of all of them, or the first refusal.
+#[allow(clippy::too_many_arguments)]
+pub fn check_per_department(
+    conn: &mut DbConn,
+    actor: &audit::Actor,
+    amounts: &std::collections::BTreeMap<(i64, String), i64>,
+    currency: &str,
+    on: NaiveDate,
+    is_commitment: bool,
+    override_reason: Option<&str>,
+) -> Result<Vec<BudgetWarning>, ApiError> {
+    let mut warnings = Vec::new();
+    for ((department_id, category), amount) in amounts {
+        let entry = super::Entry {
+            occurred_on: on,
+            kind: if is_commitment { super::Kind::Commitment } else { super::Kind::Expense },
+            category: category.clone(),
+            currency: currency.to_string(),
+            amount: *amount,
+            quantity: 0,
+            dims: super::Dimensions { department_id: Some(*department_id), ..Default::default() },
+            source_line_id: None,
+        };
+        let spend = Spend {
+            department_id: *department_id,
+            category,
+            on,
+            amount: *amount,
+            currency,
+            base_amount: super::base_amount_of(conn, &entry)?,
+            is_commitment,
+        };
+        warnings.extend(check(conn, actor, &spend, override_reason)?);
+    }
+    Ok(warnings)
 }
 
 /// Asks the registered guard about a spend; with none registered every spend may be booked.

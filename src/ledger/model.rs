@@ -13,7 +13,8 @@ use crate::money::{self, Currency};
 /// - materials: stock issued at moving average (spend);
 /// - expense: issued vendors' bills less the stock received against them, and vendors' credit
 ///   notes taken back (spend);
-/// - commitment: draft bills (money promised, not yet spent);
+/// - commitment: draft bills and what sent purchase orders still promise (money promised, not
+///   yet spent);
 /// - revenue: issued invoices less customer credit notes, before tax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
@@ -53,6 +54,8 @@ pub enum SourceType {
     TimeEntry,
     StockMovement,
     Invoice,
+    /// A purchase order's open commitment.
+    PurchaseOrder,
 }
 
 impl SourceType {
@@ -61,6 +64,7 @@ impl SourceType {
             SourceType::TimeEntry => "time_entry",
             SourceType::StockMovement => "stock_movement",
             SourceType::Invoice => "invoice",
+            SourceType::PurchaseOrder => "purchase_order",
         }
     }
 }
@@ -80,6 +84,9 @@ impl Source {
     }
     pub fn invoice(id: i64) -> Source {
         Source { kind: SourceType::Invoice, id }
+    }
+    pub fn purchase_order(id: i64) -> Source {
+        Source { kind: SourceType::PurchaseOrder, id }
     }
 }
 

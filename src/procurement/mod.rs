@@ -10,6 +10,8 @@ pub mod orders;
 pub mod permissions;
 pub mod requests;
 
+pub use orders::matching::MatchForBills;
+
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.configure(requests::configure).configure(orders::configure);
 }

@@ -32,8 +32,8 @@ pub const READ_PURCHASING: Permission = Permission {
     limit: "others read the requests they raised and those of the departments they manage",
 };
 
-pub const OVERRIDE_MATCH: Permission = Permission {
-    action: "issue a bill that does not match its order or receipts, with a reason (audited)",
+pub const OVERRIDE_BUDGET: Permission = Permission {
+    action: "send a purchase order past a budget's stop, with a reason (audited)",
     roles: &[Role::Finance],
     limit: "",
 };
@@ -44,5 +44,5 @@ pub const ALL: &[&Permission] = &[
     &MANAGE_PURCHASE_ORDERS,
     &RECEIVE_GOODS,
     &READ_PURCHASING,
-    &OVERRIDE_MATCH,
+    &OVERRIDE_BUDGET,
 ];

@@ -35,6 +35,7 @@ mod journal;
 mod ledger;
 mod limits;
 mod platform;
+mod procurement;
 mod roles;
 mod schema;
 mod tickets;

@@ -247,6 +247,7 @@ pub(crate) fn post(
             amount: -value_delta,
             currency: &item.currency,
             base_amount: ledger::base_amount_of(conn, &entry)?,
+            is_commitment: false,
         };
         warnings.extend(ledger::guard::check(conn, actor, &spend, posting.budget_override)?);
     }

@@ -21,7 +21,8 @@ use crate::ledger;
 ///
 /// Stock bought is inventory, not spend: a bill line counts less the value of the stock received
 /// against it (in the bill's currency; never below zero). The parts count as materials when
-/// they are issued, so nothing is counted twice.
+/// they are issued, so nothing is counted twice. A line citing a purchase order books no
+/// commitment (the order holds it) and, for an item, no expense (received against the order).
 pub fn document_entries(conn: &mut DbConn, id: i64) -> QueryResult<Vec<ledger::Entry>> {
     let Some(row) = invoice(conn, id)? else { return Ok(Vec::new()) };
     let (kind, sign) = match (row.vendor_id.is_some(), row.kind(), row.status()) {
@@ -48,6 +49,11 @@ pub fn document_entries(conn: &mut DbConn, id: i64) -> QueryResult<Vec<ledger::E
                 Some((currency, value)) if *currency == row.currency => *value,
                 _ => 0,
             };
+            // A line citing a purchase order: the order commits it while the bill is a draft,
+            // and an item on it is stock received against the order (inventory, not spend).
+            let cited = line.purchase_order_line_id.is_some();
+            let stock =
+                if cited && (kind == ledger::Kind::Commitment || line.item_id.is_some()) { line.net } else { stock };
             let category = match kind {
                 ledger::Kind::Revenue if line.ticket_id.is_some() && line.item_id.is_none() => "time".to_string(),
                 ledger::Kind::Revenue if line.item_id.is_some() => "parts".to_string(),

@@ -55,6 +55,8 @@ pub struct NewLine {
     pub unit: Option<String>,
     /// How many units the unit price is for (1, or 60 for minutes at an hourly rate).
     pub price_per: i32,
+    /// Bills: the purchase order line it bills.
+    pub purchase_order_line_id: Option<i64>,
 }
 
 /// Server-computed totals.
@@ -165,6 +167,7 @@ fn replace_lines(conn: &mut DbConn, invoice_id: i64, lines: &[NewLine]) -> Query
                 invoice_lines::budget_category.eq(line.budget_category),
                 invoice_lines::unit.eq(&line.unit),
                 invoice_lines::price_per.eq(line.price_per),
+                invoice_lines::purchase_order_line_id.eq(line.purchase_order_line_id),
             ))
             .execute(conn)?;
     }
@@ -206,12 +209,45 @@ pub fn lines_of(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Vec<LineRow>>
         .load(conn)
 }
 
+/// One line of any document.
+pub fn line(conn: &mut DbConn, line_id: i64) -> QueryResult<Option<LineRow>> {
+    invoice_lines::table.find(line_id).select(LineRow::as_select()).first(conn).optional()
+}
+
+/// Makes line `line_id` of bill `invoice_id` cite order line `order_line_id` (a bill linked
+/// after it was written), with the order line's item where the line has none, and books the
+/// bill as it stands after.
+pub fn cite_order_line(
+    conn: &mut DbConn,
+    invoice_id: i64,
+    line_id: i64,
+    order_line_id: i64,
+    item_id: Option<i64>,
+) -> Result<(), ApiError> {
+    let item_id = line(conn, line_id)?.and_then(|l| l.item_id).or(item_id);
+    booking(conn, invoice_id, |conn| {
+        diesel::update(invoice_lines::table.find(line_id).filter(invoice_lines::purchase_order_line_id.is_null()))
+            .set((invoice_lines::purchase_order_line_id.eq(order_line_id), invoice_lines::item_id.eq(item_id)))
+            .execute(conn)?;
+        diesel::update(invoices::table.find(invoice_id))
+            .set((invoices::updated_at.eq(db::now()), invoices::version.eq(invoices::version + 1)))
+            .execute(conn)
+            .map(|_| ())
+    })
+}
+
 /// Numbers and issues a draft at `expected_version`.
 /// The next number of `row`'s series in `year`: gapless, as the counter row is taken in the
 /// caller's transaction.
 pub fn next_number(conn: &mut DbConn, row: &InvoiceRow, year: i32) -> QueryResult<String> {
     let n = db::counters::next(conn, &format!("invoice:{}:{year}", row.series()))?;
     Ok(super::model::invoice_number(row.series(), year, n))
+}
+
+/// Keeps finance's reason for issuing bill `id` although a line did not match its order.
+pub fn set_match_override(conn: &mut DbConn, id: i64, reason: &str) -> QueryResult<()> {
+    diesel::update(invoices::table.find(id)).set(invoices::match_override_reason.eq(reason)).execute(conn)?;
+    Ok(())
 }
 
 pub fn issue(
