@@ -35,6 +35,7 @@ mod journal;
 mod ledger;
 mod limits;
 mod platform;
+mod purchase_requests;
 mod roles;
 mod schema;
 mod tickets;
