@@ -195,6 +195,8 @@ pub fn prepare(config: Config) -> Result<(Service, Option<(String, String)>), St
     invoices::purchasing::register(Box::new(procurement::MatchForBills {
         price_tolerance: config.procurement.price_tolerance,
     }));
+    // Procurement raises a draft purchase request when stock crosses an item's reorder point.
+    inventory::reorder::register(Box::new(procurement::requests::low_stock::RaiseOnLowStock));
     // Finance answers the job desk's question about the customer a ticket names.
     tickets::customers::register(Box::new(invoices::parties::CustomersForTickets));
     let pool = db::connect_pool(&config.database_url, config.pool_size, config.pool_timeout)?;

@@ -48,6 +48,44 @@ pub fn departments_managed_by(conn: &mut DbConn, employee_id: i64) -> diesel::Qu
         .load(conn)
 }
 
+/// The active departments in which an active employee works whose (active) user account holds
+/// `role`, lowest id first: where work of that role is done (procurement sends low stock's
+/// requests to the first one of ops).
+pub fn departments_with_role(conn: &mut DbConn, role: crate::auth::roles::Role) -> diesel::QueryResult<Vec<i64>> {
+    use crate::db::schema::{departments, employees, users};
+    use diesel::prelude::*;
+    // Roles are stored as one comma-separated text: narrowed in SQL, decided by parsing.
+    let candidates: Vec<(i64, String)> = employees::table
+        .inner_join(departments::table)
+        .inner_join(users::table.on(employees::user_id.eq(users::id.nullable())))
+        .filter(departments::active.eq(true))
+        .filter(employees::status.eq("active"))
+        .filter(users::active.eq(true))
+        .filter(users::roles.like(format!("%{}%", role.as_str())))
+        .select((departments::id, users::roles))
+        .order(departments::id.asc())
+        .load(conn)?;
+    let mut found: Vec<i64> = candidates
+        .into_iter()
+        .filter(|(_, roles)| crate::auth::roles::Roles::from_stored(roles).contains(role))
+        .map(|(department, _)| department)
+        .collect();
+    found.dedup();
+    Ok(found)
+}
+
+/// The active department with the lowest id, if there is one.
+pub fn lowest_active_department(conn: &mut DbConn) -> diesel::QueryResult<Option<i64>> {
+    use crate::db::schema::departments;
+    use diesel::prelude::*;
+    departments::table
+        .filter(departments::active.eq(true))
+        .select(departments::id)
+        .order(departments::id.asc())
+        .first(conn)
+        .optional()
+}
+
 /// Whether the employee exists and may be given work (status active).
 pub fn assignable(conn: &mut DbConn, employee_id: i64) -> diesel::QueryResult<bool> {
     Ok(repo::employee(conn, employee_id)?

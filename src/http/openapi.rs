@@ -48,6 +48,7 @@ use crate::error::PROBLEM_JSON;
         (name = "budgets", description = "Budgets: plan vs actual per department, revisions, forecast"),
         (name = "inventory", description = "Items, locations, the stock ledger, valuation and reorder"),
         (name = "invoices", description = "Invoices receivable and payable, credit notes, payments, billing desk time, aging and profitability"),
+        (name = "procurement", description = "Purchase requests and orders, receipts against them and the three-way match of bills"),
     )
 )]
 struct ApiDoc;

@@ -9,6 +9,7 @@ pub mod locations;
 pub mod model;
 pub mod movements;
 pub mod permissions;
+pub mod reorder;
 pub mod repo;
 pub mod reports;
 

@@ -36,6 +36,7 @@ mod ledger;
 mod limits;
 mod platform;
 mod procurement;
+mod purchase_requests;
 mod roles;
 mod schema;
 mod tickets;

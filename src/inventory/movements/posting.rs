@@ -302,13 +302,29 @@ pub(crate) fn post(
     )?;
     // A crossing of the reorder point is told once, until stock rises above it again.
     if below && !item.below_reorder {
+        let suggested = item.reorder_quantity.max(item.reorder_point - on_hand);
         let notice = serde_json::json!({
             "sku": item.sku,
             "on_hand": show_quantity(on_hand),
             "reorder_point": show_quantity(item.reorder_point),
-            "suggested_order_quantity": show_quantity(item.reorder_quantity.max(item.reorder_point - on_hand)),
+            "suggested_order_quantity": show_quantity(suggested),
         });
         audit::record(conn, actor, "item.reorder_point_reached", "item", item.id, None, Some(&notice))?;
+        // Procurement raises a draft purchase request (crate::inventory::reorder). The average
+        // is the one before this movement: going out does not change it, and stock at zero
+        // would have none.
+        let notice = crate::inventory::reorder::ReorderNotice {
+            item_id: item.id,
+            sku: item.sku.clone(),
+            name: item.name.clone(),
+            currency: item.currency.clone(),
+            active: item.active,
+            on_hand,
+            reorder_point: item.reorder_point,
+            suggested_quantity: suggested,
+            average_cost: average,
+        };
+        crate::inventory::reorder::reached(conn, actor, &notice)?;
     }
     Ok((row, currency, warnings))
 }

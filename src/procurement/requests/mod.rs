@@ -3,7 +3,12 @@
 //! rejects with a reason; low stock raises a draft by itself, one per item until it is handled.
 //! An order made from approved requests marks them ordered (`crate::procurement::orders`).
 
+mod access;
+pub mod api;
+pub mod lifecycle;
+pub mod low_stock;
 mod repo;
+pub mod views;
 
 use crate::db::DbConn;
 use crate::error::ApiError;
@@ -28,4 +33,14 @@ pub fn release_ordered(conn: &mut DbConn, request_ids: &[i64]) -> Result<(), Api
     repo::set_status(conn, request_ids, super::model::RequestStatus::Ordered, super::model::RequestStatus::Approved)
 }
 
-pub fn configure(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(api::create)
+        .service(api::list)
+        .service(api::get)
+        .service(api::update)
+        .service(api::delete)
+        .service(lifecycle::submit)
+        .service(lifecycle::approve)
+        .service(lifecycle::reject)
+        .service(lifecycle::cancel);
+}
