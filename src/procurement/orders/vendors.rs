@@ -179,7 +179,7 @@ pub async fn report(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_PURCHASING)?;
     let to = query.to.unwrap_or_else(crate::clock::today);
-    let from = query.from.unwrap_or(to - chrono::Duration::days(90));
+    let from = query.from.unwrap_or_else(|| to.checked_sub_signed(chrono::Duration::days(90)).unwrap_or(to));
     if from > to {
         return Err(ApiError::invalid_parameter("from", "must not be after `to`"));
     }
