@@ -220,6 +220,41 @@ async fn whole_flow(app: TestApp) {
     assert_eq!(row["on_time_share"], "1");
     assert_eq!(row["price_variance"], "0.00");
     assert_eq!(row["open_commitments"], "0.00");
+
+    // Two damaged cables go back from the shelf: stock leaves at the order's price (9.00), the
+    // order keeps its state (closed), and goods received not billed now shows what was billed
+    // but not kept: 11 cables billed (one by the override), 8 kept, 3 × 4.50 owed back.
+    let back = |quantity: &str, location: i64| {
+        json!({"location_id": location, "reason": "Damaged in transit",
+        "lines": [{"order_line_id": cable_line, "quantity": quantity}]})
+    };
+    let other =
+        created(app.post("/api/v1/inventory/locations", &s.ops, &json!({"code": "VAN", "name": "Van"})).await).await;
+    let refused = problem(
+        app.post(&format!("{path}/returns"), &s.ops, &back("1", other["id"].as_i64().unwrap())).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert!(refused["detail"].as_str().unwrap().contains("0.000 of it was received"), "{refused}");
+    problem(
+        app.post(
+            &format!("{path}/returns"),
+            &s.ops,
+            &json!({"location_id": s.shelf, "reason": " ",
+        "lines": [{"order_line_id": cable_line, "quantity": "1"}]}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let returned = created(app.post(&format!("{path}/returns"), &s.ops, &back("2", s.shelf)).await).await;
+    assert_eq!(returned["receipts"][0]["quantity"], "-2.000");
+    assert_eq!(returned["order"]["status"], "closed");
+    assert_eq!(returned["order"]["lines"][0]["received_quantity"], "8.000");
+    let item = ok(app.get(&format!("/api/v1/inventory/items/{}", s.cable), &s.ops).await).await;
+    assert_eq!((item["on_hand"].as_str(), item["stock_value"].as_str()), (Some("8.000"), Some("36.00")), "{item}");
+    let (debit, credit) = balance(&app, &s.admin, "2300").await;
+    assert_eq!((debit.as_str(), credit.as_str()), ("13.50", "0.00"), "the vendor owes a credit note for 13.50");
 }
 both_backends!(procurement_whole_flow, whole_flow);
 

@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(lifecycle::cancel)
         .service(lifecycle::close)
         .service(receipts::receive)
+        .service(receipts::return_goods)
         .service(receipts::list)
         .service(matching::link_bill)
         .service(vendors::report);

@@ -1,4 +1,5 @@
-//! Goods arriving against an order: `POST /purchase-orders/{id}/receipts`. Each line received is
+//! Goods arriving against an order (`POST /purchase-orders/{id}/receipts`) and going back to the
+//! vendor (`…/returns`). Each line received is
 //! an inventory receipt at the order's price (stock, the moving average, the cost book and the
 //! general ledger take it through inventory's own posting: inventory against goods received not
 //! billed), recorded against the order line; the order's state and commitment follow.
@@ -24,6 +25,69 @@ use crate::inventory::model::MovementKind;
 use crate::inventory::movements::CreateMovement;
 use crate::money::{format_scaled, parse_scaled};
 use crate::state::AppState;
+
+/// The quantities of `lines`, each above 0 with up to 3 decimals; 1 to 200 lines.
+fn quantities(v: &mut Validator, lines: &[ReceiptLineInput]) -> Vec<i64> {
+    if lines.is_empty() || lines.len() > 200 {
+        v.error("/lines", "give 1 to 200 lines");
+    }
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| match parse_scaled(&line.quantity, QUANTITY_SCALE) {
+            Ok(q) if q > 0 => q,
+            Ok(_) => {
+                v.error(&format!("/lines/{i}/quantity"), "must be more than 0");
+                0
+            }
+            Err(e) => {
+                v.error(&format!("/lines/{i}/quantity"), e);
+                0
+            }
+        })
+        .collect()
+}
+
+/// Checks that the day is not before `order` was sent and that each line is a line of the order
+/// with an item (422 naming what is wrong).
+fn check_lines(
+    conn: &mut DbConn,
+    order: &repo::OrderRow,
+    inputs: &[ReceiptLineInput],
+    on: chrono::NaiveDate,
+    day_pointer: &str,
+) -> Result<(), ApiError> {
+    let mut v = Validator::new();
+    if order.sent_on.is_some_and(|sent| on < sent) {
+        v.error(day_pointer, "must not be before the order was sent");
+    }
+    let lines = repo::lines_of(conn, order.id)?;
+    for (i, input_line) in inputs.iter().enumerate() {
+        match lines.iter().find(|l| l.id == input_line.order_line_id) {
+            None => v.error(&format!("/lines/{i}/order_line_id"), "no such line on this order"),
+            Some(l) if l.item_id.is_none() => v.error(
+                &format!("/lines/{i}/order_line_id"),
+                "a line without an item is not received into stock; the bill citing it confirms it",
+            ),
+            Some(_) => {}
+        }
+    }
+    v.finish()
+}
+
+/// Records the order's receiving state after its lines changed (an open order only: a closed
+/// one stays closed), and what it commits now.
+fn settle_receiving(conn: &mut DbConn, order: &repo::OrderRow, on: chrono::NaiveDate) -> Result<(), ApiError> {
+    if order.status().is_open() {
+        let lines = repo::lines_of(conn, order.id)?;
+        let status = receiving_state(&lines);
+        let completed_on = (status == OrderStatus::Received).then_some(order.received_on.unwrap_or(on));
+        repo::set_receiving(conn, order.id, status, completed_on)?;
+    } else {
+        repo::touch(conn, order.id)?;
+    }
+    restate_commitment(conn, order.id)
+}
 
 /// The state an open order is in after its receipts: received when every line with an item has
 /// arrived in full (the day of the receipt that completed it), partially received when something
@@ -71,25 +135,7 @@ pub async fn receive(
     if received_on > today() {
         v.error("/received_on", "must not be in the future");
     }
-    if input.lines.is_empty() || input.lines.len() > 200 {
-        v.error("/lines", "give 1 to 200 lines");
-    }
-    let quantities: Vec<i64> = input
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| match parse_scaled(&line.quantity, QUANTITY_SCALE) {
-            Ok(q) if q > 0 => q,
-            Ok(_) => {
-                v.error(&format!("/lines/{i}/quantity"), "must be more than 0");
-                0
-            }
-            Err(e) => {
-                v.error(&format!("/lines/{i}/quantity"), e);
-                0
-            }
-        })
-        .collect();
+    let quantities = quantities(&mut v, &input.lines);
     v.finish()?;
     let tolerance = state.config.procurement.receipt_tolerance;
     let actor = principal.actor();
@@ -102,22 +148,7 @@ pub async fn receive(
                 row.status().as_str()
             )));
         }
-        let mut v = Validator::new();
-        if row.sent_on.is_some_and(|sent| received_on < sent) {
-            v.error("/received_on", "must not be before the order was sent");
-        }
-        let lines = repo::lines_of(conn, id)?;
-        for (i, input_line) in input.lines.iter().enumerate() {
-            match lines.iter().find(|l| l.id == input_line.order_line_id) {
-                None => v.error(&format!("/lines/{i}/order_line_id"), "no such line on this order"),
-                Some(l) if l.item_id.is_none() => v.error(
-                    &format!("/lines/{i}/order_line_id"),
-                    "a line without an item is not received into stock; the bill citing it confirms it",
-                ),
-                Some(_) => {}
-            }
-        }
-        v.finish()?;
+        check_lines(conn, &row, &input.lines, received_on, "/received_on")?;
         let mut receipts = Vec::with_capacity(input.lines.len());
         for (input_line, quantity) in input.lines.iter().zip(&quantities) {
             // Read again: the same line may be received twice in one request.
@@ -151,11 +182,7 @@ pub async fn receive(
             repo::add_received(conn, line.id, *quantity)?;
             receipts.push(PurchaseReceipt::from(&receipt));
         }
-        let lines = repo::lines_of(conn, id)?;
-        let status = receiving_state(&lines);
-        let completed_on = (status == OrderStatus::Received).then_some(row.received_on.unwrap_or(received_on));
-        repo::set_receiving(conn, id, status, completed_on)?;
-        restate_commitment(conn, id)?;
+        settle_receiving(conn, &row, received_on)?;
         let (row, order) = load(conn, id)?;
         audit::record(conn, &actor, "purchase_order.received", ENTITY, id, Some(&before), Some(&order))?;
         let location = format!("/api/v1/purchase-orders/{id}/receipts");
@@ -194,6 +221,102 @@ fn receive_line(
         budget_override_reason: None,
     };
     Ok(crate::inventory::record_movement(conn, principal, movement)?.id)
+}
+
+/// Sends received goods back to the vendor (ops, admin), from a location they were received into,
+/// with a reason: each line leaves stock at the order's price (the general ledger takes it back
+/// from goods received not billed), its received quantity drops, and what the order commits
+/// grows again while it is open (the vendor owes the goods). More than was received at that
+/// location is 409.
+#[utoipa::path(
+    operation_id = "create_purchase_return",
+    tag = "procurement",
+    params(("id" = i64, Path, description = "Purchase order id")),
+    request_body = CreatePurchaseReturn,
+    responses(
+        (status = 201, description = "Returned: the returns (negative quantities) and the order as it stands", body = PurchaseReceiptResult, headers(("Location" = String))),
+        (status = 409, description = "A draft or cancelled order, more than was received at the location, or the stock is gone", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A line of another order or without an item, a day in the future or before the order was sent, no reason", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/purchase-orders/{id}/returns")]
+pub async fn return_goods(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<i64>,
+    body: ValidJson<CreatePurchaseReturn>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(&permissions::RECEIVE_GOODS)?;
+    let id = id.into_inner();
+    let input = body.into_inner();
+    let mut v = Validator::new();
+    let reason = v.required_text("/reason", &input.reason, 500);
+    let returned_on = input.returned_on.unwrap_or_else(today);
+    if returned_on > today() {
+        v.error("/returned_on", "must not be in the future");
+    }
+    let quantities = quantities(&mut v, &input.lines);
+    v.finish()?;
+    let actor = principal.actor();
+    reply::commit(&req, &state.pool, move |conn| {
+        let row = repo::lock(conn, id)?.ok_or(ApiError::NotFound)?;
+        let before = super::draft::view(conn, &row)?;
+        if !(row.status().is_open() || row.status() == OrderStatus::Closed) {
+            return Err(ApiError::Conflict(format!(
+                "the order is {}; goods go back against a sent order",
+                row.status().as_str()
+            )));
+        }
+        check_lines(conn, &row, &input.lines, returned_on, "/returned_on")?;
+        let mut returns = Vec::with_capacity(input.lines.len());
+        for (input_line, quantity) in input.lines.iter().zip(&quantities) {
+            let line = repo::line(conn, input_line.order_line_id)?.ok_or(ApiError::NotFound)?;
+            let held = repo::net_received_at(conn, line.id, input.location_id)?;
+            if *quantity > held {
+                return Err(ApiError::Conflict(format!(
+                    "line {}: {} of it was received at location {} (less returns); {} cannot go back",
+                    line.position,
+                    format_scaled(held, QUANTITY_SCALE),
+                    input.location_id,
+                    format_scaled(*quantity, QUANTITY_SCALE)
+                )));
+            }
+            let item_id = line.item_id.ok_or_else(|| ApiError::internal("a return of a line without an item"))?;
+            let why =
+                format!("returned to the vendor ({}): {reason}", row.number.as_deref().unwrap_or("purchase order"));
+            let goods = crate::inventory::VendorReturn {
+                item_id,
+                location_id: input.location_id,
+                quantity: *quantity,
+                unit_cost: line.unit_price,
+                on: returned_on,
+                reason: &why,
+            };
+            let movement = crate::inventory::return_to_vendor(conn, &actor, &goods)?;
+            let receipt = repo::insert_receipt(
+                conn,
+                &NewReceipt {
+                    order_id: id,
+                    order_line_id: line.id,
+                    location_id: input.location_id,
+                    quantity: -quantity,
+                    received_on: returned_on,
+                    movement_id: movement.id,
+                    note: Some(&reason),
+                    created_by: principal.user_id,
+                },
+            )?;
+            repo::add_received(conn, line.id, -quantity)?;
+            returns.push(PurchaseReceipt::from(&receipt));
+        }
+        settle_receiving(conn, &row, returned_on)?;
+        let (row, order) = load(conn, id)?;
+        audit::record(conn, &actor, "purchase_order.returned", ENTITY, id, Some(&before), Some(&order))?;
+        let location = format!("/api/v1/purchase-orders/{id}/receipts");
+        Reply::created(&PurchaseReceiptResult { receipts: returns, order }, row.version, &location)
+    })
+    .await
 }
 
 /// Lists an order's receipts in id order (ops, finance, auditor, admin).

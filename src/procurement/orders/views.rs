@@ -262,6 +262,26 @@ pub struct CreatePurchaseReceipt {
     pub lines: Vec<ReceiptLineInput>,
 }
 
+/// Goods sent back to the vendor from where they were received.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePurchaseReturn {
+    /// The location the goods leave: one they were received into.
+    pub location_id: i64,
+    /// The day: default today, never in the future, not before the order was sent.
+    #[serde(default, deserialize_with = "crate::dates::optional_date")]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^(19|[2-9][0-9])[0-9]{2}-")]
+    pub returned_on: Option<NaiveDate>,
+    /// Why they go back ("damaged in transit").
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
+    pub reason: String,
+    #[schema(min_items = 1, max_items = 200)]
+    pub lines: Vec<ReceiptLineInput>,
+}
+
 /// A receipt (positive quantity) or a return to the vendor (negative) of one order line, and the
 /// stock movement that moved it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
