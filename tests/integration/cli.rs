@@ -137,6 +137,10 @@ fn demo_goes_through_the_api(url: &str) {
         "SELECT COUNT(*) AS n FROM stock_movements m JOIN tickets t ON t.id = m.ticket_id \
          WHERE t.requester_customer_id IS NOT NULL AND m.kind = 'issue'",
         "SELECT COUNT(*) AS n FROM items WHERE unit = 'pcs' AND on_hand % 1000 <> 0",
+        "SELECT COUNT(*) AS n FROM purchase_orders WHERE status = 'received' AND received_on > expected_on",
+        "SELECT COUNT(*) AS n FROM invoice_lines WHERE purchase_order_line_id IS NOT NULL",
+        "SELECT COUNT(*) AS n FROM purchase_orders WHERE status = 'sent'",
+        "SELECT COUNT(*) AS n FROM purchase_requests WHERE low_stock_item_id IS NOT NULL AND status = 'draft'",
     ];
     let found: Vec<i64> = counts
         .iter()
@@ -158,6 +162,10 @@ fn demo_goes_through_the_api(url: &str) {
     assert!(found[7] >= 10, "customers' tickets carry billable time: {found:?}");
     assert!(found[8] > 0, "parts go to customers' tickets (profitability shows them): {found:?}");
     assert_eq!(found[9], 0, "items counted in pieces hold whole pieces: {found:?}");
+    assert_eq!(found[10], 2, "a quarter of purchasing: one vendor delivered late twice: {found:?}");
+    assert_eq!(found[11], 5, "five orders billed, each bill citing its order: {found:?}");
+    assert_eq!(found[12], 1, "the last order is on its way (its money committed): {found:?}");
+    assert_eq!(found[13], found[5], "each item below its reorder point has a draft request: {found:?}");
 
     // The demo's money is in the cost book, and its rollups equal its lines.
     let verify = || opsdesk().args(["ledger", "verify"]).env("DATABASE_URL", url).output().unwrap();

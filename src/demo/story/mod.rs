@@ -5,17 +5,19 @@
 //! The story: five departments and 25 people hired over the years, with a raise eight months
 //! ago; three desks (IT for staff and for customers on a support contract, facilities, production
 //! work orders for customers); customers and vendors; approved budgets this year; a stock room
-//! bought from a parts vendor four months ago; 300 tickets over the last 90 days in every state,
+//! bought from a parts vendor four months ago, and a quarter of purchase orders since; 300 tickets over the last 90 days in every state,
 //! answered, worked, costed, some with parts; monthly service invoices and vendors' bills for a
 //! year, desk time billed to customers monthly, payments early, late and missing.
 //!
 //! The chapters: `people.rs` (departments, hires, the raise), `desks.rs` (desks and the work on
-//! tickets), `stock.rs` (the stock room and parts issued), `finance.rs` (customers, vendors,
+//! tickets), `stock.rs` (the stock room and parts issued), `purchasing.rs` (a
+//! quarter of purchase orders, receipts and matched bills), `finance.rs` (customers, vendors,
 //! budgets, invoices, bills and payments); `timeline.rs` says when each act happens.
 
 mod desks;
 mod finance;
 mod people;
+mod purchasing;
 mod stock;
 mod timeline;
 
@@ -55,6 +57,9 @@ enum Act {
     Move { ticket: usize, to: &'static str },
     LogTime { ticket: usize, minutes: i32 },
     IssuePart { ticket: usize },
+    SendOrder { order: usize },
+    ReceiveOrder { order: usize, quantity: &'static str },
+    BillOrder { order: usize },
 }
 
 /// Who asked for a ticket.
@@ -91,6 +96,7 @@ struct Made {
     /// (invoice id, its total) by the story's name for it.
     invoices: HashMap<String, (i64, String)>,
     bills: HashMap<(usize, i64), i64>,
+    orders: purchasing::Orders,
 }
 
 pub struct Summary {
@@ -172,6 +178,9 @@ impl Teller<'_> {
             Act::Move { ticket, to } => self.move_ticket(*ticket, to).await,
             Act::LogTime { ticket, minutes } => self.log_time(day, *ticket, *minutes).await,
             Act::IssuePart { ticket } => self.issue_part(*ticket).await,
+            Act::SendOrder { order } => self.send_order(*order, day).await,
+            Act::ReceiveOrder { order, quantity } => self.receive_order(*order, quantity).await,
+            Act::BillOrder { order } => self.bill_order(*order).await,
         }
     }
 }

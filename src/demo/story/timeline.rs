@@ -24,6 +24,16 @@ pub(super) fn timeline(today: NaiveDate, plans: &mut Vec<TicketPlan>) -> Vec<(Na
     let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 2).unwrap_or(today);
     events.push((at(year_start.min(today), 9, 30), Act::Budgets));
     events.push((at(today - Duration::days(120), 8, 0), Act::BuyStock));
+    for (order, purchase) in super::purchasing::PURCHASES.iter().enumerate() {
+        let sent = today - Duration::days(purchase.sent_days_ago);
+        events.push((at(sent, 9, 15), Act::SendOrder { order }));
+        for (after, quantity) in purchase.deliveries {
+            events.push((at(sent + Duration::days(*after), 10, 45), Act::ReceiveOrder { order, quantity }));
+        }
+        if let Some(after) = purchase.billed_after {
+            events.push((at(sent + Duration::days(after), 11, 15), Act::BillOrder { order }));
+        }
+    }
 
     // A year of monthly service invoices, paid as each customer pays; and vendors' bills.
     for (c, (_, _, terms, _, late)) in data::CUSTOMERS.iter().enumerate() {
