@@ -258,6 +258,8 @@ pub fn event_readers() -> webhooks::Visibility {
             ("item", &inventory::permissions::READ_STOCK),
             ("location", &inventory::permissions::READ_STOCK),
             ("stock_movement", &inventory::permissions::READ_STOCK),
+            ("purchase_request", &procurement::permissions::READ_PURCHASING),
+            ("purchase_order", &procurement::permissions::READ_PURCHASING),
             ("budget", &budgets::permissions::READ_EVERY_BUDGET),
             ("exchange_rate", &ledger::permissions::READ_RATES),
             ("account", &ledger::permissions::READ_BOOKS),
