@@ -149,10 +149,15 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
     }
 }
 
-/// Parses `bytes` as `T`, mapping each kind of failure to its problem.
+/// Parses `bytes` as `T`, mapping each kind of failure to its problem. Every body of this API is
+/// a JSON object: an array is refused here, since serde would otherwise read `[a, b]` as a
+/// struct's fields in order and accept a body no schema allows.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let StrictValue(mut value) = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
+    if value.is_array() {
+        return Err(ApiError::Invalid(vec![FieldError::body("", "must be a JSON object, not an array")]));
+    }
     normalize_whole_numbers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|error| {
         let mut pointer = pointer_of(error.path());

@@ -106,6 +106,13 @@ async fn whole_flow(app: TestApp) {
     )
     .await;
 
+    // A body is an object: an array is not read as the fields in order.
+    let array = problem(
+        app.post(&format!("{path}/sending"), &s.ops, &json!([null, null])).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(pointers(&array), vec![""]);
     let sent = ok(app.post(&format!("{path}/sending"), &s.ops, &json!({})).await).await;
     assert_eq!(sent["status"], "sent");
     assert_eq!(sent["number"], format!("PO-{year}-000001"));

@@ -283,11 +283,14 @@ pub async fn update(
     principal.require(&permissions::REQUEST_PURCHASES)?;
     let id = id.into_inner();
     let input = body.into_inner();
-    let mut v = Validator::new();
-    let note = input.note.map(|n| v.optional_text("/note", n, 2000));
-    check_needed_by(&mut v, input.needed_by.flatten());
+    // The body's own shape first: a bad body is 422 whatever the version named in If-Match.
+    let mut shape = Validator::new();
+    let note = input.note.map(|n| shape.optional_text("/note", n, 2000));
+    check_needed_by(&mut shape, input.needed_by.flatten());
+    shape.finish()?;
     let actor = principal.actor();
     let request = db::run_write(&state.pool, move |conn| {
+        let mut v = Validator::new();
         let caller = Caller::load(conn, &principal)?;
         let row = visible(conn, &caller, id)?;
         caller.may_handle(&row)?;
