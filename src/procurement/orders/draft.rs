@@ -371,6 +371,12 @@ pub async fn update(
         Some(lines) if lines.len() > MAX_LINES => shape.error("/lines", format!("at most {MAX_LINES} lines")),
         _ => {}
     }
+    // The lines' text before If-Match: a bad body is 422 whatever the version it names.
+    for (i, line) in input.lines.iter().flatten().enumerate() {
+        if let Some(description) = &line.description {
+            shape.required_text(&format!("/lines/{i}/description"), description, 500);
+        }
+    }
     shape.finish()?;
     let actor = principal.actor();
     reply::commit(&req, &state.pool, move |conn| {
