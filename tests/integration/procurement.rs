@@ -450,3 +450,71 @@ async fn numbering_and_links(app: TestApp) {
     assert!(csv.text().await.unwrap().lines().count() == 7, "a header and six orders");
 }
 both_backends!(procurement_numbering_and_links, numbering_and_links);
+
+async fn orders_from_requests(app: TestApp) {
+    let s = setup(&app).await;
+    let request = created(app
+        .post("/api/v1/purchase-requests", &s.ops, &json!({"department_id": s.department, "submit": true,
+            "lines": [{"item_id": s.cable, "quantity": "20"}, {"description": "Crimping tool", "quantity": "1", "estimated_price": "35"}]}))
+        .await)
+    .await;
+    let request_path = format!("/api/v1/purchase-requests/{}", request["id"]);
+    ok(app.post(&format!("{request_path}/approval"), &s.admin, &json!({})).await).await;
+
+    // The order takes the approved request's lines at their estimates (none for the cable).
+    let order = created(
+        app.post(
+            "/api/v1/purchase-orders",
+            &s.finance,
+            &json!({"vendor_id": s.vendor, "request_ids": [request["id"]]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(order["request_ids"], json!([request["id"]]));
+    assert_eq!(
+        (order["lines"][0]["department_id"].as_i64(), order["total"].as_str()),
+        (Some(s.department), Some("35.00"))
+    );
+    assert_eq!(ok(app.get(&request_path, &s.ops).await).await["status"], "ordered");
+    problem(
+        app.post(
+            "/api/v1/purchase-orders",
+            &s.finance,
+            &json!({"vendor_id": s.vendor, "request_ids": [request["id"]]}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+
+    // Pricing the cable keeps the request when its lines cite their request lines.
+    let path = format!("/api/v1/purchase-orders/{}", order["id"]);
+    let priced = |cable_request_line: Value| {
+        json!({"lines": [
+        {"item_id": s.cable, "quantity": "20", "unit_price": "4.40", "request_line_id": cable_request_line},
+        {"description": "Crimping tool", "quantity": "1", "unit_price": "35", "request_line_id": order["lines"][1]["request_line_id"]}]})
+    };
+    let bad =
+        problem(app.patch(&path, &s.finance, &priced(json!(999_999)), None).await, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    assert!(pointers(&bad).contains(&"/lines/0/request_line_id".to_string()), "{bad}");
+    let kept =
+        ok(app.patch(&path, &s.finance, &priced(order["lines"][0]["request_line_id"].clone()), None).await).await;
+    assert_eq!((kept["total"].as_str(), kept["request_ids"].as_array().map(Vec::len)), (Some("123.00"), Some(1)));
+    assert_eq!(ok(app.get(&request_path, &s.ops).await).await["status"], "ordered");
+
+    // Lines that cite none of its lines give the request back, approved, for another order.
+    let dropped = ok(app
+        .patch(
+            &path,
+            &s.finance,
+            &json!({"department_id": s.department, "lines": [{"description": "Other", "quantity": "1", "unit_price": "1"}]}),
+            None,
+        )
+        .await)
+    .await;
+    assert_eq!(dropped["request_ids"], json!([]));
+    assert_eq!(ok(app.get(&request_path, &s.ops).await).await["status"], "approved");
+}
+both_backends!(procurement_orders_from_requests, orders_from_requests);

@@ -66,12 +66,15 @@ fn parse_quantity(v: &mut Validator, pointer: &str, raw: &str) -> i64 {
 }
 
 /// Parses, checks and prices lines in `currency`; `department` is the default department.
+/// `taken`: the request lines the order holds already (with their departments), which a line may
+/// keep citing; such a line's department defaults to its request's.
 fn order_lines(
     conn: &mut DbConn,
     v: &mut Validator,
     inputs: &[PurchaseOrderLineInput],
     currency: Currency,
     department: Option<i64>,
+    taken: &[(i64, i64)],
 ) -> Result<Vec<NewOrderLine>, ApiError> {
     let mut lines = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
@@ -122,7 +125,8 @@ fn order_lines(
                 String::new()
             }
         };
-        let department_id = match input.department_id.or(department) {
+        let cited = input.request_line_id.and_then(|line| taken.iter().find(|(l, _)| *l == line));
+        let department_id = match input.department_id.or(cited.map(|(_, d)| *d)).or(department) {
             Some(d) => {
                 if crate::employees::department(conn, d)?.is_none() {
                     v.error(&at("department_id"), "no such department");
@@ -152,7 +156,14 @@ fn order_lines(
             net,
             department_id,
             budget_category: category.as_str(),
-            request_line_id: None,
+            request_line_id: match (input.request_line_id, cited) {
+                (Some(line), Some(_)) => Some(line),
+                (Some(_), None) => {
+                    v.error(&at("request_line_id"), "not a line of a request this order took (use request_ids)");
+                    None
+                }
+                (None, _) => None,
+            },
         });
     }
     Ok(lines)
@@ -274,7 +285,7 @@ pub async fn create(
             }
         }
         let mut lines = lines_from_requests(conn, &mut v, &input.request_ids, currency)?;
-        lines.extend(order_lines(conn, &mut v, &input.lines, currency, input.department_id)?);
+        lines.extend(order_lines(conn, &mut v, &input.lines, currency, input.department_id, &[])?);
         let totals = totals_of(&mut v, &lines, currency);
         v.finish()?;
         let order = NewOrder {
@@ -392,7 +403,11 @@ pub async fn update(
         let currency = currency_of(&row)?;
         let lines = match &input.lines {
             Some(inputs) => {
-                let lines = order_lines(conn, &mut v, inputs, currency, input.department_id)?;
+                let taken: Vec<(i64, i64)> = repo::lines_of(conn, id)?
+                    .iter()
+                    .filter_map(|l| Some((l.request_line_id?, l.department_id)))
+                    .collect();
+                let lines = order_lines(conn, &mut v, inputs, currency, input.department_id, &taken)?;
                 let totals = totals_of(&mut v, &lines, currency);
                 Some((lines, totals))
             }

@@ -157,11 +157,14 @@ pub struct PurchaseOrderLineInput {
     pub department_id: Option<i64>,
     /// Default `materials` for an item, `other` otherwise.
     pub budget_category: Option<BudgetCategory>,
+    /// PATCH: the purchase request line a line taken from a request still answers (its
+    /// `request_line_id` as read); a request none of whose lines is kept is approved again.
+    pub request_line_id: Option<i64>,
 }
 
 /// A draft purchase order: lines given directly, or taken from approved purchase requests
 /// (each request line becomes an order line at its estimated price, which `lines` may not
-/// repeat; change prices afterwards with PATCH).
+/// repeat; price them afterwards with PATCH, each line keeping its `request_line_id`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePurchaseOrder {
@@ -185,8 +188,8 @@ pub struct CreatePurchaseOrder {
     pub request_ids: Vec<i64>,
 }
 
-/// Changes to a draft order; what is left out stays. `lines` replaces every line (the lines
-/// taken from requests included: give them again to keep them).
+/// Changes to a draft order; what is left out stays. `lines` replaces every line: a line taken
+/// from a request keeps it with its `request_line_id` (e.g. to give it a price).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePurchaseOrder {
