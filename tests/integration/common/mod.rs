@@ -59,8 +59,28 @@ pub struct TestApp {
     pub backend: Backend,
     pub client: reqwest::Client,
     pub database_url: String,
+    /// This node's server and the thread that runs it, stopped when the app is dropped.
+    server: Option<(actix_web::dev::ServerHandle, std::thread::JoinHandle<()>)>,
     /// None for another node over the database of a TestApp that owns it.
     _database: Option<FreshDatabase>,
+}
+
+impl Drop for TestApp {
+    /// Stops the server and waits (a few seconds at most) for its thread, so that its database
+    /// pool and background tasks end with the test. Left running, every finished test's pool kept
+    /// reconnecting to a dropped database, and a connection attempt still under way when the test
+    /// process exited crashed it (SIGSEGV in an r2d2 worker) after every test had passed.
+    fn drop(&mut self) {
+        let Some((handle, thread)) = self.server.take() else { return };
+        drop(handle.stop(false));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !thread.is_finished() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if thread.is_finished() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// A new, empty database for one test, removed when this is dropped: a SQLite file in the
@@ -187,14 +207,17 @@ impl TestApp {
             .expect("prepare the service");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let addr = listener.local_addr().expect("local address");
-        std::thread::spawn(move || {
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let server = opsdesk::start(service, listener).expect("start server");
+                let _ = handle_tx.send(server.handle());
                 let _ = server.await;
             })
         });
+        let handle = handle_rx.recv().expect("the test server's handle");
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        let app = TestApp { addr, backend, client, database_url, _database: database };
+        let app = TestApp { addr, backend, client, database_url, server: Some((handle, thread)), _database: database };
         for _ in 0..100 {
             if app.client.get(app.url("/health/live")).send().await.is_ok() {
                 return app;
