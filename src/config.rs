@@ -23,6 +23,13 @@ pub struct Config {
     /// Empty: no cross-origin access. `*`: any origin. Otherwise a comma-separated list.
     pub cors_origins: Vec<String>,
     pub log_filter: String,
+    /// How log lines are written: text for a person at a terminal, JSON lines for a collector.
+    pub log_format: LogFormat,
+    /// Queries slower than this are logged with their SQL (never their parameters) and counted
+    /// in `/metrics`. None: off.
+    pub slow_query: Option<Duration>,
+    /// The bearer token `GET /metrics` asks for; unset, `/metrics` answers 404.
+    pub metrics_token: Option<String>,
     pub body_limit: usize,
     pub request_timeout: Duration,
     /// When unset, a key is generated once and kept in the database so that all nodes share it.
@@ -57,6 +64,12 @@ pub struct Config {
     pub attachments: AttachmentSettings,
     pub imports: ImportSettings,
     pub procurement: ProcurementSettings,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// The tolerances of procurement's checks (src/procurement/), in hundredths of a percent.
@@ -357,6 +370,29 @@ impl Config {
                 .map(|v| v.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect())
                 .unwrap_or_default(),
             log_filter: var("RUST_LOG").unwrap_or_else(|| "info".into()),
+            log_format: match var("OPSDESK_LOG_FORMAT").as_deref().map(str::trim) {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(ConfigError {
+                        name: "OPSDESK_LOG_FORMAT",
+                        problem: format!("must be text or json, not {other:?}"),
+                    })
+                }
+            },
+            slow_query: match parse("OPSDESK_SLOW_QUERY_MS", 250u64)? {
+                0 => None,
+                ms => Some(Duration::from_millis(ms)),
+            },
+            metrics_token: match var("OPSDESK_METRICS_TOKEN") {
+                Some(token) if token.len() < 16 || !token.bytes().all(|b| b.is_ascii_graphic()) => {
+                    return Err(ConfigError {
+                        name: "OPSDESK_METRICS_TOKEN",
+                        problem: "must be at least 16 printable characters without spaces".into(),
+                    })
+                }
+                token => token,
+            },
             body_limit: positive("OPSDESK_BODY_LIMIT", 1024 * 1024)?,
             request_timeout: seconds("OPSDESK_REQUEST_TIMEOUT_SECS", 30)?,
             jwt_secret,

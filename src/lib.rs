@@ -18,6 +18,8 @@ pub mod imports;
 pub mod inventory;
 pub mod invoices;
 pub mod ledger;
+pub mod log_context;
+pub mod logging;
 pub mod money;
 pub mod procurement;
 pub mod reports;
@@ -32,7 +34,7 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{from_fn, Logger};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse};
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::{scope, AppExt};
@@ -49,6 +51,7 @@ fn configure_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // Registered before the /api/v1 scope, which would otherwise take the path.
     cfg.map(|cfg| cfg.route("/api/v1/openapi.json", web::get().to(http::openapi::serve)));
     cfg.service(scope::scope("/health").configure(http::health::configure));
+    cfg.configure(http::metrics::configure);
     cfg.service(
         scope::scope("/api/v1")
             .configure(auth::configure)
@@ -161,10 +164,12 @@ pub fn app(
     let config = state.config.clone();
     // The foundation (`http`) reads the settings and the pool on their own; handlers take the state.
     let (settings, pool) = (web::Data::from(state.config.clone()), web::Data::new(state.pool.clone()));
+    let metrics = web::Data::from(state.metrics.clone());
     app.app_data(web::Data::new(state))
         .app_data(web::Data::new(keys))
         .app_data(settings)
         .app_data(pool)
+        .app_data(metrics)
         .app_data(web::Data::new(route_table))
         .app_data(web::Data::new(http::openapi::Document::new(&doc)))
         .app_data(web::QueryConfig::default().error_handler(http::fallback::query_error))
@@ -180,7 +185,7 @@ pub fn app(
         .wrap(from_fn(http::timeout::middleware))
         .wrap(cors(&config))
         .wrap(from_fn(http::request_id::middleware))
-        .wrap(Logger::new("%a \"%r\" %s %b %Dms request_id=%{x-request-id}o"))
+        .wrap(from_fn(http::access::middleware))
 }
 
 /// Opens the database, applies migrations, loads the shared JWT key, creates the first admin on
@@ -199,7 +204,7 @@ pub fn prepare(config: Config) -> Result<(Service, Option<(String, String)>), St
     inventory::reorder::register(Box::new(procurement::requests::low_stock::RaiseOnLowStock));
     // Finance answers the job desk's question about the customer a ticket names.
     tickets::customers::register(Box::new(invoices::parties::CustomersForTickets));
-    let pool = db::connect_pool(&config.database_url, config.pool_size, config.pool_timeout)?;
+    let pool = db::connect_pool(&config.database_url, config.pool_size, config.pool_timeout, config.slow_query)?;
     let (secret, first_admin) = pool
         .with_connection(|conn| {
             db::migrations::run_pending(conn).map_err(error::ApiError::Internal)?;
@@ -220,7 +225,9 @@ pub fn prepare(config: Config) -> Result<(Service, Option<(String, String)>), St
         })?;
     let tokens = Arc::new(TokenKeys::new(&secret, &config));
     let hasher = Hasher::new(config.hash_concurrency, config.hash_queue_wait);
-    let service = Service { state: AppState { config: Arc::new(config), pool }, keys: auth::Keys { tokens, hasher } };
+    let metrics = Arc::new(http::metrics::Metrics::new(vec![webhooks::queue_depth_gauge()]));
+    let service =
+        Service { state: AppState { config: Arc::new(config), pool, metrics }, keys: auth::Keys { tokens, hasher } };
     Ok((service, first_admin))
 }
 
@@ -228,7 +235,12 @@ pub fn prepare(config: Config) -> Result<(Service, Option<(String, String)>), St
 /// webhook dispatcher and import runner. Call it inside the actix system that runs the server:
 /// they stop with it.
 pub fn start(service: Service, listener: TcpListener) -> Result<Server, String> {
-    webhooks::start(service.state.pool.clone(), service.state.config.webhooks.clone(), Arc::new(event_readers()));
+    webhooks::start(
+        service.state.pool.clone(),
+        service.state.config.webhooks.clone(),
+        Arc::new(event_readers()),
+        service.state.metrics.clone(),
+    );
     imports::start(service.state.pool.clone(), service.state.config.imports.clone());
     http::server::serve(service.state.config.workers, listener, move || app(service.clone()))
 }

@@ -83,7 +83,7 @@ impl std::str::FromStr for RoleArg {
 }
 
 fn init_logging(config: &Config) {
-    env_logger::Builder::new().parse_filters(&config.log_filter).format_timestamp_millis().init();
+    opsdesk::logging::init(&config.log_filter, config.log_format);
 }
 
 fn open_migrated(config: &Config) -> Result<db::DbConn, String> {

@@ -10,4 +10,6 @@ use crate::db::DbPool;
 pub struct AppState {
     pub config: Arc<Config>,
     pub pool: DbPool,
+    /// This node's counters, served at `/metrics`.
+    pub metrics: Arc<crate::http::metrics::Metrics>,
 }

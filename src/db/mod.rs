@@ -10,6 +10,7 @@ pub mod dialect;
 pub mod migrations;
 mod pool;
 pub mod schema;
+pub mod slow_query;
 pub mod sql;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +22,7 @@ use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
 
 use crate::error::ApiError;
-pub use pool::{connect_pool, establish, Backend, DbPool};
+pub use pool::{connect_pool, establish, Backend, DbPool, PoolStats};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
@@ -119,12 +120,15 @@ where
     let first_trip = FIRST_TRIP.try_with(|trip| trip.clone()).ok().filter(|trip| !trip.is_done());
     let turn = pool.turn().await?;
     let pool = pool.clone();
+    let request_id = crate::log_context::current();
     let result = actix_web::web::block(move || {
-        pool.with_connection(|conn| {
-            if let Some(trip) = &first_trip {
-                trip.run(conn)?;
-            }
-            f(conn)
+        crate::log_context::on_this_thread(request_id, || {
+            pool.with_connection(|conn| {
+                if let Some(trip) = &first_trip {
+                    trip.run(conn)?;
+                }
+                f(conn)
+            })
         })
     })
     .await
@@ -140,7 +144,22 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    run(pool, move |conn| write_tx(conn, f)).await
+    run_writing(pool, move |conn| write_tx(conn, f)).await
+}
+
+/// Runs `f`, which writes without a transaction of its own (single statements, or a statement
+/// whose failure it handles, which inside a PostgreSQL transaction would abort it). On SQLite it
+/// first queues in the pool's write lane, as every write does, so that writers take SQLite's one
+/// write lock in the order they arrived.
+pub async fn run_writing<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let lane = pool.write_lane().await?;
+    let result = run(pool, f).await;
+    drop(lane);
+    result
 }
 
 diesel::define_sql_function!(

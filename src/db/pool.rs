@@ -37,6 +37,11 @@ fn sqlite_path(url: &str) -> &str {
 const SQLITE_CONNECTION_PRAGMAS: &str =
     "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
 
+/// Per-session PostgreSQL settings. JIT compilation off: the app's queries are short or read
+/// rollups, and JIT's compile time was most of the receivables aging query at 100k invoices
+/// (370 ms, bench/RESULTS.md) where the plan itself took a few milliseconds.
+const POSTGRES_SESSION_SETTINGS: &str = "SET jit = off;";
+
 /// Process-wide SQLite settings, made once before the first connection opens (SQLite accepts them
 /// only before it initialises; later calls change nothing and are harmless).
 ///
@@ -67,7 +72,11 @@ fn configure_sqlite_once() {
 /// Opens one connection of the backend the URL names.
 pub fn establish(url: &str) -> Result<DbConn, ConnectionError> {
     match Backend::from_url(url) {
-        Backend::Postgres => PgConnection::establish(url).map(DbConn::Pg),
+        Backend::Postgres => {
+            let mut conn = PgConnection::establish(url)?;
+            conn.batch_execute(POSTGRES_SESSION_SETTINGS).map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(DbConn::Pg(conn))
+        }
         Backend::Sqlite => {
             configure_sqlite_once();
             let mut conn = SqliteConnection::establish(sqlite_path(url))?;
@@ -87,6 +96,8 @@ pub struct PooledDb {
 
 pub struct Manager {
     url: String,
+    slow_query: Option<Duration>,
+    slow_queries: Arc<super::slow_query::SlowQueries>,
 }
 
 impl ManageConnection for Manager {
@@ -94,7 +105,15 @@ impl ManageConnection for Manager {
     type Error = ConnectionError;
 
     fn connect(&self) -> Result<PooledDb, ConnectionError> {
-        establish(&self.url).map(|conn| PooledDb { conn, lost: false })
+        let mut conn = establish(&self.url)?;
+        if let Some(threshold) = self.slow_query {
+            let timer = super::slow_query::Timer::new(threshold, self.slow_queries.clone());
+            match &mut conn {
+                DbConn::Pg(pg) => pg.set_instrumentation(timer),
+                DbConn::Sqlite(sqlite) => sqlite.set_instrumentation(timer),
+            }
+        }
+        Ok(PooledDb { conn, lost: false })
     }
 
     fn is_valid(&self, pooled: &mut PooledDb) -> Result<(), ConnectionError> {
@@ -115,6 +134,56 @@ pub struct DbPool {
     /// seconds on PostgreSQL while the median stayed at 2 ms).
     turns: Arc<tokio::sync::Semaphore>,
     wait: Duration,
+    /// SQLite only: the one lane its writes queue in, in arrival order (a tokio mutex is FIFO).
+    /// SQLite lets one writer in at a time; left to its busy handler, waiting writers slept and
+    /// retried, and under 16 parallel writers some lost the race for half a second (p99 of
+    /// 470–630 ms). Taken before a connection turn, so queued writers hold no connection that a
+    /// reader could use.
+    write_lane: Option<Arc<tokio::sync::Mutex<()>>>,
+    pub(crate) stats: Arc<PoolStats>,
+}
+
+/// What the pool has seen, for `/metrics`.
+#[derive(Default)]
+pub struct PoolStats {
+    /// Requests waiting for a connection turn right now.
+    pub waiting: std::sync::atomic::AtomicI64,
+    /// Waits for a turn that ran past the pool timeout (answered 503).
+    pub timeouts: std::sync::atomic::AtomicU64,
+    /// Total time spent waiting for a turn, in microseconds, and how many waits.
+    pub wait_micros: std::sync::atomic::AtomicU64,
+    pub waits: std::sync::atomic::AtomicU64,
+    /// Writers queued in the SQLite write lane right now, and the lane's total wait.
+    pub lane_waiting: std::sync::atomic::AtomicI64,
+    pub lane_wait_micros: std::sync::atomic::AtomicU64,
+    pub lane_waits: std::sync::atomic::AtomicU64,
+    pub slow_queries: Arc<super::slow_query::SlowQueries>,
+}
+
+/// Counts a waiter in `gauge` for as long as it lives.
+struct Waiting<'a>(&'a std::sync::atomic::AtomicI64);
+
+impl<'a> Waiting<'a> {
+    fn new(gauge: &'a std::sync::atomic::AtomicI64) -> Waiting<'a> {
+        gauge.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Waiting(gauge)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+fn add_elapsed(total: &std::sync::atomic::AtomicU64, count: &std::sync::atomic::AtomicU64, since: std::time::Instant) {
+    use std::sync::atomic::Ordering::Relaxed;
+    total.fetch_add(since.elapsed().as_micros() as u64, Relaxed);
+    count.fetch_add(1, Relaxed);
+}
+
+fn database_busy() -> ApiError {
+    ApiError::Unavailable { detail: "the database is busy; retry shortly".into(), retry_after_secs: 1 }
 }
 
 fn is_connection_lost(error: &ApiError) -> bool {
@@ -136,12 +205,45 @@ impl DbPool {
 
     /// Waits, in arrival order, for a turn at a connection (503 past the pool timeout).
     pub async fn turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
-        let busy =
-            || ApiError::Unavailable { detail: "the database is busy; retry shortly".into(), retry_after_secs: 1 };
-        tokio::time::timeout(self.wait, self.turns.clone().acquire_owned())
-            .await
-            .map_err(|_| busy())?
-            .map_err(|_| busy())
+        if let Ok(permit) = self.turns.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        let started = std::time::Instant::now();
+        let waiting = Waiting::new(&self.stats.waiting);
+        let turn = tokio::time::timeout(self.wait, self.turns.clone().acquire_owned()).await;
+        drop(waiting);
+        add_elapsed(&self.stats.wait_micros, &self.stats.waits, started);
+        match turn {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => {
+                self.stats.timeouts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Err(database_busy())
+            }
+        }
+    }
+
+    /// On SQLite, waits in arrival order for the write lane (503 past the pool timeout); None on
+    /// PostgreSQL, where writers do not exclude each other.
+    pub async fn write_lane(&self) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>, ApiError> {
+        let Some(lane) = &self.write_lane else { return Ok(None) };
+        if let Ok(guard) = lane.clone().try_lock_owned() {
+            return Ok(Some(guard));
+        }
+        let started = std::time::Instant::now();
+        let waiting = Waiting::new(&self.stats.lane_waiting);
+        let guard = tokio::time::timeout(self.wait, lane.clone().lock_owned()).await;
+        drop(waiting);
+        add_elapsed(&self.stats.lane_wait_micros, &self.stats.lane_waits, started);
+        guard.map(Some).map_err(|_| {
+            self.stats.timeouts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            database_busy()
+        })
+    }
+
+    /// Connections: (the pool's maximum, turns handed out right now).
+    pub fn usage(&self) -> (u32, u32) {
+        let size = self.pool.max_size();
+        (size, size.saturating_sub(self.turns.available_permits() as u32))
     }
 
     /// Runs `f` on a pooled connection, on the calling (blocking) thread.
@@ -182,19 +284,28 @@ impl DbPool {
 
 /// Builds the pool. For SQLite, switches the file to WAL first (once, before any pooled
 /// connection exists, because changing the journal mode needs exclusive access).
-pub fn connect_pool(url: &str, size: u32, timeout: Duration) -> Result<DbPool, String> {
+pub fn connect_pool(url: &str, size: u32, timeout: Duration, slow_query: Option<Duration>) -> Result<DbPool, String> {
     let backend = Backend::from_url(url);
     if backend == Backend::Sqlite {
         let mut conn = establish(url).map_err(|e| format!("cannot open SQLite database {url:?}: {e}"))?;
         conn.batch_execute("PRAGMA journal_mode = WAL;")
             .map_err(|e| format!("cannot switch SQLite database {url:?} to WAL: {e}"))?;
     }
+    let stats = Arc::new(PoolStats::default());
+    let manager = Manager { url: url.to_string(), slow_query, slow_queries: stats.slow_queries.clone() };
     let pool = r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(timeout)
         .test_on_check_out(false)
-        .build(Manager { url: url.to_string() })
+        .build(manager)
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
-    Ok(DbPool { pool, backend, turns: Arc::new(tokio::sync::Semaphore::new(size as usize)), wait: timeout })
+    Ok(DbPool {
+        pool,
+        backend,
+        turns: Arc::new(tokio::sync::Semaphore::new(size as usize)),
+        wait: timeout,
+        write_lane: (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(()))),
+        stats,
+    })
 }

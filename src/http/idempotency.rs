@@ -342,7 +342,7 @@ pub async fn middleware(
     req.set_payload(actix_web::dev::Payload::from(body));
 
     let (claim_scope, claim_key, claim_hash) = (scope.clone(), key.clone(), hash.clone());
-    let claimed = db::run(&pool, move |conn| claim(conn, &claim_scope, &claim_key, &claim_hash)).await;
+    let claimed = db::run_writing(&pool, move |conn| claim(conn, &claim_scope, &claim_key, &claim_hash)).await;
     let owned = match claimed {
         Err(error) => return Ok(req.into_response(error.error_response())),
         Ok(Claim::Replay(record)) => return Ok(req.into_response(replay(record, &hash))),
@@ -360,7 +360,7 @@ pub async fn middleware(
     }
     let status = response.status();
     if !is_final(status) {
-        if let Err(e) = db::run(&pool, move |conn| Ok(owned.release(conn)?)).await {
+        if let Err(e) = db::run_writing(&pool, move |conn| Ok(owned.release(conn)?)).await {
             log::warn!("could not release idempotency key: {e}");
         }
         return Ok(response);
@@ -382,8 +382,10 @@ pub async fn middleware(
         .filter_map(|(name, value)| value.to_str().ok().map(|v| (name.clone(), v.to_string())))
         .collect();
     let body_to_store = bytes.to_vec();
-    let stored =
-        db::run(&pool, move |conn| Ok(owned.store(conn, status, headers.into_iter(), body_to_store, no_store)?)).await;
+    let stored = db::run_writing(&pool, move |conn| {
+        Ok(owned.store(conn, status, headers.into_iter(), body_to_store, no_store)?)
+    })
+    .await;
     if let Err(e) = stored {
         log::warn!("could not store idempotent response: {e}");
     }

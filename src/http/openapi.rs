@@ -174,6 +174,15 @@ pub fn finish(doc: &mut OpenApi) {
                 .build(),
         ),
     );
+    components.security_schemes.insert(
+        "metrics_token".to_string(),
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some("The node's OPSDESK_METRICS_TOKEN (GET /metrics only)."))
+                .build(),
+        ),
+    );
     doc.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
     for (path, item) in doc.paths.paths.iter_mut() {
         for (method, operation) in [

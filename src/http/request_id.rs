@@ -58,7 +58,9 @@ pub async fn middleware(
     }
     // A panic anywhere below (a handler, an extractor, a middleware) is caught here and answered
     // as a 500 problem like any other, with the request id, instead of a dropped connection.
-    let outcome = AssertUnwindSafe(next.call(req)).catch_unwind().await;
+    let outcome =
+        crate::log_context::scope(std::sync::Arc::from(id.as_str()), AssertUnwindSafe(next.call(req)).catch_unwind())
+            .await;
     let mut res = match outcome {
         Ok(Ok(res)) => res,
         Ok(Err(error)) => {

@@ -20,6 +20,7 @@ use crate::auth::roles::{Permission, Roles};
 use crate::config::WebhookSettings;
 use crate::db::{self, DbConn, DbPool};
 use crate::error::ApiError;
+use crate::http::metrics::Metrics;
 use crate::http::pagination::encode_cursor;
 
 /// Which permission lets a subscription's owner receive the events of each entity type (each
@@ -49,12 +50,13 @@ struct Dispatcher {
     settings: WebhookSettings,
     visibility: Arc<Visibility>,
     node: String,
+    metrics: Arc<Metrics>,
 }
 
 /// Starts this node's dispatcher on the current actix system (it stops with it).
-pub fn start(pool: DbPool, settings: WebhookSettings, visibility: Arc<Visibility>) {
+pub fn start(pool: DbPool, settings: WebhookSettings, visibility: Arc<Visibility>, metrics: Arc<Metrics>) {
     let node = format!("node-{}-{}", std::process::id(), hex::encode(rand::random::<[u8; 3]>()));
-    let dispatcher = Dispatcher { pool, settings, visibility, node };
+    let dispatcher = Dispatcher { pool, settings, visibility, node, metrics };
     actix_web::rt::spawn(async move { dispatcher.run().await });
 }
 
@@ -104,6 +106,7 @@ impl Dispatcher {
         let started_at = db::now();
         let clock = Instant::now();
         let answer = self.send(&delivery, &subscription, attempt).await;
+        self.metrics.webhook_delivery(matches!(answer.verdict, Verdict::Succeeded));
         let record = Outcome { attempt, started_at, duration_ms: clock.elapsed().as_millis() as i64, answer };
         let (pool, settings, node) = (self.pool.clone(), self.settings.clone(), self.node.clone());
         let written = db::run_write(&pool, move |conn| record_outcome(conn, &settings, &node, &delivery, record)).await;

@@ -14,6 +14,15 @@ pub mod target;
 
 pub use dispatcher::{start, Visibility};
 
+/// The webhook queue's depth, read by `/metrics` when scraped.
+pub fn queue_depth_gauge() -> crate::http::metrics::DbGauge {
+    crate::http::metrics::DbGauge {
+        name: "opsdesk_webhook_queue_depth",
+        help: "Webhook deliveries waiting to be sent (due now or retrying later).",
+        read: repo::queue_depth,
+    }
+}
+
 pub const ENTITY: &str = "webhook";
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -115,6 +115,11 @@ pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::delete(webhook_subscriptions::table.find(id)).execute(conn)
 }
 
+/// Deliveries waiting to be sent (due now or retrying later), for `/metrics`.
+pub fn queue_depth(conn: &mut DbConn) -> QueryResult<i64> {
+    webhook_deliveries::table.filter(webhook_deliveries::status.eq(PENDING)).count().get_result(conn)
+}
+
 pub fn any_active(conn: &mut DbConn) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(webhook_subscriptions::table.filter(webhook_subscriptions::active.eq(true))))
         .get_result(conn)

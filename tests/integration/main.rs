@@ -34,6 +34,7 @@ mod invoices;
 mod journal;
 mod ledger;
 mod limits;
+mod operability;
 mod platform;
 mod procurement;
 mod purchase_requests;

@@ -30,6 +30,7 @@ use crate::auth::Keys;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, Validator};
 use crate::http::json::ValidJson;
+use crate::http::metrics::Login;
 use crate::http::reply::{self, Reply};
 use crate::http::throttle;
 use crate::state::AppState;
@@ -195,7 +196,12 @@ pub async fn login(
         }
         Ok(user_store::find_by_email(conn, &lookup_email)?)
     })
-    .await?;
+    .await
+    .inspect_err(|e| {
+        if matches!(e, ApiError::TooManyRequests { .. }) {
+            state.metrics.login(Login::Throttled);
+        }
+    })?;
 
     let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
     let password_ok = match keys.hasher.verify(stored_hash, input.password).await {
@@ -208,6 +214,7 @@ pub async fn login(
                 Ok(throttle::give_back(conn, &uncounted.address)?)
             })
             .await?;
+            state.metrics.login(Login::Busy);
             return Err(busy);
         }
     };
@@ -216,6 +223,7 @@ pub async fn login(
         _ => {
             db::run_write(&state.pool, move |conn| Ok(throttle::hit(conn, &buckets.failures, window).map(|_| ())?))
                 .await?;
+            state.metrics.login(Login::WrongCredentials);
             return Err(wrong_credentials());
         }
     };
@@ -229,6 +237,7 @@ pub async fn login(
         issue_pair(conn, &state_for_tx, &keys_for_tx, &user, &random_token(16))
     })
     .await?;
+    state.metrics.login(Login::SignedIn);
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(tokens))
 }
 
