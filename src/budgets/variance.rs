@@ -241,7 +241,7 @@ pub async fn variance(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let as_of = query.as_of.unwrap_or_else(crate::clock::today);
-    let body = db::run(&state.pool, move |conn| {
+    let body = db::run_heavy(&state.pool, move |conn| {
         let row = visible_budget(conn, &principal, id)?;
         variance_of(conn, &row, as_of)
     })
@@ -283,7 +283,7 @@ pub async fn report(
         return Err(ApiError::invalid_parameter("year", "must be 2000 to 2100"));
     }
     let today = crate::clock::today();
-    let body = db::run(&state.pool, move |conn| {
+    let body = db::run_heavy(&state.pool, move |conn| {
         let filter = BudgetFilter {
             fiscal_year: Some(year),
             departments: readable_departments(conn, &principal)?,

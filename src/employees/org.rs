@@ -54,7 +54,7 @@ pub async fn chain(
     Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let body = db::run(&state.pool, move |conn| {
+    let body = db::run_heavy(&state.pool, move |conn| {
         repo::employee(conn, id)?.ok_or(ApiError::NotFound)?;
         let managers = repo::managers_above(conn, id)?;
         let full_ids: Vec<i64> = managers

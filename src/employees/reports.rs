@@ -39,7 +39,7 @@ pub async fn departments(
     principal.require(&permissions::READ_DEPARTMENT_REPORT)?;
     let as_of = query.as_of.unwrap_or_else(today);
     let include_archived = query.include_archived.unwrap_or(false);
-    let (departments, headcounts, rates) = db::run(&state.pool, move |conn| {
+    let (departments, headcounts, rates) = db::run_heavy(&state.pool, move |conn| {
         Ok((
             repo::all_departments(conn, include_archived)?,
             repo::headcounts(conn)?,

@@ -67,7 +67,7 @@ async fn round(pool: &DbPool, settings: &ImportSettings, node: &str) -> Result<b
         return Ok(false);
     };
     let owner = node.to_string();
-    db::run(pool, move |conn| run(conn, &Lease { node: owner, length: lease }, job)).await?;
+    db::run_heavy(pool, move |conn| run(conn, &Lease { node: owner, length: lease }, job)).await?;
     Ok(true)
 }
 

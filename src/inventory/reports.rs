@@ -58,7 +58,7 @@ pub async fn stock_valuation(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_STOCK)?;
     let as_of = query.as_of.unwrap_or_else(crate::clock::today);
-    let report = db::run(&state.pool, move |conn| {
+    let report = db::run_heavy(&state.pool, move |conn| {
         let mut items = Vec::new();
         let mut totals: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
         let rows: Vec<repo::ValuationRow> =
@@ -109,7 +109,7 @@ pub async fn low_stock(
     Negotiated(format): Negotiated,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_STOCK)?;
-    let report = db::run(&state.pool, move |conn| {
+    let report = db::run_heavy(&state.pool, move |conn| {
         let filter = repo::ItemFilter { active: Some(true), low: Some(true), ..Default::default() };
         let mut after = None;
         let mut low = Vec::new();

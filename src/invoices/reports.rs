@@ -105,7 +105,7 @@ async fn aging(
     principal.require(&permissions::READ_FINANCE)?;
     let as_of = as_of.unwrap_or_else(today);
     let invoice_kind = if kind == PartyKind::Vendor { "payable" } else { "receivable" };
-    let report = db::run(&state.pool, move |conn| {
+    let report = db::run_heavy(&state.pool, move |conn| {
         let rows = sql::aging(conn, invoice_kind, as_of)?;
         let mut per_party: BTreeMap<(i64, String), Sums> = BTreeMap::new();
         let mut per_currency: BTreeMap<String, Sums> = BTreeMap::new();
@@ -248,7 +248,7 @@ pub async fn customer_profitability(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_FINANCE)?;
     let (from, to) = crate::dates::report_period(query.from, query.to, |to| to - Duration::days(364))?;
-    let report = db::run(&state.pool, move |conn| {
+    let report = db::run_heavy(&state.pool, move |conn| {
         // (customer, currency) → (revenue, labour cost, parts cost), from the cost book.
         let mut money: BTreeMap<(i64, String), (i64, i64, i64)> = BTreeMap::new();
         let mut base: BTreeMap<i64, (i64, i64)> = BTreeMap::new();

@@ -67,7 +67,7 @@ pub async fn balance_sheet(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_STATEMENTS)?;
     let as_of = query.as_of.unwrap_or_else(crate::clock::today);
-    let report = db::run(&state.pool, move |conn| {
+    let report = db::run_heavy(&state.pool, move |conn| {
         let books = Books::load(conn)?;
         let sides = per_account(conn, journal::beginning(), as_of, None)?;
         let (mut assets, mut liabilities, mut equity) = (Vec::new(), Vec::new(), Vec::new());

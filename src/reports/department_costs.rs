@@ -117,7 +117,7 @@ pub async fn department_costs(
         NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to)
     })?;
     let by_month = query.group_by == Some(GroupBy::Month);
-    let report = db::run(&state.pool, move |conn| {
+    let report = db::run_heavy(&state.pool, move |conn| {
         let currency = ledger::base_currency(conn)?;
         // department → month (YYYY-MM) → sums
         let mut costs: BTreeMap<i64, BTreeMap<String, Sums>> = BTreeMap::new();

@@ -176,7 +176,7 @@ pub async fn profit_and_loss(
         None => None,
     };
     let (department_id, group_by) = (query.department_id, query.group_by);
-    let report = db::run(&state.pool, move |conn| {
+    let report = db::run_heavy(&state.pool, move |conn| {
         let books = Books::load(conn)?;
         let sides = per_account(conn, from, to, department_id)?;
         let before = match compared {

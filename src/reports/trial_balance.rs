@@ -63,7 +63,7 @@ pub async fn trial_balance(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(&permissions::READ_STATEMENTS)?;
     let as_of = query.as_of.unwrap_or_else(crate::clock::today);
-    let report = db::run(&state.pool, move |conn| {
+    let report = db::run_heavy(&state.pool, move |conn| {
         let books = Books::load(conn)?;
         let sides = per_account(conn, journal::beginning(), as_of, None)?;
         let (mut total_debit, mut total_credit) = (0i64, 0i64);

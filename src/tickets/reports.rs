@@ -310,7 +310,7 @@ pub async fn desk_report(
     principal.require(&permissions::READ_DESK_REPORTS)?;
     let query = query.into_inner();
     let (from, to) = crate::dates::report_period(query.from, query.to, |to| to - Duration::days(27))?;
-    let report = db::run(&state.pool, move |conn| {
+    let report = db::run_heavy(&state.pool, move |conn| {
         let access = TicketAccess::load(conn, &principal)?;
         build(conn, &query, from, to, access.sees_all_costs)
     })

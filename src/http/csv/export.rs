@@ -51,7 +51,7 @@ where
 {
     let first = {
         let fetch = fetch.clone();
-        db::run(pool, move |conn| fetch(conn, None)).await?
+        db::run_heavy(pool, move |conn| fetch(conn, None)).await?
     };
     let mut columns = Columns::of::<T>();
     if let Some(item) = first.items.first() {
@@ -78,7 +78,7 @@ where
         None => {
             let fetch = progress.fetch.clone();
             let cursor = progress.cursor.take();
-            match db::run(&progress.pool, move |conn| fetch(conn, cursor.as_deref())).await {
+            match db::run_heavy(&progress.pool, move |conn| fetch(conn, cursor.as_deref())).await {
                 Ok(page) => page,
                 Err(error) => {
                     progress.done = true;

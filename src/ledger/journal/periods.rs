@@ -215,7 +215,7 @@ pub async fn account_ledger(
         return export::stream_pages(&state.pool, &name, Arc::new(pages)).await;
     }
     let cursor = query.cursor;
-    let ledger = db::run(&state.pool, move |conn| ledger_page(conn, &period, cursor.as_deref())).await?;
+    let ledger = db::run_heavy(&state.pool, move |conn| ledger_page(conn, &period, cursor.as_deref())).await?;
     Ok(HttpResponse::Ok().json(ledger))
 }
 

@@ -186,7 +186,7 @@ pub async fn report(
     if (to - from).num_days() > 366 {
         return Err(ApiError::invalid_parameter("from", "the period is at most 366 days"));
     }
-    let body = db::run(&state.pool, move |conn| {
+    let body = db::run_heavy(&state.pool, move |conn| {
         let mut tallies: BTreeMap<(i64, String), Tally> = BTreeMap::new();
         tally_orders(conn, from, to, &mut tallies)?;
         tally_prices(conn, from, to, &mut tallies)?;
