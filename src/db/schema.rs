@@ -227,6 +227,8 @@ diesel::table! {
         time_spent_minutes -> BigInt,
         version -> BigInt,
         requester_customer_id -> Nullable<BigInt>,
+        /// Kept by the database from the status (a generated column): never written.
+        active -> Bool,
     }
 }
 

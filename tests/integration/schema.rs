@@ -84,6 +84,9 @@ fn declared_tables() -> Tables {
             if line == "}" {
                 break;
             }
+            if line.starts_with("//") {
+                continue;
+            }
             let (column, sql_type) = line
                 .strip_suffix(',')
                 .and_then(|l| l.split_once("->"))
@@ -114,12 +117,13 @@ struct CatalogRow {
 }
 
 /// SQLite: a primary key column counts as NOT NULL (an INTEGER PRIMARY KEY is the row id, which is
-/// never NULL, although pragma_table_info does not say NOT NULL for it).
+/// never NULL, although pragma_table_info does not say NOT NULL for it). Generated columns are
+/// listed only by pragma_table_xinfo (hidden 2 or 3; 1 marks a virtual table's hidden column).
 const SQLITE_CATALOG: &str = r#"
     SELECT m.name AS table_name, p.name AS column_name, p."notnull" AS not_null,
            CASE WHEN p.pk > 0 THEN 1 ELSE 0 END AS primary_key
-    FROM sqlite_master m JOIN pragma_table_info(m.name) p
-    WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite_%'"#;
+    FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p
+    WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite_%' AND p.hidden <> 1"#;
 
 const POSTGRES_CATALOG: &str = "
     SELECT c.table_name::text AS table_name, c.column_name::text AS column_name,

@@ -365,6 +365,14 @@ async fn sla_clocks_and_filters(app: TestApp) {
     let mut statuses = vec![a.status().as_u16(), b.status().as_u16()];
     statuses.sort();
     assert_eq!(statuses, vec![200, 412]);
+
+    // The work queue: active tickets (new, open, pending) by priority; a resolved one leaves it.
+    assert_eq!(ids(&list("active=true&sort=priority").await), vec![q, u]);
+    assert!(ids(&list("active=false").await).is_empty());
+    assert_eq!(move_to(&app, &d.ada_token, &urgent, "resolved").await.status(), StatusCode::OK);
+    assert_eq!(ids(&list("active=true&sort=priority").await), vec![q]);
+    assert_eq!(ids(&list("active=false").await), vec![u]);
+    assert_eq!(ids(&list("active=true&sort=due").await), vec![q]);
 }
 both_backends!(ticket_sla_and_filters, sla_clocks_and_filters);
 

@@ -44,14 +44,12 @@ pub struct TicketFilter {
 
 type TicketCondition = Box<dyn BoxableExpression<tickets::table, MultiBackend, SqlType = Bool>>;
 
-const ACTIVE: [&str; 3] = ["new", "open", "pending"];
-
 /// A first-response or resolution target missed by `now` (the same rule as `workflow::Clocks`).
 fn breached(now: NaiveDateTime) -> TicketCondition {
     Box::new(
         sql::<Bool>("(tickets.resolution_due_at < COALESCE(tickets.clock_stopped_at, ")
             .bind::<Timestamp, _>(now)
-            .sql(") OR tickets.first_response_due_at < COALESCE(tickets.first_response_at, CASE WHEN tickets.status IN ('new', 'open', 'pending') THEN ")
+            .sql(") OR tickets.first_response_due_at < COALESCE(tickets.first_response_at, CASE WHEN tickets.active THEN ")
             .bind::<Timestamp, _>(now)
             .sql(" ELSE COALESCE(tickets.clock_stopped_at, ")
             .bind::<Timestamp, _>(now)
@@ -71,7 +69,7 @@ fn due_between(now: NaiveDateTime, horizon: NaiveDateTime) -> TicketCondition {
         .and(tickets::clock_stopped_at.is_null())
         .and(tickets::resolution_due_at.ge(now))
         .and(tickets::resolution_due_at.le(horizon));
-    Box::new(tickets::status.eq_any(ACTIVE).and(first_response.or(resolution)))
+    Box::new(tickets::active.eq(true).and(first_response.or(resolution)))
 }
 
 /// Subject or description: the text a ticket search looks in.
@@ -111,10 +109,8 @@ pub fn list(
     if let Some(status) = filter.status {
         query = query.filter(tickets::status.eq(status));
     }
-    match filter.active {
-        Some(true) => query = query.filter(tickets::status.eq_any(ACTIVE)),
-        Some(false) => query = query.filter(tickets::status.ne_all(ACTIVE)),
-        None => {}
+    if let Some(active) = filter.active {
+        query = query.filter(tickets::active.eq(active));
     }
     if let Some(priority) = filter.priority {
         query = query.filter(tickets::priority.eq(priority));
