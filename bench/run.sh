@@ -146,6 +146,18 @@ record() { # NAME CONNECTIONS: parses the RESULT line of $WORK/NAME.wrk
   log "$name: ${RPS[$name]} req/s, p99 ${P99[$name]} ms, errors ${ERRORS[$name]}"
 }
 
+# writes NAME CONNECTIONS PREFIX: creates items with bench/create_item.lua (every answer should
+# be 201) and records requests/s, p50/p99 and answers by class under NAME.
+writes() {
+  local name=$1 conns=$2 prefix=$3 threads=$THREADS
+  [ "$conns" -lt "$threads" ] && threads=$conns
+  sample_noise
+  env BENCH_TOKEN="$TOKEN" BENCH_PREFIX="$prefix" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s \
+    -s "$ROOT/bench/create_item.lua" "$BASE/api/v1/inventory/items" >"$WORK/$name.wrk" 2>&1 \
+    || { cat "$WORK/$name.wrk" >&2; die "wrk failed ($name)"; }
+  record "$name" "$conns"
+}
+
 # GET at about half of the peak rate (paced with BENCH_DELAY_MS), optionally with a parallel
 # login hammer. Records NAME and, with logins, NAME-login.
 half_peak() { # NAME PEAK_RPS with_logins(0|1)
@@ -200,6 +212,8 @@ wrk_run sqlite-live "$THREADS" "$CONNECTIONS" "$DURATION" "$BASE/health/live"
 wrk_run sqlite-get "$THREADS" "$CONNECTIONS" "$DURATION" "$BASE/api/v1/users/$USER_ID" BENCH_TOKEN="$TOKEN"
 half_peak sqlite-half "${RPS[sqlite-get]}" 0
 half_peak sqlite-half-logins "${RPS[sqlite-get]}" 1
+writes sqlite-write-1 1 s1
+writes sqlite-write-16 16 s16
 LOADED_RSS_SQLITE=$(rss_mib "$SERVER_PID")
 FIVEXX_SQLITE=$(count_5xx sqlite)
 stop_pid "$SERVER_PID"
@@ -237,6 +251,8 @@ wrk_run warmup "$THREADS" "$CONNECTIONS" "$WARMUP" "$BASE/api/v1/users/$USER_ID"
 wrk_run pg-get "$THREADS" "$CONNECTIONS" "$DURATION" "$BASE/api/v1/users/$USER_ID" BENCH_TOKEN="$TOKEN"
 half_peak pg-half "${RPS[pg-get]}" 0
 half_peak pg-half-logins "${RPS[pg-get]}" 1
+writes pg-write-1 1 p1
+writes pg-write-16 16 p16
 LOADED_RSS_PG=$(rss_mib "$SERVER_PID")
 FIVEXX_PG=$(count_5xx postgres)
 stop_pid "$SERVER_PID"
@@ -294,11 +310,15 @@ mkdir -p "$OUT_DIR"
   row SQLite "$GET at ~half peak ($(share sqlite-half sqlite-get))" sqlite-half
   row SQLite "$GET at ~half peak, logins in parallel ($(share sqlite-half-logins sqlite-get))" sqlite-half-logins
   row SQLite "POST /api/v1/auth/login (the parallel logins)" sqlite-half-logins-login
+  row SQLite "POST /api/v1/inventory/items, 1 writer" sqlite-write-1
+  row SQLite "POST /api/v1/inventory/items, 16 writers" sqlite-write-16
   row PostgreSQL "pgbench -S (transactions/s)" pgbench
   row PostgreSQL "$GET, peak" pg-get
   row PostgreSQL "$GET at ~half peak ($(share pg-half pg-get))" pg-half
   row PostgreSQL "$GET at ~half peak, logins in parallel ($(share pg-half-logins pg-get))" pg-half-logins
   row PostgreSQL "POST /api/v1/auth/login (the parallel logins)" pg-half-logins-login
+  row PostgreSQL "POST /api/v1/inventory/items, 1 writer" pg-write-1
+  row PostgreSQL "POST /api/v1/inventory/items, 16 writers" pg-write-16
   echo
   echo "| DESIGN.md goal | Target | Measured | Met |"
   echo "|---|---|---|---|"
@@ -306,6 +326,8 @@ mkdir -p "$OUT_DIR"
   echo "| PostgreSQL: GET ÷ pgbench -S | ≥ 0.50 | $PG_RATIO | $(meets "$PG_RATIO" ">=" 0.5) |"
   echo "| GET p99 at ~half peak (SQLite / PostgreSQL) | ≤ 10 ms | ${P99[sqlite-half]} / ${P99[pg-half]} ms | $(both "${P99[sqlite-half]}" "${P99[pg-half]}" "<=" 10) |"
   echo "| GET p99 at ~half peak with logins (SQLite / PostgreSQL) | ≤ 25 ms | ${P99[sqlite-half-logins]} / ${P99[pg-half-logins]} ms | $(both "${P99[sqlite-half-logins]}" "${P99[pg-half-logins]}" "<=" 25) |"
+  echo "| SQLite: p99 with 16 parallel writers | ≤ 20 ms | ${P99[sqlite-write-16]} ms | $(meets "${P99[sqlite-write-16]}" "<=" 20) |"
+  echo "| SQLite: 16 writers keep the throughput of one (writes/s, 16 ÷ 1) | ≥ 1.00 | $(ratio "${RPS[sqlite-write-16]}" "${RPS[sqlite-write-1]}") | $(meets "$(ratio "${RPS[sqlite-write-16]}" "${RPS[sqlite-write-1]}")" ">=" 1) |"
   echo "| 5xx answers in the servers' access logs, all phases | 0 | $TOTAL_5XX | $(meets "$TOTAL_5XX" "<=" 0) |"
   echo "| Idle RSS after start (SQLite / PostgreSQL) | ≤ 64 MiB | $IDLE_RSS_SQLITE / $IDLE_RSS_PG MiB | $(both "$IDLE_RSS_SQLITE" "$IDLE_RSS_PG" "<=" 64) |"
   echo

@@ -27,39 +27,17 @@ if pause > 0 then
   end
 end
 
-local threads = {}
-function setup(thread)
-  table.insert(threads, thread)
-end
-
 if os.getenv("BENCH_COUNT_STATUS") == "1" then
-  n2xx, n4xx, n5xx = 0, 0, 0
-  function response(status, headers, body)
-    if status >= 500 then
-      n5xx = n5xx + 1
-    elseif status >= 400 then
-      n4xx = n4xx + 1
-    elseif status >= 200 and status < 300 then
-      n2xx = n2xx + 1
-    end
+  -- Answers counted by status class, and the RESULT line with the counts.
+  dofile(debug.getinfo(1, "S").source:sub(2):match("^(.*)/[^/]*$") .. "/counted.lua")
+else
+  function done(summary, latency, requests)
+    local e = summary.errors
+    -- status_errors: answers with a status above 399; n2xx/n4xx/n5xx are -1 when not counted.
+    io.write(string.format(
+      "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d max_us=%d status_errors=%d socket_errors=%d n2xx=-1 n4xx=-1 n5xx=-1\n",
+      summary.requests, summary.duration,
+      latency:percentile(50), latency:percentile(99), latency.max,
+      e.status, e.connect + e.read + e.write + e.timeout))
   end
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  local c2, c4, c5 = -1, -1, -1
-  if os.getenv("BENCH_COUNT_STATUS") == "1" then
-    c2, c4, c5 = 0, 0, 0
-    for _, thread in ipairs(threads) do
-      c2 = c2 + (thread:get("n2xx") or 0)
-      c4 = c4 + (thread:get("n4xx") or 0)
-      c5 = c5 + (thread:get("n5xx") or 0)
-    end
-  end
-  -- status_errors: answers with a status above 399; n2xx/n4xx/n5xx are -1 when not counted.
-  io.write(string.format(
-    "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d max_us=%d status_errors=%d socket_errors=%d n2xx=%d n4xx=%d n5xx=%d\n",
-    summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99), latency.max,
-    e.status, e.connect + e.read + e.write + e.timeout, c2, c4, c5))
 end
