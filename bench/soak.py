@@ -1095,7 +1095,8 @@ def run_load() -> None:
         if name == "3 nodes" and KILL_NODE and KILL_NODE - 1 in nodes:
             # Kill after the steady measurement (PHASE_SECONDS), or a third of the way in when
             # the phase is too short for that and the recovery after it.
-            kill_after = PHASE_SECONDS if seconds >= PHASE_SECONDS + KILL_GAP + 45 else seconds / 3
+            steady = PHASE_SECONDS > 0 and seconds >= PHASE_SECONDS + KILL_GAP + 45
+            kill_after = PHASE_SECONDS if steady else seconds / 3
             killer = threading.Thread(target=kill_and_restart, args=(KILL_NODE - 1, start + kill_after, KILL_GAP),
                                       daemon=True)
             killer.start()
@@ -1371,9 +1372,18 @@ def check_all(c: Client, receiver: Receiver) -> Checks:
         got.sort(key=lambda d: d["at"])
         for a, b in zip(got, got[1:]):
             gap = b["at"] - a["at"]
-            line = (f"event {event_id} ({a['type']}): at t={a['at']:.1f} s and t={b['at']:.1f} s "
-                    f"(+{gap:.1f} s, attempts {a['attempt']}/{b['attempt']})")
+            since_kill = f" (kill {a['at'] - NODES.kill_at:+.1f} s)" if NODES.kill_at is not None else ""
+            line = (f"event {event_id} ({a['type']}): received at t={a['at']:.1f} s{since_kill} and again "
+                    f"{gap:.1f} s later (attempt headers {a['attempt']}, {b['attempt']})")
             (after_lease if gap >= WEBHOOK_LEASE - 5 else inside).append(line)
+    duplicated = sorted({line.split(" ")[1] for line in inside + after_lease})
+    if duplicated:
+        quoted = ",".join(f"'{e}'" for e in duplicated[:20])
+        for cursor, attempts in psql(f"""SELECT d.event_cursor, string_agg(a.attempt || ' by ' || a.node || ' at '
+                || to_char(a.started_at, 'HH24:MI:SS.MS') || ' ' || a.outcome, '; ' ORDER BY a.id)
+                FROM webhook_deliveries d JOIN webhook_attempts a ON a.delivery_id = d.id
+                WHERE d.event_cursor IN ({quoted}) GROUP BY 1"""):
+            log(f"duplicate delivery of event {cursor}: recorded attempts {attempts}")
     succeeded = {r[0] for r in psql(f"SELECT event_cursor FROM webhook_deliveries WHERE subscription_id = "
                                     f"{W.webhook_id} AND status = 'succeeded'")}
     received = set(by_event)
@@ -1425,7 +1435,14 @@ def check_all(c: Client, receiver: Receiver) -> Checks:
            f"client side {dict(client_5xx) or 0}; access logs {dict(log_5xx) or 0}; panics in the logs {panics}"
            + (f"; first: {STATS.five_xx[:3]}" if STATS.five_xx else ""))
 
-    # 12. Connection errors only on the killed node, while it was down.
+    # 12. Answers no request of the mix should get: 401 (a token one node signed refused by
+    #     another), 404 (a record just made not found on another node), 400/403/405/415.
+    odd = collections.Counter((r[1], r[3]) for r in records
+                              if r[3] in (400, 401, 403, 404, 405, 413, 415, 431) and r[5] not in ("setup", "checks"))
+    ck.add("No 400/401/403/404 answers (tokens and new records good on every node)", not odd,
+           "none" if not odd else ", ".join(f"{k} -> {st} x {n}" for (k, st), n in odd.most_common(8)))
+
+    # 13. Connection errors only on the killed node, while it was down.
     conn_errors = [r for r in records if r[3] in ("refused", "lost")]
     stray = [r for r in conn_errors if not NODES.expected_outage(r[2], r[0])]
     expected_errors = len(conn_errors) - len(stray)
