@@ -456,6 +456,8 @@ class World:
         # passed between clients
         self.tickets: dict[int, list[int]] = collections.defaultdict(list)  # desk id -> active tickets
         self.open_invoices: list[tuple[int, int]] = []  # (id, total) issued receivables to pay
+        self.payments: list[tuple[int, int, int]] = []  # (invoice id, payment id, amount) to delete
+        self.hot_moves: list[tuple[int, int]] = []  # (movement id, quantity change) to reverse
         self.po_drafts: list[dict] = []
         self.po_sent: list[dict] = []
         self.po_received: list[dict] = []
@@ -666,15 +668,48 @@ def op_stock_issue(c: Client) -> None:
     hot = c.rnd.random() < 0.8
     item = W.hot_item if hot else c.rnd.choice(W.items)
     quantity = c.rnd.choice([1, 1, 2, 3]) if hot else 1
-    c.call("POST", "/inventory/movements",
-           {"kind": "issue", "item_id": item, "location_id": W.bin_a, "quantity": str(quantity), "ticket_id": ticket},
-           kind="stock.issue", token=token, effect={"stock": {str(item): -quantity * 1000}})
+    reply = c.call("POST", "/inventory/movements",
+                   {"kind": "issue", "item_id": item, "location_id": W.bin_a, "quantity": str(quantity),
+                    "ticket_id": ticket},
+                   kind="stock.issue", token=token, effect={"stock": {str(item): -quantity * 1000}})
+    if reply.ok and hot:
+        remember(W.hot_moves, (reply["id"], -quantity * 1000))
+
+
+def remember(pool: list, entry, keep: int = 30) -> None:
+    with W.lock:
+        pool.append(entry)
+        if len(pool) > keep:
+            pool.pop(0)
+
+
+def forget(pool: list, entry) -> None:
+    with W.lock:
+        if entry in pool:
+            pool.remove(entry)
 
 
 def op_stock_receipt(c: Client) -> None:
-    c.call("POST", "/inventory/movements",
-           {"kind": "receipt", "item_id": W.hot_item, "location_id": W.bin_a, "quantity": "2", "unit_cost": "10.00"},
-           kind="stock.receipt", token=tok(c, "ops"), effect={"stock": {str(W.hot_item): 2000}})
+    reply = c.call("POST", "/inventory/movements",
+                   {"kind": "receipt", "item_id": W.hot_item, "location_id": W.bin_a, "quantity": "2",
+                    "unit_cost": "10.00"},
+                   kind="stock.receipt", token=tok(c, "ops"), effect={"stock": {str(W.hot_item): 2000}})
+    if reply.ok:
+        remember(W.hot_moves, (reply["id"], 2000))
+
+
+def op_stock_reverse(c: Client) -> None:
+    """ops reverse one of the newest movements of the hot item (often two at once): a reversal
+    happens once, and a receipt whose stock has gone out is not reversed (409, never negative)."""
+    with W.lock:
+        chosen = pick_recent(W.hot_moves, c.rnd, 5)
+    if chosen is None:
+        return op_stock_receipt(c)
+    movement, change = chosen
+    reply = c.call("POST", f"/inventory/movements/{movement}/reversal", {"reason": "soak: reversal"},
+                   kind="stock.reverse", token=tok(c, "ops"), effect={"stock": {str(W.hot_item): -change}})
+    if reply.ok or reply.status == 409:
+        forget(W.hot_moves, chosen)
 
 
 def burst(calls: list) -> list:
@@ -794,12 +829,77 @@ def op_payment(c: Client) -> None:
                    {"amount": money(amount), "paid_on": TODAY.isoformat(), "method": "bank_transfer",
                     "reference": f"soak {c.name}"},
                    kind="payment", token=token, effect={"paid": {str(inv): amount}})
+    if reply.ok:
+        remember(W.payments, (inv, reply["id"], amount))
     if reply.status in (409, 422):
         got = c.call("GET", f"/invoices/{inv}", kind="invoice.get", token=token)
         if got.ok and (cents(got["balance"]) <= 0 or got["status"] not in ("issued", "partially_paid")):
             with W.lock:
                 if chosen in W.open_invoices:
                     W.open_invoices.remove(chosen)
+
+
+def op_payment_delete(c: Client) -> None:
+    """finance removes one of the newest payments (sometimes two clients the same one): the
+    balance comes back once."""
+    with W.lock:
+        chosen = pick_recent(W.payments, c.rnd, 3)
+    if chosen is None:
+        return op_payment(c)
+    inv, payment, amount = chosen
+    reply = c.call("DELETE", f"/invoices/{inv}/payments/{payment}", None, kind="payment.delete",
+                   token=tok(c, "finance"), effect={"paid": {str(inv): -amount}})
+    if reply.ok or reply.status in (404, 409):
+        forget(W.payments, chosen)
+
+
+def op_credit_note(c: Client) -> None:
+    """A credit note of 10-40 % against one of the newest open invoices, issued while others pay
+    it: payments and credits together never pass the total (409 otherwise; the draft is deleted)."""
+    token = tok(c, "finance")
+    with W.lock:
+        chosen = pick_recent(W.open_invoices, c.rnd, 4)
+    if chosen is None:
+        return op_invoice(c)
+    inv, total = chosen
+    net = max(1, total * c.rnd.randrange(10, 41) // 119)
+    draft = c.call("POST", "/invoices", {
+        "kind": "credit_note", "credited_invoice_id": inv,
+        "lines": [{"description": "Soak credit", "quantity": "1", "unit_price": money(net), "tax_rate_percent": "19"}]},
+        kind="credit.create", token=token)
+    if not draft.ok:
+        return
+    issued = c.call("POST", f"/invoices/{draft['id']}/issue", None, kind="credit.issue", token=token,
+                    if_match=draft["version"])
+    if issued.status == 409:
+        c.call("DELETE", f"/invoices/{draft['id']}", None, kind="credit.delete", token=token,
+               if_match=draft["version"])
+
+
+def op_void_race(c: Client) -> None:
+    """A fresh invoice voided and paid at the same moment: never both."""
+    token = tok(c, "finance")
+    draft = new_invoice(c, token, "void.race.invoice", c.rnd.randrange(10000, 90000))
+    if not draft.ok:
+        return
+    issued = c.call("POST", f"/invoices/{draft['id']}/issue", None, kind="void.race.issue", token=token,
+                    if_match=draft["version"])
+    if not issued.ok:
+        return
+    inv, amount = draft["id"], cents(issued["total"]) // 2
+    a, b = (Client(f"{c.name}s{c.seq}v{i}", c.rnd.randrange(1 << 30)) for i in range(2))
+    replies = burst([
+        lambda: a.call("POST", f"/invoices/{inv}/void", {"reason": "soak: void race"}, kind="void.race.void",
+                       token=token),
+        lambda: b.call("POST", f"/invoices/{inv}/payments",
+                       {"amount": money(amount), "paid_on": TODAY.isoformat(), "method": "cash"},
+                       kind="void.race.payment", token=token, effect={"paid": {str(inv): amount}}),
+    ])
+    statuses = [r.status if r else "error" for r in replies]
+    with W.lock:
+        W.race_results["void races"] += 1
+        if all(r is not None and r.ok for r in replies):
+            W.race_violations.append(f"invoice {inv} both voided and paid: {statuses}")
 
 
 def op_payment_race(c: Client) -> None:
@@ -972,7 +1072,8 @@ def op_read(c: Client) -> None:
 MIX = [
     (op_ticket_create, 10), (op_ticket_transition, 12), (op_time_entry, 10), (op_stock_issue, 8),
     (op_stock_receipt, 2), (op_stock_race, 1), (op_invoice, 5), (op_payment, 10), (op_payment_race, 1),
-    (op_bill, 5), (op_po_create, 3), (op_po_send, 3), (op_po_receive, 3), (op_po_close, 1), (op_probe, 8),
+    (op_bill, 5), (op_payment_delete, 2), (op_credit_note, 2), (op_void_race, 1), (op_stock_reverse, 2),
+    (op_po_create, 3), (op_po_send, 3), (op_po_receive, 3), (op_po_close, 1), (op_probe, 8),
     (op_read, 18),
 ]
 
@@ -1231,15 +1332,27 @@ def check_all(c: Client, receiver: Receiver) -> Checks:
                          "'partially_paid', 'paid') AND status <> CASE WHEN paid_total + credited_total >= total "
                          "AND total > 0 THEN 'paid' WHEN paid_total + credited_total = 0 THEN 'issued' "
                          "ELSE 'partially_paid' END"))
+    credit_mismatch = psql("""
+        SELECT i.id, i.credited_total, coalesce(c.s, 0) FROM invoices i
+        LEFT JOIN (SELECT credited_invoice_id AS id, sum(total) AS s FROM invoices
+                   WHERE kind = 'credit_note' AND status NOT IN ('draft', 'void') GROUP BY 1) c ON c.id = i.id
+        WHERE i.kind <> 'credit_note' AND i.credited_total <> coalesce(c.s, 0)""")
+    void_paid = int(one("SELECT count(*) FROM invoices i WHERE status = 'void' AND (paid_total <> 0 OR "
+                        "credited_total <> 0 OR EXISTS (SELECT 1 FROM payments p WHERE p.invoice_id = i.id))"))
     pays = psql("SELECT count(*), count(DISTINCT invoice_id), coalesce(sum(amount), 0) FROM payments")[0]
-    ck.add("No invoice paid beyond its total", not over and not paid_mismatch and status_bad == 0,
-           f"overpaid {len(over)}{' ' + str(over[:5]) if over else ''}; paid_total <> sum(payments) on "
-           f"{len(paid_mismatch)}; wrong status {status_bad}; {pays[0]} payments on {pays[1]} invoices, "
-           f"{money(int(pays[2]))} in all")
+    credits = psql("SELECT count(*), coalesce(sum(total), 0) FROM invoices WHERE kind = 'credit_note' "
+                   "AND status NOT IN ('draft', 'void')")[0]
+    ck.add("No invoice paid beyond its total", not over and not paid_mismatch and status_bad == 0
+           and not credit_mismatch and void_paid == 0,
+           f"paid + credited > total on {len(over)}{' ' + str(over[:5]) if over else ''}; paid_total <> sum(payments) "
+           f"on {len(paid_mismatch)}; credited_total <> its credit notes on {len(credit_mismatch)}"
+           f"{' ' + str(credit_mismatch[:5]) if credit_mismatch else ''}; void with payments or credits "
+           f"{void_paid}; wrong status {status_bad}; {pays[0]} payments on {pays[1]} invoices, "
+           f"{money(int(pays[2]))} in all; {credits[0]} credit notes, {money(int(credits[1]))}")
     races = dict(W.race_results)
     ck.add("Parallel races answered right (client side)", not W.race_violations,
            f"{races.get('payment races', 0)} payment races (4 x 40 %), {races.get('stock races', 0)} stock races "
-           f"(6 x 1 of 3), {races.get('issue races', 0)} double issues"
+           f"(6 x 1 of 3), {races.get('issue races', 0)} double issues, {races.get('void races', 0)} void + payment"
            + (f"; violations: {W.race_violations[:5]}" if W.race_violations else ": all as expected"))
 
     # 4. Over-receipt held to the tolerance.
@@ -1438,7 +1551,8 @@ def check_all(c: Client, receiver: Receiver) -> Checks:
     # 12. Answers no request of the mix should get: 401 (a token one node signed refused by
     #     another), 404 (a record just made not found on another node), 400/403/405/415.
     odd = collections.Counter((r[1], r[3]) for r in records
-                              if r[3] in (400, 401, 403, 404, 405, 413, 415, 431) and r[5] not in ("setup", "checks"))
+                              if r[3] in (400, 401, 403, 404, 405, 413, 415, 431) and r[5] not in ("setup", "checks")
+                              and not (r[1] == "payment.delete" and r[3] == 404))
     ck.add("No 400/401/403/404 answers (tokens and new records good on every node)", not odd,
            "none" if not odd else ", ".join(f"{k} -> {st} x {n}" for (k, st), n in odd.most_common(8)))
 
