@@ -1532,7 +1532,8 @@ def check_all(c: Client, receiver: Receiver) -> Checks:
 
     # 11. No 5xx: the clients' count and the servers' access logs.
     records = STATS.all()
-    client_5xx = collections.Counter(r[3] for r in records if isinstance(r[3], int) and r[3] >= 500)
+    client_5xx = collections.Counter(f"{r[1]} {r[3]}" for r in records if isinstance(r[3], int) and r[3] >= 500)
+    deadlocks = one("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
     log_5xx, panics = collections.Counter(), 0
     pattern = re.compile(r'" (5\d\d) ')
     for n in range(len(PORTS)):
@@ -1545,7 +1546,8 @@ def check_all(c: Client, receiver: Receiver) -> Checks:
                 if "panicked" in line:
                     panics += 1
     ck.add("No 5xx from any node", not client_5xx and not log_5xx and panics == 0,
-           f"client side {dict(client_5xx) or 0}; access logs {dict(log_5xx) or 0}; panics in the logs {panics}"
+           f"client side {dict(client_5xx) or 0}; access logs {dict(log_5xx) or 0}; panics in the logs {panics}; "
+           f"deadlocks PostgreSQL detected in the database (each answered 503) {deadlocks}"
            + (f"; first: {STATS.five_xx[:3]}" if STATS.five_xx else ""))
 
     # 12. Answers no request of the mix should get: 401 (a token one node signed refused by
