@@ -23,6 +23,7 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -1111,6 +1112,45 @@ def compilers_running() -> bool:
     return subprocess.run(["pgrep", "-x", "rustc|cargo|cc1|ld"], stdout=subprocess.DEVNULL).returncode == 0
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) process `pid` has used, None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def cpu_sample() -> dict:
+    """CPU seconds so far of this program, of each node and of each PostgreSQL process."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    nodes = {}
+    for n in range(len(PORTS)):
+        try:
+            pid = pid_of(n)
+        except (OSError, ValueError):
+            continue
+        nodes[pid] = proc_cpu(pid)
+    found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()
+    pg = {int(p): proc_cpu(int(p)) for p in found}
+    return {"at": now(), "client": usage.ru_utime + usage.ru_stime, "nodes": nodes, "pg": pg}
+
+
+def cpu_between(a: dict, b: dict) -> tuple[float, float, float]:
+    """Cores busy on average between two samples: the client, the nodes, PostgreSQL. A process
+    that started in between counts from zero; one that ended (the killed node) loses its rest."""
+    seconds = max(b["at"] - a["at"], 1e-9)
+
+    def delta(key):
+        return sum((v or 0) - (a[key].get(pid) or 0) for pid, v in b[key].items() if v is not None)
+
+    return (b["client"] - a["client"]) / seconds, delta("nodes") / seconds, delta("pg") / seconds
+
+
 def pid_of(node: int) -> int:
     with open(os.path.join(WORK, f"node-{node + 1}.pid")) as f:
         return int(f.read().strip())
@@ -1191,7 +1231,8 @@ def run_load() -> None:
         NODES.active = nodes
         NODES.phase = name
         start = now()
-        TL.windows.append({"name": name, "nodes": len(nodes), "start": start, "end": start + seconds})
+        TL.windows.append({"name": name, "nodes": len(nodes), "start": start, "end": start + seconds,
+                           "cpu_start": cpu_sample()})
         log(f"phase {name}: {seconds} s on node(s) {', '.join(str(n + 1) for n in nodes)}")
         if name == "3 nodes" and KILL_NODE and KILL_NODE - 1 in nodes:
             # Kill after the steady measurement (PHASE_SECONDS), or a third of the way in when
@@ -1203,6 +1244,7 @@ def run_load() -> None:
             killer.start()
         time.sleep(max(0.0, start + seconds - now()))
         TL.windows[-1]["end"] = now()
+        TL.windows[-1]["cpu_end"] = cpu_sample()
     stop.set()
     for t in threads:
         t.join(90)
@@ -1599,28 +1641,33 @@ def report(ck: Checks, setup_seconds: float) -> str:
     out.append("")
 
     # Throughput per window.
-    out += ["| Phase | Nodes | Seconds | Requests | Requests/s | Per node req/s | 2xx | 4xx | 5xx | Conn. errors |",
-            "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+    out += ["| Phase | Nodes | Seconds | Requests | Requests/s | Per node req/s | p50 / p99 ms | 2xx | 4xx | 5xx "
+            "| Conn. errors | CPU cores: client / nodes / PostgreSQL |",
+            "|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---|"]
     windows = []
     for w in TL.windows:
+        cpu = cpu_between(w["cpu_start"], w["cpu_end"]) if "cpu_end" in w else None
         if w["name"] == "3 nodes" and NODES.kill_at is not None and w["start"] < NODES.kill_at < w["end"]:
             ready = NODES.ready_at or w["end"]
-            windows += [("3 nodes, before the kill", 3, w["start"], NODES.kill_at),
-                        (f"node {NODES.kill_node + 1} killed → ready again", 3, NODES.kill_at, ready),
-                        ("3 nodes, after the restart", 3, ready, w["end"]),
-                        ("3 nodes, whole phase", 3, w["start"], w["end"])]
+            windows += [("3 nodes, before the kill", 3, w["start"], NODES.kill_at, None),
+                        (f"node {NODES.kill_node + 1} killed → ready again", 3, NODES.kill_at, ready, None),
+                        ("3 nodes, after the restart", 3, ready, w["end"], None),
+                        ("3 nodes, whole phase", 3, w["start"], w["end"], cpu)]
         else:
-            windows.append((w["name"], w["nodes"], w["start"], w["end"]))
-    for name, nodes, start, end in windows:
+            windows.append((w["name"], w["nodes"], w["start"], w["end"], cpu))
+    for name, nodes, start, end, cpu in windows:
         rows = [r for r in records if start <= r[0] < end]
         seconds = max(end - start, 1e-9)
         per_node = collections.Counter(r[2] for r in rows if isinstance(r[3], int))
         answered = [r for r in rows if isinstance(r[3], int)]
+        lat = [r[4] * 1000 for r in answered]
         out.append(
             f"| {name} | {nodes} | {seconds:.0f} | {len(answered)} | {len(answered) / seconds:.0f} | "
             + " / ".join(f"{per_node.get(n, 0) / seconds:.0f}" for n in range(len(PORTS)))
+            + f" | {pct(lat, 0.5):.1f} / {pct(lat, 0.99):.0f}"
             + f" | {sum(1 for r in answered if 200 <= r[3] < 300)} | {sum(1 for r in answered if 400 <= r[3] < 500)} | "
-            f"{sum(1 for r in answered if r[3] >= 500)} | {len(rows) - len(answered)} |")
+            f"{sum(1 for r in answered if r[3] >= 500)} | {len(rows) - len(answered)} | "
+            + (f"{cpu[0]:.2f} / {cpu[1]:.2f} / {cpu[2]:.2f}" if cpu else "–") + " |")
     out.append("")
 
     # Latency per operation.
