@@ -1506,6 +1506,22 @@ def check_all(c: Client, receiver: Receiver) -> Checks:
            f"{'yes' if final_rate - W.probe_start == expected_n else 'NO'}; version {final_version}; "
            f"audit chain of {len(chain)} updates, {broken} not following the one before")
 
+    # 8b. Every node reads the same final state through the API, equal to the database.
+    views = []
+    last_invoice = int(one("SELECT max(id) FROM invoices WHERE kind = 'receivable'"))
+    db_view = (int(one(f"SELECT on_hand FROM items WHERE id = {W.hot_item}")),
+               one(f"SELECT version FROM parties WHERE id = {W.probe_customer}"),
+               int(one(f"SELECT paid_total FROM invoices WHERE id = {last_invoice}")))
+    for n in range(len(PORTS)):
+        item = c.call("GET", f"/inventory/items/{W.hot_item}", kind="check", token=W.admin, node=n)
+        cust = c.call("GET", f"/customers/{W.probe_customer}", kind="check", token=W.admin, node=n)
+        inv = c.call("GET", f"/invoices/{last_invoice}", kind="check", token=W.admin, node=n)
+        views.append((round(float(item["on_hand"]) * 1000) if item.ok else None,
+                      str(cust["version"]) if cust.ok else None, cents(inv["paid_total"]) if inv.ok else None))
+    ck.add("Every node reads the same final state as the database", all(v == db_view for v in views),
+           f"hot item on hand, probe version, newest invoice's paid total: database {db_view}, "
+           + ", ".join(f"node {n + 1} {v}" for n, v in enumerate(views)))
+
     # 9. The books: opsdesk ledger verify.
     verify = subprocess.run([BIN, "ledger", "verify"], capture_output=True, text=True,
                             env={**os.environ, "DATABASE_URL": DATABASE_URL, "RUST_LOG": "warn"})
