@@ -1137,18 +1137,24 @@ def cpu_sample() -> dict:
         nodes[pid] = proc_cpu(pid)
     found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()
     pg = {int(p): proc_cpu(int(p)) for p in found}
-    return {"at": now(), "client": usage.ru_utime + usage.ru_stime, "nodes": nodes, "pg": pg}
+    with open("/proc/stat") as f:
+        parts = [int(x) for x in f.readline().split()[1:9]]
+    busy = (sum(parts) - parts[3] - parts[4]) / CLOCK_TICKS
+    return {"at": now(), "client": usage.ru_utime + usage.ru_stime, "nodes": nodes, "pg": pg, "machine": busy}
 
 
-def cpu_between(a: dict, b: dict) -> tuple[float, float, float]:
-    """Cores busy on average between two samples: the client, the nodes, PostgreSQL. A process
-    that started in between counts from zero; one that ended (the killed node) loses its rest."""
+def cpu_between(a: dict, b: dict) -> tuple[float, float, float, float]:
+    """Cores busy on average between two samples: the client, the nodes, PostgreSQL, and
+    everything else on the machine. A process that started in between counts from zero; one
+    that ended (the killed node) loses its rest."""
     seconds = max(b["at"] - a["at"], 1e-9)
 
     def delta(key):
         return sum((v or 0) - (a[key].get(pid) or 0) for pid, v in b[key].items() if v is not None)
 
-    return (b["client"] - a["client"]) / seconds, delta("nodes") / seconds, delta("pg") / seconds
+    client, nodes, pg = (b["client"] - a["client"]) / seconds, delta("nodes") / seconds, delta("pg") / seconds
+    other = max(0.0, (b["machine"] - a["machine"]) / seconds - client - nodes - pg)
+    return client, nodes, pg, other
 
 
 def pid_of(node: int) -> int:
@@ -1658,7 +1664,7 @@ def report(ck: Checks, setup_seconds: float) -> str:
 
     # Throughput per window.
     out += ["| Phase | Nodes | Seconds | Requests | Requests/s | Per node req/s | p50 / p99 ms | 2xx | 4xx | 5xx "
-            "| Conn. errors | CPU cores: client / nodes / PostgreSQL |",
+            "| Conn. errors | CPU cores: client / nodes / PostgreSQL / other |",
             "|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---|"]
     windows = []
     for w in TL.windows:
@@ -1683,7 +1689,7 @@ def report(ck: Checks, setup_seconds: float) -> str:
             + f" | {pct(lat, 0.5):.1f} / {pct(lat, 0.99):.0f}"
             + f" | {sum(1 for r in answered if 200 <= r[3] < 300)} | {sum(1 for r in answered if 400 <= r[3] < 500)} | "
             f"{sum(1 for r in answered if r[3] >= 500)} | {len(rows) - len(answered)} | "
-            + (f"{cpu[0]:.2f} / {cpu[1]:.2f} / {cpu[2]:.2f}" if cpu else "–") + " |")
+            + (f"{cpu[0]:.2f} / {cpu[1]:.2f} / {cpu[2]:.2f} / {cpu[3]:.2f}" if cpu else "–") + " |")
     out.append("")
 
     # Latency per operation.
