@@ -262,13 +262,20 @@ pub async fn serve(
     metrics: web::Data<Metrics>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(expected) = config.metrics_token.as_deref() else { return Err(ApiError::NotFound) };
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
+    // Credentials first, as everywhere: a request without any is 401 whether metrics are on or off.
+    let Some(expected) = config.metrics_token.as_deref() else {
+        return Err(if given.trim().is_empty() {
+            ApiError::Unauthorized("the metrics token is missing".into())
+        } else {
+            ApiError::NotFound
+        });
+    };
     if !same_secret(given.trim().as_bytes(), expected.as_bytes()) {
         return Err(ApiError::Unauthorized("the metrics token is missing or wrong".into()));
     }

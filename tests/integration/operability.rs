@@ -83,6 +83,9 @@ async fn metrics_are_off_without_a_token(app: TestApp) {
     let response = app.request(reqwest::Method::GET, "/metrics", Some(&admin)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(response.headers()["content-type"], "application/problem+json");
+    // Without credentials it is 401, as every protected operation.
+    let anonymous = app.request(reqwest::Method::GET, "/metrics", None).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 both_backends!(metrics_are_off_without_a_token, metrics_are_off_without_a_token);
 
