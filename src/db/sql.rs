@@ -66,3 +66,27 @@ pub fn execute(conn: &mut DbConn, sql: &str, binds: &[Bind]) -> QueryResult<usiz
         DbConn::Sqlite(c) => bind_all(diesel::sql_query(sql).into_boxed(), binds).execute(c),
     }
 }
+
+#[derive(QueryableByName)]
+struct HeldRow {
+    #[diesel(sql_type = BigInt)]
+    #[allow(dead_code)]
+    id: i64,
+}
+
+/// Takes rows `ids` of `table` for this transaction without changing them (PostgreSQL: FOR
+/// UPDATE, in id order, so that two transactions holding several take them in one order; SQLite's
+/// write transaction holds the whole database already). A change that will update a row late, after
+/// taking a shared counter (a document number, the journal's), holds the row first: taking the
+/// row and the counter in one order everywhere is what keeps PostgreSQL from deadlocking.
+pub fn hold_rows(conn: &mut DbConn, table: &'static str, ids: &[i64]) -> QueryResult<()> {
+    if ids.is_empty() || conn.backend() == super::Backend::Sqlite {
+        return Ok(());
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    load::<HeldRow>(conn, &format!("SELECT id FROM {table} WHERE id IN ({list}) ORDER BY id FOR UPDATE"), &[])
+        .map(|_| ())
+}

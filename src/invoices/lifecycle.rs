@@ -100,6 +100,9 @@ pub async fn issue(
         let (row, before) = load(conn, id)?;
         if_match.check(row.version)?;
         require_draft(&row)?;
+        if let Some(target) = row.credited_invoice_id {
+            repo::hold(conn, target)?;
+        }
         if repo::lines_of(conn, id)?.is_empty() || row.total == 0 {
             return Err(ApiError::Conflict("an invoice needs at least one line and a total above zero".into()));
         }
@@ -221,6 +224,9 @@ pub async fn void(
                     status.as_str()
                 )))
             }
+        }
+        if let Some(target) = row.credited_invoice_id {
+            repo::hold(conn, target)?;
         }
         if !repo::void(conn, id, row.version, &reason)? {
             return Err(ApiError::changed_concurrently("invoice"));

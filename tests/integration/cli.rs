@@ -115,7 +115,7 @@ fn demo_goes_through_the_api(url: &str) {
     assert!(said.contains("Created the first admin: admin@opsdesk.local with password"), "{said}");
     assert!(said.contains("304 tickets"), "{said}");
     let again = opsdesk().arg("demo").env("DATABASE_URL", url).output().unwrap();
-    assert!(again.status.success());
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
     let again = String::from_utf8_lossy(&again.stdout).to_string();
     assert!(again.contains("nothing was added") && !again.contains("Created the first admin"), "{again}");
 

@@ -336,6 +336,50 @@ async fn gapless_and_never_overpaid(app: TestApp) {
 }
 both_backends!(invoice_concurrency, gapless_and_never_overpaid);
 
+/// Payments and credit notes on one invoice at once, on two nodes: every one goes through. A
+/// credit note once took the journal's counter before the invoice's row while a payment took them
+/// the other way round, and PostgreSQL broke the deadlock by refusing one of them (503).
+async fn payments_and_credit_notes_at_once(app: TestApp) {
+    let admin = app.admin_token().await;
+    let customer = customer(&app, &admin, "Fabrikam", "EUR").await;
+    let invoice = draft(&app, &admin, json!({"kind": "receivable", "customer_id": customer, "lines": [{"description": "A", "quantity": "1", "unit_price": "1000"}]})).await;
+    let id = invoice["id"].clone();
+    assert_eq!(issue(&app, &admin, &id).await.status(), StatusCode::OK);
+    let node = if app.backend == common::Backend::Postgres { Some(app.another_node().await) } else { None };
+    let rounds = 4;
+    for _ in 0..rounds {
+        let mut credit_notes = Vec::new();
+        for _ in 0..6 {
+            let note = draft(&app, &admin, json!({"kind": "credit_note", "credited_invoice_id": id, "lines": [{"description": "Goodwill", "quantity": "1", "unit_price": "10"}]})).await;
+            credit_notes.push(note["id"].clone());
+        }
+        let crediting = credit_notes.iter().enumerate().map(|(i, note)| {
+            let target = node.as_ref().filter(|_| i % 2 == 1).unwrap_or(&app);
+            let token = admin.clone();
+            async move { issue(target, &token, note).await.status() }
+        });
+        let paying = (0..6).map(|i| {
+            let target = node.as_ref().filter(|_| i % 2 == 0).unwrap_or(&app);
+            let (token, id) = (admin.clone(), id.clone());
+            async move { pay(target, &token, &id, "10", &today()).await.status() }
+        });
+        let (credited, paid) = futures_util::future::join(
+            futures_util::future::join_all(crediting),
+            futures_util::future::join_all(paying),
+        )
+        .await;
+        assert!(credited.iter().all(|s| *s == StatusCode::OK), "credit notes: {credited:?}");
+        assert!(paid.iter().all(|s| *s == StatusCode::CREATED), "payments: {paid:?}");
+    }
+    let after: Value = app.get(&format!("/api/v1/invoices/{id}"), &admin).await.json().await.unwrap();
+    let each = rounds * 6 * 10;
+    assert_eq!(
+        (after["paid_total"].as_str(), after["credited_total"].as_str()),
+        (Some(format!("{each}.00").as_str()), Some(format!("{each}.00").as_str()))
+    );
+}
+both_backends!(payments_and_credit_notes_race, payments_and_credit_notes_at_once);
+
 /// A desk, an agent with a cost rate, a customer (billing rate 120.00) with a ticket and billable
 /// time on it: (admin token, customer id, desk id, ticket id, agent token).
 async fn billable_work(app: &TestApp) -> (String, i64, i64, i64, String) {

@@ -5,9 +5,7 @@
 use diesel::prelude::*;
 
 use super::super::model::MovementRow;
-use super::ValuationRow;
 use crate::db::schema::{items, stock_movements};
-use crate::db::sql::load;
 use crate::db::{self, DbConn};
 
 /// Issues to `ticket_ids` that happened in [from, to], not reversed and not billed yet, by id.
@@ -44,15 +42,7 @@ pub fn unbilled_parts(
 /// id order; SQLite's write transaction holds the whole database already): a reversal of one of
 /// their movements waits for it.
 pub fn hold_items(conn: &mut DbConn, ids: &[i64]) -> QueryResult<()> {
-    if ids.is_empty() || conn.backend() == db::Backend::Sqlite {
-        return Ok(());
-    }
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-    load::<ValuationRow>(conn, &format!("SELECT id AS item_id, on_hand, stock_value AS value FROM items WHERE id IN ({list}) ORDER BY id FOR UPDATE"), &[])
-        .map(|_| ())
+    db::sql::hold_rows(conn, "items", ids)
 }
 
 /// Marks issues billed on an invoice line, each only if nobody billed it first; returns how

@@ -306,6 +306,13 @@ pub fn void(conn: &mut DbConn, id: i64, expected_version: i64, reason: &str) -> 
 /// issued invoice, only if that keeps it within its total and not below zero: one conditional
 /// statement, so parallel payments cannot overpay together. Then sets the status and the date
 /// it was paid in full. Returns false when the amounts do not fit (or the invoice is not open).
+/// Takes invoice `id`'s row for this transaction (PostgreSQL) before a change takes the journal's
+/// or a number series' counter and settles it later: payments take the invoice first and then the
+/// journal, so a credit note issued or voided against the invoice must too, or the two deadlock.
+pub fn hold(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    db::sql::hold_rows(conn, "invoices", &[id])
+}
+
 pub fn settle(conn: &mut DbConn, id: i64, paid: i64, credited: i64, on: Option<NaiveDate>) -> QueryResult<bool> {
     let open = [InvoiceStatus::Issued.as_str(), InvoiceStatus::PartiallyPaid.as_str(), InvoiceStatus::Paid.as_str()];
     let target = invoices::table
