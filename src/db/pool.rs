@@ -100,6 +100,12 @@ unsafe extern "C" fn stable_plans(
 pub fn establish(url: &str) -> Result<DbConn, ConnectionError> {
     match Backend::from_url(url) {
         Backend::Postgres => {
+            // libpq's TLS is OpenSSL's. Initialised here first, with OPENSSL_INIT_NO_ATEXIT (what
+            // openssl_sys::init asks for), OpenSSL registers no clean-up to run at exit: that
+            // clean-up freed OpenSSL's tables while a pool thread was still in a TLS handshake
+            // (r2d2 topping up its idle connections) and the process died with SIGSEGV after its
+            // work was done (`opsdesk demo` run twice, test binaries).
+            openssl_sys::init();
             let mut conn = PgConnection::establish(url)?;
             conn.batch_execute(POSTGRES_SESSION_SETTINGS).map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(DbConn::Pg(conn))
