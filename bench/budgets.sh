@@ -220,6 +220,7 @@ CROSS JOIN (SELECT 1 AS month UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SE
     UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL SELECT 10 UNION ALL SELECT 11 UNION ALL SELECT 12) AS mo;
 COMMIT;
 SQL
+  open_balances_sql
   if [ "$backend" = postgres ]; then
     cat <<SQL
 SELECT setval(pg_get_serial_sequence('departments', 'id'), $DEPARTMENTS);

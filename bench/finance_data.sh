@@ -286,6 +286,7 @@ INSERT INTO counters (name, value)
 SELECT 'ticket:' || d.key, MAX(t.number) FROM tickets t JOIN desks d ON d.id = t.desk_id GROUP BY d.key;
 DROP TABLE bench_i;
 SQL
+  open_balances_sql
   if [ "$backend" = postgres ]; then
     cat <<SQL
 SELECT setval(pg_get_serial_sequence('departments', 'id'), $DEPARTMENTS);

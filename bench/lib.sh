@@ -46,3 +46,13 @@ free_port() { # first last: a port in that range that nothing listens on
   done
   die "no free port in $1-$2"
 }
+open_balances_sql() { # what issued receivables and payables still owe (open_balances), from the seeded invoices
+  cat <<'SQL'
+DELETE FROM open_balances;
+INSERT INTO open_balances (kind, party_id, currency, due_date, amount, invoices)
+SELECT kind, COALESCE(customer_id, vendor_id), currency, due_date, SUM(total - paid_total - credited_total), COUNT(*)
+FROM invoices
+WHERE kind IN ('receivable', 'payable') AND status IN ('issued', 'partially_paid') AND total - paid_total - credited_total > 0
+GROUP BY kind, COALESCE(customer_id, vendor_id), currency, due_date;
+SQL
+}

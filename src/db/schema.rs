@@ -380,6 +380,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// What issued receivables and payables still owe, per party, currency and due date.
+    open_balances (kind, party_id, currency, due_date) {
+        kind -> Text,
+        party_id -> BigInt,
+        currency -> Text,
+        due_date -> Date,
+        amount -> BigInt,
+        invoices -> BigInt,
+    }
+}
+
+diesel::table! {
     stock_locations (id) {
         id -> BigInt,
         code -> Text,
@@ -894,6 +906,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     invoices,
     invoice_lines,
     payments,
+    open_balances,
     stock_locations,
     items,
     stock_levels,

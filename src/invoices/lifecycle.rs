@@ -155,8 +155,9 @@ pub async fn issue(
         if !repo::issue(conn, id, row.version, &number, issue_date, due_date)? {
             return Err(ApiError::changed_concurrently("invoice"));
         }
+        let mut balances = Vec::new();
         if let Some(target) = row.credited_invoice_id {
-            if !repo::settle(conn, target, 0, row.total, None)? {
+            let Some(credited) = repo::settle(conn, target, 0, row.total, None)? else {
                 let target = repo::invoice(conn, target)?.ok_or(ApiError::NotFound)?;
                 return Err(ApiError::Conflict(format!(
                     "the credit note ({}) is more than what is left of {} ({})",
@@ -164,15 +165,20 @@ pub async fn issue(
                     target.number.as_deref().unwrap_or_default(),
                     crate::money::format_amount(target.balance(), currency_of(&target)?)
                 )));
-            }
+            };
+            balances.push(credited);
             let (_, after_target) = load(conn, target)?;
             audit::record(conn, &actor, "invoice.credited", ENTITY, target, None::<&Invoice>, Some(&after_target))?;
         }
         if kind == InvoiceKind::Payable {
             super::purchasing::bill_changed(conn, id)?;
         }
-        let (_, mut after) = load(conn, id)?;
+        let (issued, mut after) = load(conn, id)?;
         audit::record(conn, &actor, "invoice.issued", ENTITY, id, Some(&before), Some(&after))?;
+        balances.push(repo::BalanceChanges::between(&row, &issued));
+        for changes in balances {
+            changes.apply(conn)?;
+        }
         after.budget_warnings = warnings;
         Reply::entity(&after, after.version)
     })
@@ -233,16 +239,18 @@ pub async fn void(
         }
         billing::release_billed(conn, id)?;
         crate::inventory::billing::release_billed_parts(conn, id)?;
-        if let Some(target) = row.credited_invoice_id {
-            if !repo::settle(conn, target, 0, -row.total, None)? {
-                return Err(ApiError::internal("a credit note's amount could not be given back"));
-            }
-        }
+        let given_back = match row.credited_invoice_id {
+            Some(target) => repo::settle(conn, target, 0, -row.total, None)?
+                .ok_or_else(|| ApiError::internal("a credit note's amount could not be given back"))?,
+            None => repo::BalanceChanges::default(),
+        };
         if row.kind() == InvoiceKind::Payable {
             super::purchasing::bill_changed(conn, id)?;
         }
-        let (_, after) = load(conn, id)?;
+        let (voided, after) = load(conn, id)?;
         audit::record(conn, &actor, "invoice.voided", ENTITY, id, Some(&before), Some(&after))?;
+        given_back.apply(conn)?;
+        repo::BalanceChanges::between(&row, &voided).apply(conn)?;
         Reply::entity(&after, after.version)
     })
     .await

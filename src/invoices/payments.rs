@@ -87,15 +87,16 @@ pub async fn create(
                 created_by: Some(user_id),
             },
         )?;
-        if !repo::settle(conn, id, amount, 0, Some(input.paid_on))? {
+        let Some(balances) = repo::settle(conn, id, amount, 0, Some(input.paid_on))? else {
             let now = repo::invoice(conn, id)?.ok_or(ApiError::NotFound)?;
             let detail = format!("is more than the balance of {}", format_amount(now.balance(), currency));
             return Err(ApiError::invalid("/amount", detail));
-        }
+        };
         repo::post_payment(conn, &row, &payment)?;
         let payment = Payment::new(&payment, currency);
         let (_, after) = load(conn, id)?;
         audit::record(conn, &actor, "invoice.payment_recorded", ENTITY, id, Some(&before), Some(&after))?;
+        balances.apply(conn)?;
         Reply::json(StatusCode::CREATED, &payment)
     })
     .await
@@ -147,14 +148,18 @@ pub async fn delete(
     db::run_write(&state.pool, move |conn| {
         let (row, before) = load(conn, id)?;
         let payment = repo::payment(conn, id, payment_id)?.ok_or(ApiError::NotFound)?;
-        if !repo::delete_payment(conn, payment_id)? || !repo::settle(conn, id, -payment.amount, 0, None)? {
+        if !repo::delete_payment(conn, payment_id)? {
             return Err(ApiError::changed_concurrently("invoice"));
         }
+        let Some(balances) = repo::settle(conn, id, -payment.amount, 0, None)? else {
+            return Err(ApiError::changed_concurrently("invoice"));
+        };
         repo::unpost_payment(conn, payment_id, payment.paid_on)?;
         let (_, after) = load(conn, id)?;
         let removed = Payment::new(&payment, currency_of(&row)?);
         audit::record(conn, &actor, "invoice.payment_removed", ENTITY, id, Some(&before), Some(&after))?;
         audit::record(conn, &actor, "payment.removed", "payment", payment_id, Some(&removed), None)?;
+        balances.apply(conn)?;
         Ok(())
     })
     .await?;

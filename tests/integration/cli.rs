@@ -175,15 +175,21 @@ fn demo_goes_through_the_api(url: &str) {
     let lines: i64 = said.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0);
     assert!(lines > 500, "the demo's year booked: {said}");
     // A rollup that no longer equals its lines is named, and the check fails.
-    let spoil = "UPDATE cost_rollups SET amount = amount + 1 WHERE dimension = 'department' AND kind = 'labour'";
-    match &mut connect(url) {
-        DbConn::Pg(conn) => diesel::sql_query(spoil).execute(conn).unwrap(),
-        DbConn::Sqlite(conn) => diesel::sql_query(spoil).execute(conn).unwrap(),
-    };
+    // So is an open balance today's aging reads that no longer equals its invoices.
+    for spoil in [
+        "UPDATE cost_rollups SET amount = amount + 1 WHERE dimension = 'department' AND kind = 'labour'",
+        "UPDATE open_balances SET amount = amount + 1 WHERE kind = 'receivable'",
+    ] {
+        match &mut connect(url) {
+            DbConn::Pg(conn) => assert!(diesel::sql_query(spoil).execute(conn).unwrap() > 0, "{spoil}"),
+            DbConn::Sqlite(conn) => assert!(diesel::sql_query(spoil).execute(conn).unwrap() > 0, "{spoil}"),
+        };
+    }
     let spoiled = verify();
     let said = String::from_utf8_lossy(&spoiled.stdout).to_string();
     assert!(!spoiled.status.success(), "{said}");
     assert!(said.contains("rollup department") && said.contains("labour"), "{said}");
+    assert!(said.contains("open receivable balance of party"), "{said}");
     // The base currency is the books' own once amounts are booked in it.
     let other = opsdesk()
         .args(["ledger", "verify"])

@@ -586,6 +586,96 @@ async fn aging_and_profitability(app: TestApp) {
 }
 both_backends!(finance_reports, aging_and_profitability);
 
+/// Today's aging from the invoices themselves: each open one's balance in the bucket of its days
+/// past due, in minor units (current, 1–30, 31–60, 61–90, over 90).
+async fn aging_of(app: &TestApp, token: &str, ids: &[Value]) -> [i64; 5] {
+    let today = chrono::Utc::now().date_naive();
+    let mut buckets = [0; 5];
+    for id in ids {
+        let invoice: Value = app.get(&format!("/api/v1/invoices/{id}"), token).await.json().await.unwrap();
+        if !matches!(invoice["status"].as_str(), Some("issued" | "partially_paid")) {
+            continue;
+        }
+        let due: chrono::NaiveDate = invoice["due_date"].as_str().unwrap().parse().unwrap();
+        let late = (today - due).num_days();
+        let bucket = [0, 30, 60, 90].iter().filter(|limit| late > **limit).count();
+        buckets[bucket] += cents(&invoice["balance"]);
+    }
+    buckets
+}
+
+fn cents(amount: &Value) -> i64 {
+    let amount = amount.as_str().unwrap_or("0");
+    let (whole, fraction) = amount.split_once('.').unwrap_or((amount, "00"));
+    whole.parse::<i64>().unwrap() * 100 + fraction.parse::<i64>().unwrap()
+}
+
+async fn reported_aging(app: &TestApp, token: &str) -> [i64; 5] {
+    let report: Value = app.get("/api/v1/reports/receivables-aging", token).await.json().await.unwrap();
+    let Some(row) = report["parties"].as_array().and_then(|parties| parties.first()) else { return [0; 5] };
+    ["current", "days_1_30", "days_31_60", "days_61_90", "over_90"].map(|bucket| cents(&row[bucket]))
+}
+
+/// Today's aging is read from balances kept on every issue, payment, payment removed, credit note
+/// and void; after each of them it equals what the invoices say.
+async fn todays_aging_follows_every_change(app: TestApp) {
+    let admin = app.admin_token().await;
+    let customer = customer(&app, &admin, "Contoso", "EUR").await;
+    let mut ids = Vec::new();
+    for (issued, due) in [(130, 120), (100, 70), (60, 45), (30, 10), (3, -20)] {
+        let d = draft(
+            &app,
+            &admin,
+            json!({"kind": "receivable", "customer_id": customer, "issue_date": days_ago(issued),
+            "due_date": days_ago(due), "lines": [{"description": "Work", "quantity": "1", "unit_price": "100"}]}),
+        )
+        .await;
+        assert_eq!(issue(&app, &admin, &d["id"]).await.status(), StatusCode::OK);
+        ids.push(d["id"].clone());
+    }
+    let check = |step: &'static str| {
+        let (app, admin, ids) = (&app, admin.clone(), ids.clone());
+        async move {
+            let expected = aging_of(app, &admin, &ids).await;
+            assert_eq!(reported_aging(app, &admin).await, expected, "after {step}");
+            expected
+        }
+    };
+    assert_eq!(check("issuing").await, [10000, 10000, 10000, 10000, 10000]);
+    let paid: Value = pay(&app, &admin, &ids[0], "40", &days_ago(1)).await.json().await.unwrap();
+    pay(&app, &admin, &ids[1], "100", &days_ago(1)).await;
+    assert_eq!(check("payments").await, [10000, 10000, 10000, 0, 6000]);
+    let note = draft(
+        &app,
+        &admin,
+        json!({"kind": "credit_note", "credited_invoice_id": ids[2],
+        "lines": [{"description": "Goodwill", "quantity": "1", "unit_price": "30"}]}),
+    )
+    .await;
+    assert_eq!(issue(&app, &admin, &note["id"]).await.status(), StatusCode::OK);
+    assert_eq!(check("a credit note").await, [10000, 10000, 7000, 0, 6000]);
+    app.post(&format!("/api/v1/invoices/{}/void", note["id"]), &admin, &json!({"reason": "Sent in error"})).await;
+    assert_eq!(check("the credit note voided").await, [10000, 10000, 10000, 0, 6000]);
+    let removed = app.delete(&format!("/api/v1/invoices/{}/payments/{}", ids[0], paid["id"]), &admin).await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(check("a payment removed").await, [10000, 10000, 10000, 0, 10000]);
+    let voided = app.post(&format!("/api/v1/invoices/{}/void", ids[3]), &admin, &json!({"reason": "Duplicate"})).await;
+    assert_eq!(voided.status(), StatusCode::OK);
+    assert_eq!(check("a void").await, [10000, 0, 10000, 0, 10000]);
+    // A credit note dated after today is not owed yet today: the report reads the documents.
+    let later = draft(
+        &app,
+        &admin,
+        json!({"kind": "credit_note", "credited_invoice_id": ids[4],
+        "issue_date": (chrono::Utc::now().date_naive() + chrono::Duration::days(5)).to_string(),
+        "lines": [{"description": "Discount", "quantity": "1", "unit_price": "10"}]}),
+    )
+    .await;
+    assert_eq!(issue(&app, &admin, &later["id"]).await.status(), StatusCode::OK);
+    assert_eq!(reported_aging(&app, &admin).await, [10000, 0, 10000, 0, 10000], "a credit note dated later");
+}
+both_backends!(aging_kept_on_write, todays_aging_follows_every_change);
+
 /// 20 minutes at 100.00 an hour is 33.33: minutes × rate ÷ 60, rounded half-up once, and the line
 /// shows a quantity and price whose product is its net (0.333 h × 100.00 billed 33.30).
 async fn billing_time_is_exact(app: TestApp) {

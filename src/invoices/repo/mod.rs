@@ -2,12 +2,14 @@
 //! parties and reports in the submodules.
 
 mod booking;
+pub mod open_balances;
 pub mod parties;
 mod posting;
 pub mod reports;
 
 use booking::booking;
 pub use booking::{book, book_existing, document_entries};
+pub use open_balances::BalanceChanges;
 pub use posting::{
     post_document, post_existing_documents, post_existing_payments, post_payment, reconcile, unpost_payment,
 };
@@ -313,7 +315,17 @@ pub fn hold(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     db::sql::hold_rows(conn, "invoices", &[id])
 }
 
-pub fn settle(conn: &mut DbConn, id: i64, paid: i64, credited: i64, on: Option<NaiveDate>) -> QueryResult<bool> {
+/// Adds a payment (`paid`) or credit note (`credited`; negative amounts take them back) to invoice
+/// `id` unless that would settle it beyond its total or below nothing, and sets its status and
+/// the day it was settled in full. None when refused; otherwise what it did to the open
+/// balances, to apply at the end of the transaction.
+pub fn settle(
+    conn: &mut DbConn,
+    id: i64,
+    paid: i64,
+    credited: i64,
+    on: Option<NaiveDate>,
+) -> QueryResult<Option<BalanceChanges>> {
     let open = [InvoiceStatus::Issued.as_str(), InvoiceStatus::PartiallyPaid.as_str(), InvoiceStatus::Paid.as_str()];
     let target = invoices::table
         .find(id)
@@ -330,9 +342,9 @@ pub fn settle(conn: &mut DbConn, id: i64, paid: i64, credited: i64, on: Option<N
         ))
         .execute(conn)?;
     if changed != 1 {
-        return Ok(false);
+        return Ok(None);
     }
-    let row = invoices::table.find(id).select(InvoiceRow::as_select()).first(conn)?;
+    let mut row = invoices::table.find(id).select(InvoiceRow::as_select()).first(conn)?;
     let status = super::model::settled_status(row.total, row.paid_total, row.credited_total);
     // The day it was settled in full: its last payment or credit note, whichever came later.
     let paid_on = match status {
@@ -342,7 +354,13 @@ pub fn settle(conn: &mut DbConn, id: i64, paid: i64, credited: i64, on: Option<N
     diesel::update(invoices::table.find(id))
         .set((invoices::status.eq(status.as_str()), invoices::paid_on.eq(paid_on)))
         .execute(conn)?;
-    Ok(true)
+    // The row as it was, under this transaction's lock: the same less what was just added.
+    let mut before = row.clone();
+    before.paid_total -= paid;
+    before.credited_total -= credited;
+    row.status = status.as_str().to_string();
+    row.paid_on = paid_on;
+    Ok(Some(BalanceChanges::between(&before, &row)))
 }
 
 fn latest_payment(conn: &mut DbConn, invoice_id: i64) -> QueryResult<Option<NaiveDate>> {

@@ -213,7 +213,8 @@ pub fn post_existing_payments(conn: &mut DbConn, after: i64) -> Result<Option<(i
 
 /// Differences between the control accounts and the documents: receivables in each currency
 /// equal what customers owe on issued invoices (total less paid less credited), payables what is
-/// owed to vendors on issued bills; one sentence per difference. (`opsdesk ledger verify`.)
+/// owed to vendors on issued bills, and `open_balances` equals the documents it sums; one
+/// sentence per difference. (`opsdesk ledger verify`.)
 pub fn reconcile(conn: &mut DbConn) -> Result<Vec<String>, ApiError> {
     use std::collections::BTreeMap;
 
@@ -252,5 +253,7 @@ pub fn reconcile(conn: &mut DbConn) -> Result<Vec<String>, ApiError> {
             }
         }
     }
+    // And the rollup today's aging reads, against the documents it sums.
+    differences.extend(super::open_balances::differences(conn)?);
     Ok(differences)
 }
