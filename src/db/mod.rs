@@ -153,14 +153,22 @@ where
 {
     let first_trip = pending_first_trip();
     let turn = pool.turn().await?;
-    let result = pool.with_connection(|conn| {
+    let result = with_first_trip(pool, first_trip, f);
+    drop(turn);
+    result
+}
+
+/// `f` on a pooled connection, after the caller's first trip if it still has one to make.
+fn with_first_trip<T, F>(pool: &DbPool, first_trip: Option<FirstTrip>, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError>,
+{
+    pool.with_connection(|conn| {
         if let Some(trip) = &first_trip {
             trip.run(conn)?;
         }
         f(conn)
-    });
-    drop(turn);
-    result
+    })
 }
 
 async fn run_blocking<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
@@ -173,14 +181,7 @@ where
     let pool = pool.clone();
     let request_id = crate::log_context::current();
     let result = actix_web::web::block(move || {
-        crate::log_context::on_this_thread(request_id, || {
-            pool.with_connection(|conn| {
-                if let Some(trip) = &first_trip {
-                    trip.run(conn)?;
-                }
-                f(conn)
-            })
-        })
+        crate::log_context::on_this_thread(request_id, || with_first_trip(&pool, first_trip, f))
     })
     .await
     .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?;

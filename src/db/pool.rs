@@ -241,18 +241,8 @@ impl DbPool {
         if let Ok(permit) = self.turns.clone().try_acquire_owned() {
             return Ok(permit);
         }
-        let started = std::time::Instant::now();
-        let waiting = Waiting::new(&self.stats.waiting);
-        let turn = tokio::time::timeout(self.wait, self.turns.clone().acquire_owned()).await;
-        drop(waiting);
-        add_elapsed(&self.stats.wait_micros, &self.stats.waits, started);
-        match turn {
-            Ok(Ok(permit)) => Ok(permit),
-            _ => {
-                self.stats.timeouts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Err(database_busy())
-            }
-        }
+        let turn = async { self.turns.clone().acquire_owned().await.ok() };
+        self.queue(turn, &self.stats.waiting, &self.stats.wait_micros, &self.stats.waits).await
     }
 
     /// On SQLite, waits in arrival order for the write lane (503 past the pool timeout); None on
@@ -262,12 +252,27 @@ impl DbPool {
         if let Ok(guard) = lane.clone().try_lock_owned() {
             return Ok(Some(guard));
         }
+        let guard = async { Some(lane.clone().lock_owned().await) };
+        let stats = &self.stats;
+        self.queue(guard, &stats.lane_waiting, &stats.lane_wait_micros, &stats.lane_waits).await.map(Some)
+    }
+
+    /// Waits at most the pool timeout for `acquire`, counted in `gauge` while it waits and in
+    /// `total_micros` / `waits` once it is done; past the timeout a timeout is counted and the
+    /// answer is 503.
+    async fn queue<T>(
+        &self,
+        acquire: impl std::future::Future<Output = Option<T>>,
+        gauge: &std::sync::atomic::AtomicI64,
+        total_micros: &std::sync::atomic::AtomicU64,
+        waits: &std::sync::atomic::AtomicU64,
+    ) -> Result<T, ApiError> {
         let started = std::time::Instant::now();
-        let waiting = Waiting::new(&self.stats.lane_waiting);
-        let guard = tokio::time::timeout(self.wait, lane.clone().lock_owned()).await;
+        let waiting = Waiting::new(gauge);
+        let acquired = tokio::time::timeout(self.wait, acquire).await.ok().flatten();
         drop(waiting);
-        add_elapsed(&self.stats.lane_wait_micros, &self.stats.lane_waits, started);
-        guard.map(Some).map_err(|_| {
+        add_elapsed(total_micros, waits, started);
+        acquired.ok_or_else(|| {
             self.stats.timeouts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             database_busy()
         })
