@@ -384,7 +384,8 @@ async fn valuation_at(app: &TestApp, token: &str, as_of: chrono::NaiveDate) -> V
 /// The stock valuation of every day, read from the monthly rollup and a month of movements (or the
 /// items' totals for today), equals the whole ledger summed up to that day — with movements
 /// backdated into earlier months and posted out of order, receipts, issues, transfers, counts and
-/// reversals, days at a month's start, middle and end.
+/// reversals, days at a month's start, middle and end. `opsdesk ledger verify` finds the rollup
+/// equal to the ledger, and names a month row that was spoiled or lost.
 async fn valuation_equals_the_whole_ledger(app: TestApp) {
     use chrono::{Datelike, Duration, Months};
     let admin = app.admin_token().await;
@@ -455,5 +456,30 @@ async fn valuation_equals_the_whole_ledger(app: TestApp) {
         assert_eq!(valuation_at(&app, &finance, as_of).await, summed(as_of), "the valuation at the end of {as_of}");
     }
     assert_ne!(summed(today), summed(tomorrow));
+
+    // The rollup equals the ledger; a spoiled row and a lost one are named, and the check fails.
+    let verify = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_opsdesk"))
+            .args(["ledger", "verify"])
+            .env("DATABASE_URL", &app.database_url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let checked = verify();
+    let said = String::from_utf8_lossy(&checked.stdout).to_string();
+    assert!(checked.status.success() && said.contains("stock month rows"), "{said}");
+    let (spoiled_month, lost_month) = (month(3).format("%Y-%m"), month(2).format("%Y-%m"));
+    app.execute_sql(&format!(
+        "UPDATE stock_month_totals SET value_delta = value_delta + 1 WHERE item_id = {bolt} AND month = '{}';
+         DELETE FROM stock_month_totals WHERE item_id = {nut} AND month = '{}';",
+        month(3),
+        month(2)
+    ));
+    let spoiled = verify();
+    let said = String::from_utf8_lossy(&spoiled.stdout).to_string();
+    assert!(!spoiled.status.success(), "{said}");
+    assert!(said.contains(&format!("stock month totals of item {bolt} {spoiled_month}: hold ")), "{said}");
+    assert!(said.contains(&format!("stock month totals of item {nut} {lost_month}: hold 0/0")), "{said}");
 }
 both_backends!(valuation_from_the_monthly_rollup, valuation_equals_the_whole_ledger);

@@ -7,7 +7,7 @@ pub use billing::{hold_items, mark_parts_billed, received_against_lines, release
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Date};
 
 use super::model::{ItemRow, LocationRow, MovementRow};
 use crate::db::schema::{items, stock_levels, stock_locations, stock_movements};
@@ -502,4 +502,39 @@ fn moved_after(conn: &mut DbConn, day: NaiveDate) -> QueryResult<bool> {
         .first::<i64>(conn)
         .optional()
         .map(|found| found.is_some())
+}
+
+// ---------------------------------------------------------------- checks
+
+/// One item's sums for one month.
+#[derive(QueryableByName, Debug)]
+pub struct MonthTotal {
+    #[diesel(sql_type = BigInt)]
+    pub item_id: i64,
+    #[diesel(sql_type = Date)]
+    pub month: NaiveDate,
+    #[diesel(sql_type = BigInt)]
+    pub quantity_delta: i64,
+    #[diesel(sql_type = BigInt)]
+    pub value_delta: i64,
+}
+
+/// Every row of `stock_month_totals`, as stored.
+pub fn stored_month_totals(conn: &mut DbConn) -> QueryResult<Vec<MonthTotal>> {
+    load(
+        conn,
+        "SELECT item_id, month, quantity_delta, value_delta FROM stock_month_totals ORDER BY item_id, month",
+        &[],
+    )
+}
+
+/// The same sums recomputed from the ledger (for `opsdesk ledger verify`).
+pub fn recomputed_month_totals(conn: &mut DbConn) -> QueryResult<Vec<MonthTotal>> {
+    let month = crate::db::dialect::month_start(conn.backend(), "occurred_on");
+    let sql = format!(
+        "SELECT item_id, {month} AS month, CAST(SUM(quantity_delta) AS BIGINT) AS quantity_delta, \
+           CAST(SUM(value_delta) AS BIGINT) AS value_delta \
+         FROM stock_movements GROUP BY item_id, {month} ORDER BY item_id, {month}"
+    );
+    load(conn, &sql, &[])
 }
