@@ -470,9 +470,11 @@ pub struct ValuationRow {
 /// - today or later, with no movement dated after `as_of`: the items' own totals, which every
 ///   movement keeps in its transaction (`movements::posting::post`). The check is there because
 ///   a movement is dated by the node that posts it, and nodes' clocks may differ around midnight;
-/// - otherwise the months before `as_of`'s month from `stock_month_totals` and that month's
-///   movements up to `as_of` from the ledger (at most one month of movements), in one statement,
-///   so both parts are read from the same snapshot.
+/// - otherwise `stock_month_totals` and the movements of `as_of`'s month on the nearer side of
+///   it: the months before plus the month's movements up to `as_of`, or the months up to and
+///   including it minus the month's movements after `as_of`. So a month's last day (a closed
+///   period) reads the rollup alone, and any day at most half a month of movements; in one
+///   statement, so both parts are read from the same snapshot.
 pub fn valuation_at(conn: &mut DbConn, as_of: NaiveDate) -> QueryResult<Vec<ValuationRow>> {
     if as_of >= crate::clock::today() && !moved_after(conn, as_of)? {
         let rows: Vec<(i64, i64, i64)> = items::table
@@ -485,13 +487,31 @@ pub fn valuation_at(conn: &mut DbConn, as_of: NaiveDate) -> QueryResult<Vec<Valu
             .map(|(item_id, on_hand, value)| ValuationRow { item_id, on_hand, value })
             .collect());
     }
-    let sql = "SELECT item_id, CAST(SUM(quantity_delta) AS BIGINT) AS on_hand, CAST(SUM(value_delta) AS BIGINT) AS value \
-         FROM (SELECT item_id, quantity_delta, value_delta FROM stock_month_totals WHERE month < ? \
-               UNION ALL \
-               SELECT item_id, quantity_delta, value_delta FROM stock_movements WHERE occurred_on >= ? AND occurred_on <= ?) AS t \
-         GROUP BY item_id HAVING SUM(quantity_delta) <> 0 OR SUM(value_delta) <> 0 ORDER BY item_id";
     let month = first_of_month(as_of);
-    load(conn, sql, &[Bind::Day(month), Bind::Day(month), Bind::Day(as_of)])
+    // The rollup's months, the sign of the month's movements taken, which of them, and the binds.
+    let (months, sign, days, binds) = match month.checked_add_months(chrono::Months::new(1)) {
+        // Fewer days of the month after `as_of` than up to it: take those away from the whole month.
+        Some(next) if next - as_of <= as_of - month + chrono::TimeDelta::days(1) => (
+            "month <= ?",
+            "-",
+            "occurred_on > ? AND occurred_on < ?",
+            [Bind::Day(month), Bind::Day(as_of), Bind::Day(next)],
+        ),
+        _ => (
+            "month < ?",
+            "",
+            "occurred_on >= ? AND occurred_on <= ?",
+            [Bind::Day(month), Bind::Day(month), Bind::Day(as_of)],
+        ),
+    };
+    let sql = format!(
+        "SELECT item_id, CAST(SUM(quantity_delta) AS BIGINT) AS on_hand, CAST(SUM(value_delta) AS BIGINT) AS value \
+         FROM (SELECT item_id, quantity_delta, value_delta FROM stock_month_totals WHERE {months} \
+               UNION ALL \
+               SELECT item_id, {sign}quantity_delta, {sign}value_delta FROM stock_movements WHERE {days}) AS t \
+         GROUP BY item_id HAVING SUM(quantity_delta) <> 0 OR SUM(value_delta) <> 0 ORDER BY item_id"
+    );
+    load(conn, &sql, &binds)
 }
 
 /// Whether any movement is dated after `day` (one step of the `occurred_on` index).
