@@ -221,6 +221,7 @@ CROSS JOIN (SELECT 1 AS month UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SE
 COMMIT;
 SQL
   open_balances_sql
+  stock_month_totals_sql "$backend"
   if [ "$backend" = postgres ]; then
     cat <<SQL
 SELECT setval(pg_get_serial_sequence('departments', 'id'), $DEPARTMENTS);

@@ -112,6 +112,7 @@ FROM (
 ORDER BY x.g;
 COMMIT;
 SQL
+  stock_month_totals_sql "$backend"
   if [ "$backend" = postgres ]; then
     cat <<SQL
 SELECT setval(pg_get_serial_sequence('items', 'id'), $ITEMS);

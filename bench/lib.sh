@@ -56,3 +56,12 @@ WHERE kind IN ('receivable', 'payable') AND status IN ('issued', 'partially_paid
 GROUP BY kind, COALESCE(customer_id, vendor_id), currency, due_date;
 SQL
 }
+stock_month_totals_sql() { # backend: the stock ledger's monthly rollup (stock_month_totals), from the seeded movements
+  local month="date(occurred_on, 'start of month')"
+  [ "$1" = postgres ] && month="CAST(date_trunc('month', occurred_on) AS DATE)"
+  cat <<SQL
+DELETE FROM stock_month_totals;
+INSERT INTO stock_month_totals (item_id, month, quantity_delta, value_delta)
+SELECT item_id, $month, SUM(quantity_delta), SUM(value_delta) FROM stock_movements GROUP BY item_id, $month;
+SQL
+}

@@ -189,15 +189,20 @@ fn verify_ledger(config: Config) -> Result<(), String> {
     let mut report = opsdesk::ledger::verify::run(&mut conn).map_err(|e| e.to_string())?;
     // The receivables and payables control accounts against the documents (aging's figures).
     report.differences.extend(opsdesk::invoices::reconcile(&mut conn).map_err(|e| e.to_string())?);
+    // The stock ledger's monthly rollup (what the stock valuation reads) against its movements.
+    let (stock_months, stock_differences) =
+        opsdesk::inventory::verify::month_totals(&mut conn).map_err(|e| e.to_string())?;
+    report.differences.extend(stock_differences);
     println!(
         "{} cost lines, {} rollup rows, {} lines without a base amount; general ledger: {} balance rows, \
-         debits {} = credits {} (minor units)",
+         debits {} = credits {} (minor units); {} stock month rows",
         report.lines,
         report.rollup_rows,
         report.without_base,
         report.balance_rows,
         report.total_debit,
-        report.total_credit
+        report.total_credit,
+        stock_months
     );
     if report.differences.is_empty() {
         println!("the rollups equal the lines, and the general ledger balances");

@@ -1,5 +1,5 @@
 //! The few SQL fragments that differ between the backends, spelled once each: the date of a
-//! timestamp, the year and month of a date, whole days and seconds between two values, the
+//! timestamp, the year and month of a date and its month's first day, whole days and seconds between two values, the
 //! larger of two numbers and text search. Hand-written statements (`super::sql`) and repositories
 //! build on these instead of matching on the backend themselves.
 
@@ -69,6 +69,15 @@ pub fn month_of(backend: Backend, column: &str) -> String {
     match backend {
         Backend::Postgres => format!("CAST(EXTRACT(MONTH FROM {column}) AS BIGINT)"),
         Backend::Sqlite => format!("CAST(strftime('%m', {column}) AS INTEGER)"),
+    }
+}
+
+/// The first day of the month of a date expression, as a date (the key of monthly rollups such
+/// as `stock_month_totals`).
+pub fn month_start(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Postgres => format!("CAST(date_trunc('month', {column}) AS DATE)"),
+        Backend::Sqlite => format!("date({column}, 'start of month')"),
     }
 }
 

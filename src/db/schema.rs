@@ -460,6 +460,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    stock_month_totals (item_id, month) {
+        item_id -> BigInt,
+        month -> Date,
+        quantity_delta -> BigInt,
+        value_delta -> BigInt,
+    }
+}
+
+diesel::table! {
     budgets (id) {
         id -> BigInt,
         department_id -> BigInt,
@@ -768,6 +777,7 @@ diesel::joinable!(purchase_request_lines -> purchase_requests (request_id));
 diesel::joinable!(purchase_order_lines -> purchase_orders (order_id));
 diesel::joinable!(payments -> invoices (invoice_id));
 diesel::joinable!(stock_levels -> items (item_id));
+diesel::joinable!(stock_month_totals -> items (item_id));
 diesel::joinable!(budget_lines -> budgets (budget_id));
 diesel::joinable!(stock_levels -> stock_locations (location_id));
 diesel::joinable!(journal_lines -> journal_entries (entry_id));
@@ -911,6 +921,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     items,
     stock_levels,
     stock_movements,
+    stock_month_totals,
     budgets,
     budget_lines,
     ledger_state,

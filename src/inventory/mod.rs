@@ -12,6 +12,7 @@ pub mod permissions;
 pub mod reorder;
 pub mod repo;
 pub mod reports;
+pub mod verify;
 
 /// Bulk import (`crate::imports`) records items and opening stock through the endpoints' own code.
 pub use items::{change as change_item, create as create_item};

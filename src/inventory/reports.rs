@@ -61,8 +61,9 @@ pub async fn stock_valuation(
     let report = db::run_heavy(&state.pool, move |conn| {
         let mut items = Vec::new();
         let mut totals: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
-        let rows: Vec<repo::ValuationRow> =
-            repo::valuation_at(conn, as_of)?.into_iter().filter(|r| r.on_hand != 0 || r.value != 0).collect();
+        // The items holding something then (a rollup and at most a month of the ledger, or the
+        // items' own totals for today: see `repo::valuation_at`).
+        let rows: Vec<repo::ValuationRow> = repo::valuation_at(conn, as_of)?;
         // The items of the report in one query, not one each.
         let ids: Vec<i64> = rows.iter().map(|r| r.item_id).collect();
         let known: std::collections::HashMap<i64, super::model::ItemRow> =

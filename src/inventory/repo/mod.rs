@@ -5,13 +5,13 @@ mod billing;
 
 pub use billing::{hold_items, mark_parts_billed, received_against_lines, release_billed_parts, unbilled_parts};
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Date};
 
 use super::model::{ItemRow, LocationRow, MovementRow};
 use crate::db::schema::{items, stock_levels, stock_locations, stock_movements};
-use crate::db::sql::{load, Bind};
+use crate::db::sql::{execute, load, Bind};
 use crate::db::{self, lower, DbConn};
 
 // ---------------------------------------------------------------- locations
@@ -328,7 +328,44 @@ pub fn insert_movement(conn: &mut DbConn, m: &NewMovement) -> QueryResult<Moveme
         ))
         .returning(stock_movements::id)
         .get_result(conn)?;
+    add_to_month_totals(conn, m.item_id, m.occurred_on, m.quantity_delta, m.value_delta)?;
     stock_movements::table.find(id).select(MovementRow::as_select()).first(conn)
+}
+
+/// The first day of `day`'s month: the key of `stock_month_totals`.
+pub fn first_of_month(day: NaiveDate) -> NaiveDate {
+    // Day 1 exists in every month; the fallback is never taken.
+    day.with_day(1).unwrap_or(day)
+}
+
+/// Adds a movement's changes to its item's month in `stock_month_totals` (created on first use),
+/// in the movement's own transaction, so the rollup never differs from the ledger. Lock order:
+/// the movement's item row is locked already (`lock_item`), and a month row belongs to one item,
+/// so a transaction that waits here would have waited for that item first — two transactions
+/// moving several items cannot deadlock on these rows in an order their items' locks do not
+/// already impose. A change of nothing (a transfer) writes nothing: a missing row reads as zero.
+fn add_to_month_totals(
+    conn: &mut DbConn,
+    item_id: i64,
+    day: NaiveDate,
+    quantity_delta: i64,
+    value_delta: i64,
+) -> QueryResult<()> {
+    if quantity_delta == 0 && value_delta == 0 {
+        return Ok(());
+    }
+    const UPSERT: &str = "INSERT INTO stock_month_totals (item_id, month, quantity_delta, value_delta) \
+         VALUES (?, ?, ?, ?) \
+         ON CONFLICT (item_id, month) DO UPDATE SET \
+           quantity_delta = stock_month_totals.quantity_delta + excluded.quantity_delta, \
+           value_delta = stock_month_totals.value_delta + excluded.value_delta";
+    let binds = [
+        Bind::BigInt(item_id),
+        Bind::Day(first_of_month(day)),
+        Bind::BigInt(quantity_delta),
+        Bind::BigInt(value_delta),
+    ];
+    execute(conn, UPSERT, &binds).map(|_| ())
 }
 
 /// Issues to departments (and their desks' tickets) and their reversals, in id order, `limit`
@@ -427,11 +464,97 @@ pub struct ValuationRow {
     pub value: i64,
 }
 
-/// Each item's quantity and value at the end of `as_of` (the movements that happened on or before it),
-/// summed from the ledger.
-pub fn valuation_at(conn: &mut DbConn, as_of: chrono::NaiveDate) -> QueryResult<Vec<ValuationRow>> {
-    let sql =
+/// Each item's quantity and value at the end of `as_of` (the movements that happened on or before
+/// it): the items holding something (quantity or value not zero), by id. The same answer as summing
+/// the whole ledger up to `as_of`, read in a way that does not grow with the ledger:
+/// - today or later, with no movement dated after `as_of`: the items' own totals, which every
+///   movement keeps in its transaction (`movements::posting::post`). The check is there because
+///   a movement is dated by the node that posts it, and nodes' clocks may differ around midnight;
+/// - otherwise `stock_month_totals` and the movements of `as_of`'s month on the nearer side of
+///   it: the months before plus the month's movements up to `as_of`, or the months up to and
+///   including it minus the month's movements after `as_of`. So a month's last day (a closed
+///   period) reads the rollup alone, and any day at most half a month of movements; in one
+///   statement, so both parts are read from the same snapshot.
+pub fn valuation_at(conn: &mut DbConn, as_of: NaiveDate) -> QueryResult<Vec<ValuationRow>> {
+    if as_of >= crate::clock::today() && !moved_after(conn, as_of)? {
+        let rows: Vec<(i64, i64, i64)> = items::table
+            .filter(items::on_hand.ne(0i64).or(items::stock_value.ne(0i64)))
+            .select((items::id, items::on_hand, items::stock_value))
+            .order(items::id.asc())
+            .load(conn)?;
+        return Ok(rows
+            .into_iter()
+            .map(|(item_id, on_hand, value)| ValuationRow { item_id, on_hand, value })
+            .collect());
+    }
+    let month = first_of_month(as_of);
+    // The rollup's months, the sign of the month's movements taken, which of them, and the binds.
+    let (months, sign, days, binds) = match month.checked_add_months(chrono::Months::new(1)) {
+        // Fewer days of the month after `as_of` than up to it: take those away from the whole month.
+        Some(next) if next - as_of <= as_of - month + chrono::TimeDelta::days(1) => (
+            "month <= ?",
+            "-",
+            "occurred_on > ? AND occurred_on < ?",
+            [Bind::Day(month), Bind::Day(as_of), Bind::Day(next)],
+        ),
+        _ => (
+            "month < ?",
+            "",
+            "occurred_on >= ? AND occurred_on <= ?",
+            [Bind::Day(month), Bind::Day(month), Bind::Day(as_of)],
+        ),
+    };
+    let sql = format!(
         "SELECT item_id, CAST(SUM(quantity_delta) AS BIGINT) AS on_hand, CAST(SUM(value_delta) AS BIGINT) AS value \
-               FROM stock_movements WHERE occurred_on <= ? GROUP BY item_id ORDER BY item_id";
-    load(conn, sql, &[Bind::Day(as_of)])
+         FROM (SELECT item_id, quantity_delta, value_delta FROM stock_month_totals WHERE {months} \
+               UNION ALL \
+               SELECT item_id, {sign}quantity_delta, {sign}value_delta FROM stock_movements WHERE {days}) AS t \
+         GROUP BY item_id HAVING SUM(quantity_delta) <> 0 OR SUM(value_delta) <> 0 ORDER BY item_id"
+    );
+    load(conn, &sql, &binds)
+}
+
+/// Whether any movement is dated after `day` (one step of the `occurred_on` index).
+fn moved_after(conn: &mut DbConn, day: NaiveDate) -> QueryResult<bool> {
+    stock_movements::table
+        .filter(stock_movements::occurred_on.gt(day))
+        .select(stock_movements::id)
+        .first::<i64>(conn)
+        .optional()
+        .map(|found| found.is_some())
+}
+
+// ---------------------------------------------------------------- checks
+
+/// One item's sums for one month.
+#[derive(QueryableByName, Debug)]
+pub struct MonthTotal {
+    #[diesel(sql_type = BigInt)]
+    pub item_id: i64,
+    #[diesel(sql_type = Date)]
+    pub month: NaiveDate,
+    #[diesel(sql_type = BigInt)]
+    pub quantity_delta: i64,
+    #[diesel(sql_type = BigInt)]
+    pub value_delta: i64,
+}
+
+/// Every row of `stock_month_totals`, as stored.
+pub fn stored_month_totals(conn: &mut DbConn) -> QueryResult<Vec<MonthTotal>> {
+    load(
+        conn,
+        "SELECT item_id, month, quantity_delta, value_delta FROM stock_month_totals ORDER BY item_id, month",
+        &[],
+    )
+}
+
+/// The same sums recomputed from the ledger (for `opsdesk ledger verify`).
+pub fn recomputed_month_totals(conn: &mut DbConn) -> QueryResult<Vec<MonthTotal>> {
+    let month = crate::db::dialect::month_start(conn.backend(), "occurred_on");
+    let sql = format!(
+        "SELECT item_id, {month} AS month, CAST(SUM(quantity_delta) AS BIGINT) AS quantity_delta, \
+           CAST(SUM(value_delta) AS BIGINT) AS value_delta \
+         FROM stock_movements GROUP BY item_id, {month} ORDER BY item_id, {month}"
+    );
+    load(conn, &sql, &[])
 }
