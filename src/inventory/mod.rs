@@ -17,7 +17,7 @@ pub mod verify;
 /// Bulk import (`crate::imports`) records items and opening stock through the endpoints' own code.
 pub use items::{change as change_item, create as create_item};
 pub use movements::{record as record_movement, return_to_vendor, VendorReturn};
-pub use repo::{item, item_by_sku, location, location_by_code, received_against_lines};
+pub use repo::{hold_items, item, item_by_sku, location, location_by_code, received_against_lines};
 
 /// What finance needs of inventory to bill the parts used on customers' tickets: the issues not
 /// billed yet, holding their items against a parallel reversal, and marking or releasing them.

@@ -149,6 +149,14 @@ pub async fn receive(
             )));
         }
         check_lines(conn, &row, &input.lines, received_on, "/received_on")?;
+        // Each line's receipt takes its item's row and then the journal's counter: the items of
+        // every line are taken first, in id order, so that a receipt of several items holds none
+        // of them while it waits for the counter (PostgreSQL would deadlock it with a stock issue).
+        let mut items = Vec::with_capacity(input.lines.len());
+        for input_line in &input.lines {
+            items.extend(repo::line(conn, input_line.order_line_id)?.and_then(|line| line.item_id));
+        }
+        crate::inventory::hold_items(conn, &items)?;
         let mut receipts = Vec::with_capacity(input.lines.len());
         for (input_line, quantity) in input.lines.iter().zip(&quantities) {
             // Read again: the same line may be received twice in one request.
