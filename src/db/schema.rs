@@ -380,7 +380,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// What issued receivables and payables still owe, per party, currency and due date.
     open_balances (kind, party_id, currency, due_date) {
         kind -> Text,
         party_id -> BigInt,
