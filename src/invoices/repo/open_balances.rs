@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::super::model::{InvoiceKind, InvoiceRow, InvoiceStatus};
+use super::super::model::{InvoiceRow, InvoiceStatus};
 use crate::db::schema::{invoices, open_balances};
 use crate::db::sql::{execute, Bind};
 use crate::db::DbConn;
@@ -27,12 +27,11 @@ struct Key {
 }
 
 /// What `row` counts for as it stands: an issued receivable or payable with something left to
-/// pay counts its balance and itself; anything else (drafts, void, paid, credit notes) nothing.
+/// pay counts its balance and itself; anything else (drafts, void, paid, credit notes: a balance
+/// of nothing, `InvoiceRow::balance`) nothing.
 fn counted(row: &InvoiceRow) -> Option<(Key, i64)> {
-    let open = matches!(row.status(), InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid | InvoiceStatus::Paid);
-    let kind = matches!(row.kind(), InvoiceKind::Receivable | InvoiceKind::Payable);
-    let balance = row.total - row.paid_total - row.credited_total;
-    match (open && kind && balance > 0, row.customer_id.or(row.vendor_id), row.due_date) {
+    let balance = row.balance();
+    match (balance > 0, row.customer_id.or(row.vendor_id), row.due_date) {
         (true, Some(party_id), Some(due_date)) => {
             Some((Key { kind: row.kind.clone(), party_id, currency: row.currency.clone(), due_date }, balance))
         }
